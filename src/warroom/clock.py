@@ -1,0 +1,54 @@
+"""The one source of "now".
+
+Everything that needs the time takes a :class:`Clock`, so tests can freeze it
+and move it across deadlines without sleeping.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware, in UTC."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC).replace(microsecond=0)
+
+
+class FrozenClock:
+    """A clock that only moves when told to."""
+
+    def __init__(self, start: datetime | str) -> None:
+        self._now = parse_time(start) if isinstance(start, str) else start
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, **kwargs: float) -> None:
+        self._now += timedelta(**kwargs)
+
+    def set(self, when: datetime | str) -> None:
+        self._now = parse_time(when) if isinstance(when, str) else when
+
+
+def format_time(when: datetime) -> str:
+    """ISO 8601 in UTC with a ``Z``: the one way times are stored and exported."""
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def format_duration(seconds: float) -> str:
+    """``HH:MM:SS`` (hours grow past 99 rather than wrap)."""
+    seconds = int(max(0, seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}"

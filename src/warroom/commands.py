@@ -1,0 +1,300 @@
+"""The scribe line: a plain note, or a slash command, parsed into an operation.
+
+Pure Python over :class:`~warroom.operations.Operations`: the console calls
+:func:`run_line` on Enter; tests call it directly. A line that is not understood
+raises :class:`CommandError` and nothing is written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from warroom.errors import CommandError
+from warroom.models import Entry
+from warroom.operations import Operations
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a line did: the entries it wrote, and anything the UI should open."""
+
+    entries: list[Entry] = field(default_factory=list)
+    open_screen: str | None = None  # "update" or "help"
+
+
+Handler = Callable[[Operations, int, str, str], Outcome]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    usage: str
+    summary: str
+    handler: Handler
+
+
+def _wrote(result: Entry | list[Entry]) -> Outcome:
+    return Outcome(entries=result if isinstance(result, list) else [result])
+
+
+def _needs_text(arg: str, usage: str) -> str:
+    if not arg.strip():
+        raise CommandError(f"usage: {usage}")
+    return arg
+
+
+def _int_arg(arg: str, usage: str) -> int:
+    token = arg.strip()
+    if not re.fullmatch(r"[0-9]{1,9}", token):
+        raise CommandError(f"usage: {usage}")
+    return int(token)
+
+
+def _kind(kind: str, usage: str) -> Handler:
+    return lambda ops, inc, who, arg: _wrote(ops.note(inc, who, _needs_text(arg, usage), kind=kind))
+
+
+def _role(role: str, usage: str) -> Handler:
+    return lambda ops, inc, who, arg: _wrote(ops.set_role(inc, who, role, _needs_text(arg, usage)))
+
+
+def _eng(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
+    name = _needs_text(arg, "/eng NAME  or  /eng -NAME").strip()
+    if name.startswith("-"):
+        return _wrote(ops.remove_engineer(inc, who, name[1:]))
+    return _wrote(ops.add_engineer(inc, who, name))
+
+
+def _sev(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
+    token = arg.strip().upper().removeprefix("SEV-").removeprefix("SEV")
+    return _wrote(ops.set_severity(inc, who, _int_arg(token, "/sev N")))
+
+
+def _on_off(arg: str, usage: str) -> bool:
+    value = arg.strip().lower()
+    if value not in ("on", "off"):
+        raise CommandError(f"usage: {usage}")
+    return value == "on"
+
+
+def _at(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
+    usage = "/at HH:MM TEXT"
+    match = re.fullmatch(r"\s*([0-9]{1,2}):([0-9]{2}) (.*)", arg, re.DOTALL)
+    if not match or not match.group(3).strip():
+        raise CommandError(f"usage: {usage}")
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if hour > 23 or minute > 59:
+        raise CommandError(f"{match.group(1)}:{match.group(2)} is not a time of day (UTC)")
+    now = ops.clock.now()
+    when = now.replace(hour=hour, minute=minute, second=0)
+    if when > now:
+        when -= timedelta(days=1)
+    return _wrote(ops.note(inc, who, match.group(3), occurred_at=when))
+
+
+def _parse_due(token: str, today: date, default_days: int) -> str:
+    if token is None:
+        return (today + timedelta(days=default_days)).isoformat()
+    if match := re.fullmatch(r"\+([0-9]{1,4})d", token):
+        return (today + timedelta(days=int(match.group(1)))).isoformat()
+    try:
+        return date.fromisoformat(token).isoformat() if len(token) == 10 else _bad_due(token)
+    except ValueError:
+        return _bad_due(token)
+
+
+def _bad_due(token: str) -> str:
+    raise CommandError(f"due:{token} is not a date: use due:YYYY-MM-DD or due:+Nd")
+
+
+def _fu(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
+    usage = "/fu TEXT @OWNER [due:YYYY-MM-DD|due:+Nd]"
+    words = arg.split(" ")
+    due_token = None
+    if words and words[-1].startswith("due:"):
+        due_token = words.pop()[4:]
+    if not words or not words[-1].startswith("@") or len(words[-1]) < 2:
+        raise CommandError(f"usage: {usage}")
+    owner = words.pop()[1:]
+    text = " ".join(words)
+    if not text.strip():
+        raise CommandError(f"usage: {usage}")
+    due = _parse_due(due_token, ops.clock.now().date(), ops.playbook.followup_due_days)
+    return _wrote(ops.add_followup(inc, who, text, owner, due))
+
+
+def _snooze(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
+    usage = "/snooze MINUTES REASON"
+    minutes, _, reason = arg.strip().partition(" ")
+    return _wrote(ops.snooze(inc, who, _int_arg(minutes, usage), _needs_text(reason, usage)))
+
+
+def _no_arg(usage: str, call: Callable[[Operations, int, str], Entry]) -> Handler:
+    def handler(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
+        if arg.strip():
+            raise CommandError(f"usage: {usage}")
+        return _wrote(call(ops, inc, who))
+
+    return handler
+
+
+def _screen(name: str, usage: str) -> Handler:
+    def handler(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
+        if arg.strip():
+            raise CommandError(f"usage: {usage}")
+        return Outcome(open_screen=name)
+
+    return handler
+
+
+COMMANDS: dict[str, Command] = {
+    c.name: c
+    for c in [
+        Command(
+            "decision",
+            "/decision TEXT",
+            "record a decision",
+            _kind("decision", "/decision TEXT"),
+        ),
+        Command(
+            "action",
+            "/action TEXT",
+            "record an action taken",
+            _kind("action", "/action TEXT"),
+        ),
+        Command("sev", "/sev N", "change severity (the countdown shortens if need be)", _sev),
+        Command(
+            "ic",
+            "/ic NAME",
+            "assign the Incident Commander",
+            _role("incident_commander", "/ic NAME"),
+        ),
+        Command(
+            "comms",
+            "/comms NAME",
+            "assign the Communications Lead",
+            _role("communications_lead", "/comms NAME"),
+        ),
+        Command(
+            "scribe",
+            "/scribe NAME",
+            "assign the Scribe",
+            _role("scribe", "/scribe NAME"),
+        ),
+        Command("eng", "/eng NAME | /eng -NAME", "add or remove a response engineer", _eng),
+        Command(
+            "stage",
+            "/stage detect|triage|mitigate|restore|review",
+            "move the workflow stage",
+            lambda ops, inc, who, arg: _wrote(
+                ops.set_stage(inc, who, _needs_text(arg, "/stage STAGE"))
+            ),
+        ),
+        Command(
+            "check",
+            "/check N",
+            "tick checklist item N",
+            lambda ops, inc, who, arg: _wrote(
+                ops.set_check(inc, who, _int_arg(arg, "/check N"), True)
+            ),
+        ),
+        Command(
+            "uncheck",
+            "/uncheck N",
+            "untick checklist item N",
+            lambda ops, inc, who, arg: _wrote(
+                ops.set_check(inc, who, _int_arg(arg, "/uncheck N"), False)
+            ),
+        ),
+        Command(
+            "freeze",
+            "/freeze on|off",
+            "deployments frozen, or not",
+            lambda ops, inc, who, arg: _wrote(
+                ops.set_frozen(inc, who, _on_off(arg, "/freeze on|off"))
+            ),
+        ),
+        Command(
+            "bridge",
+            "/bridge URL",
+            "set the bridge call link",
+            lambda ops, inc, who, arg: _wrote(
+                ops.set_bridge(inc, who, _needs_text(arg, "/bridge URL"))
+            ),
+        ),
+        Command(
+            "update",
+            "/update",
+            "compose a stakeholder update (ctrl+u)",
+            _screen("update", "/update"),
+        ),
+        Command("snooze", "/snooze MINUTES REASON", "push the update deadline back", _snooze),
+        Command(
+            "star",
+            "/star N",
+            "mark entry N as a key event",
+            lambda ops, inc, who, arg: _wrote(
+                ops.star(inc, who, _int_arg(arg.lstrip("#"), "/star N"))
+            ),
+        ),
+        Command("at", "/at HH:MM TEXT", "a note that happened earlier (UTC)", _at),
+        Command("fu", "/fu TEXT @OWNER [due:YYYY-MM-DD|due:+Nd]", "a follow-up action", _fu),
+        Command(
+            "resolve",
+            "/resolve",
+            "impact is over: stops the countdown",
+            _no_arg("/resolve", Operations.resolve),
+        ),
+        Command(
+            "reopen",
+            "/reopen",
+            "impact is back: restarts the countdown",
+            _no_arg("/reopen", Operations.reopen),
+        ),
+        Command(
+            "undo",
+            "/undo",
+            "strike your last entry (it stays, struck through)",
+            _no_arg("/undo", Operations.undo),
+        ),
+        Command("help", "/help", "every key and command (f1)", _screen("help", "/help")),
+    ]
+}
+
+
+def run_line(ops: Operations, incident_id: int, author: str, line: str) -> Outcome:
+    """Do what one scribe line says. Blank lines do nothing.
+
+    A line starting ``//`` is a note that starts with one ``/`` (for paths and
+    the like); any other leading ``/`` is a command.
+    """
+    if not line.strip():
+        return Outcome()
+    if line.startswith("//"):
+        return _wrote(ops.note(incident_id, author, line[1:]))
+    if not line.startswith("/"):
+        return _wrote(ops.note(incident_id, author, line))
+    name, _, arg = line[1:].partition(" ")
+    command = COMMANDS.get(name.lower())
+    if command is None:
+        shown = name if len(name) <= 20 else name[:20] + "…"
+        raise CommandError(
+            f"unknown command /{shown!s}: /help lists them (start a note with // to log a slash)"
+        )
+    return command.handler(ops, incident_id, author, arg)
+
+
+def completions(prefix: str, names: list[str]) -> list[str]:
+    """What Tab may complete the scribe line to: commands, then names in the incident."""
+    if prefix.startswith("/") and " " not in prefix:
+        return [f"/{name} " for name in COMMANDS if f"/{name}".startswith(prefix.lower())]
+    head, _, word = prefix.rpartition(" ")
+    lead = "-" if word.startswith("-") else "@" if word.startswith("@") else ""
+    stem = word[len(lead) :]
+    if not stem:
+        return []
+    base = f"{head} " if head else ""
+    return [f"{base}{lead}{n}" for n in names if n.lower().startswith(stem.lower()) and n != stem]

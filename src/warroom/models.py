@@ -1,0 +1,100 @@
+"""The incident record as plain, immutable values.
+
+These are read from the store on every refresh and on every line drawn, so they
+are slotted dataclasses rather than pydantic models: validation happens at the
+edges (playbook, export), not a hundred thousand times per screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Entry kinds a person writes (the rest are written by operations).
+USER_KINDS = ("note", "decision", "action", "alert")
+
+ROLE_KEYS = ("incident_commander", "communications_lead", "scribe")
+
+
+@dataclass(frozen=True, slots=True)
+class Roles:
+    incident_commander: str | None = None
+    communications_lead: str | None = None
+    scribe: str | None = None
+    response_engineers: tuple[str, ...] = ()
+
+    @property
+    def filled(self) -> bool:
+        return bool(
+            self.incident_commander
+            and self.communications_lead
+            and self.scribe
+            and self.response_engineers
+        )
+
+    def names(self) -> list[str]:
+        found = [self.incident_commander, self.communications_lead, self.scribe]
+        return [n for n in (*found, *self.response_engineers) if n]
+
+
+@dataclass(frozen=True, slots=True)
+class ChecklistItem:
+    position: int
+    label: str
+    section: str
+    done_by_action: str | None
+    done: bool
+    done_at: str | None
+    done_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    id: int
+    title: str
+    severity: int
+    status: str
+    stage: str
+    impact: str
+    declared_at: str
+    resolved_at: str | None
+    frozen: bool
+    bridge: str | None
+    next_update_due: str | None
+    entry_count: int
+    roles: Roles = field(default_factory=Roles)
+    checklist: tuple[ChecklistItem, ...] = ()
+
+    @property
+    def ref(self) -> str:
+        return f"INC-{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    id: int
+    seq: int
+    at: str
+    occurred_at: str | None
+    author: str
+    kind: str
+    text: str
+    struck: bool
+    starred: bool
+    ref: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    at: str
+    audience: str
+    text: str
+    delivery: str
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    id: int
+    text: str
+    owner: str
+    due: str
+    done: bool

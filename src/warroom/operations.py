@@ -1,0 +1,473 @@
+"""Every change to an incident, as one transaction that also writes its timeline entry.
+
+The console, the command line and the tests all call these, so the timeline is
+a complete audit trail whichever way a change came in. Each operation checks
+its input first and raises :class:`CommandError` before anything is written.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta
+from urllib.parse import urlparse
+
+from warroom.clock import Clock, format_time, parse_time
+from warroom.errors import CommandError
+from warroom.models import ROLE_KEYS, USER_KINDS, Entry, Incident
+from warroom.playbook import Playbook
+from warroom.store import ENTRY_COLUMNS, Store, _entry
+
+MAX_NAME = 64
+MAX_TITLE = 200
+ROLE_LABELS = {
+    "incident_commander": "Incident Commander",
+    "communications_lead": "Communications Lead",
+    "scribe": "Scribe",
+}
+
+
+def check_name(name: str) -> str:
+    """A person's name as given, or a clear error. Names are single-line and short."""
+    cleaned = name.strip()
+    if not cleaned:
+        raise CommandError("a name is needed")
+    if len(cleaned) > MAX_NAME:
+        raise CommandError(f"a name is at most {MAX_NAME} characters")
+    if any((ch.isspace() and ch != " ") or ord(ch) < 32 or ord(ch) == 127 for ch in cleaned):
+        raise CommandError("a name cannot contain tabs, newlines or control characters")
+    return cleaned
+
+
+def check_title(title: str) -> str:
+    cleaned = title.strip()
+    if not cleaned:
+        raise CommandError("a title is needed")
+    if len(cleaned) > MAX_TITLE:
+        raise CommandError(f"a title is at most {MAX_TITLE} characters")
+    if "\n" in cleaned or "\r" in cleaned:
+        raise CommandError("a title is one line")
+    return cleaned
+
+
+class Operations:
+    """The incident operations, bound to one store, clock and playbook."""
+
+    def __init__(self, store: Store, clock: Clock, playbook: Playbook) -> None:
+        self.store = store
+        self.clock = clock
+        self.playbook = playbook
+
+    # -- helpers ----------------------------------------------------------
+
+    def _now(self) -> str:
+        return format_time(self.clock.now())
+
+    def _cadence(self, severity: int) -> timedelta:
+        return timedelta(minutes=self.playbook.severity(severity).update_every_minutes)
+
+    def _incident(self, incident_id: int) -> Incident:
+        incident = self.store.incident(incident_id)
+        if incident is None:
+            raise CommandError(f"no such incident: INC-{incident_id}")
+        return incident
+
+    def _append(
+        self,
+        tx: sqlite3.Connection,
+        incident_id: int,
+        author: str,
+        kind: str,
+        text: str,
+        *,
+        ref: int | None = None,
+        occurred_at: str | None = None,
+        at: str | None = None,
+    ) -> Entry:
+        (seq,) = tx.execute(
+            "UPDATE incidents SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq",
+            (incident_id,),
+        ).fetchone()
+        row = tx.execute(
+            "INSERT INTO entries (incident_id, seq, at, occurred_at, author, kind, text, ref)"
+            f" VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING {ENTRY_COLUMNS}",
+            (incident_id, seq, at or self._now(), occurred_at, author, kind, text, ref),
+        ).fetchone()
+        return _entry(row)
+
+    def _autotick(
+        self, tx: sqlite3.Connection, incident_id: int, action: str, author: str
+    ) -> list[Entry]:
+        """Tick the checklist items that this action completes, each with an entry."""
+        rows = tx.execute(
+            "SELECT position, label FROM checklist WHERE incident_id = ?"
+            " AND done_by_action = ? AND done = 0 ORDER BY position",
+            (incident_id, action),
+        ).fetchall()
+        entries = []
+        for position, label in rows:
+            tx.execute(
+                "UPDATE checklist SET done = 1, done_at = ?, done_by = ?"
+                " WHERE incident_id = ? AND position = ?",
+                (self._now(), author, incident_id, position),
+            )
+            entries.append(self._append(tx, incident_id, author, "check", f"✓ {position}. {label}"))
+        return entries
+
+    def _roles_filled(self, tx: sqlite3.Connection, incident_id: int) -> bool:
+        row = tx.execute(
+            "SELECT incident_commander IS NOT NULL AND communications_lead IS NOT NULL"
+            " AND scribe IS NOT NULL AND EXISTS"
+            " (SELECT 1 FROM engineers WHERE incident_id = incidents.id)"
+            " FROM incidents WHERE id = ?",
+            (incident_id,),
+        ).fetchone()
+        return bool(row and row[0])
+
+    # -- operations -------------------------------------------------------
+
+    def declare(
+        self,
+        *,
+        severity: int,
+        title: str,
+        author: str,
+        impact: str = "",
+        commander: str | None = None,
+    ) -> Incident:
+        sev = self._check_severity(severity)
+        title = check_title(title)
+        commander = check_name(commander) if commander else None
+        if "\n" in impact or "\r" in impact:
+            raise CommandError("impact is one line")
+        now = self.clock.now()
+        with self.store.write() as tx:
+            (incident_id,) = tx.execute(
+                "INSERT INTO incidents (title, severity, status, stage, impact,"
+                " declared_at, frozen, incident_commander, next_update_due, last_seq)"
+                " VALUES (?, ?, 'open', ?, ?, ?, 0, ?, ?, 0) RETURNING id",
+                (
+                    title,
+                    severity,
+                    self.playbook.stages[0],
+                    impact,
+                    format_time(now),
+                    commander,
+                    format_time(now + self._cadence(severity)),
+                ),
+            ).fetchone()
+            tx.executemany(
+                "INSERT INTO checklist (incident_id, position, label, section,"
+                " done_by_action) VALUES (?, ?, ?, ?, ?)",
+                [
+                    (incident_id, n, item.label, item.section, item.done_by)
+                    for n, item in enumerate(self.playbook.checklist, start=1)
+                ],
+            )
+            summary = f"declared {sev.name}: {title}"
+            if impact:
+                summary += f" — impact: {impact}"
+            self._append(tx, incident_id, author, "declared", summary)
+            if commander:
+                self._append(tx, incident_id, author, "role", f"Incident Commander: {commander}")
+            self._autotick(tx, incident_id, "declare", author)
+        return self._incident(incident_id)
+
+    def _check_severity(self, severity: int):
+        try:
+            return self.playbook.severity(severity)
+        except Exception:
+            raise CommandError(
+                f"no severity {severity}: choose one of {self.playbook.levels_text()}"
+            ) from None
+
+    def _open_incident(self, incident_id: int) -> Incident:
+        incident = self._incident(incident_id)
+        if incident.status == "closed":
+            raise CommandError(f"{incident.ref} is closed and read-only")
+        return incident
+
+    def note(
+        self,
+        incident_id: int,
+        author: str,
+        text: str,
+        *,
+        kind: str = "note",
+        occurred_at: datetime | None = None,
+    ) -> Entry:
+        """A person's entry, stored exactly as typed."""
+        if kind not in USER_KINDS:
+            raise CommandError(f"unknown kind {kind!r}: choose one of {', '.join(USER_KINDS)}")
+        if not text.strip():
+            raise CommandError("an entry needs some text")
+        self._open_incident(incident_id)
+        with self.store.write() as tx:
+            return self._append(
+                tx,
+                incident_id,
+                author,
+                kind,
+                text,
+                occurred_at=format_time(occurred_at) if occurred_at else None,
+            )
+
+    def set_severity(self, incident_id: int, author: str, severity: int) -> Entry:
+        new = self._check_severity(severity)
+        incident = self._open_incident(incident_id)
+        if incident.severity == severity:
+            raise CommandError(f"{incident.ref} is already {new.name}")
+        old = self.playbook.severity(incident.severity)
+        due = incident.next_update_due
+        if due is not None:
+            sooner = self.clock.now() + self._cadence(severity)
+            due = format_time(min(parse_time(due), sooner))
+        with self.store.write() as tx:
+            tx.execute(
+                "UPDATE incidents SET severity = ?, next_update_due = ? WHERE id = ?",
+                (severity, due, incident_id),
+            )
+            verb = "raised" if severity < incident.severity else "lowered"
+            return self._append(
+                tx,
+                incident_id,
+                author,
+                "severity",
+                f"severity {verb}: {old.name} → {new.name}"
+                f" (updates every {new.update_every_minutes} min)",
+            )
+
+    def set_role(self, incident_id: int, author: str, role: str, name: str) -> list[Entry]:
+        if role not in ROLE_KEYS:
+            raise CommandError(f"unknown role {role!r}")
+        name = check_name(name)
+        incident = self._open_incident(incident_id)
+        previous = getattr(incident.roles, role)
+        label = ROLE_LABELS[role]
+        if previous == name:
+            raise CommandError(f"{name} is already {label}")
+        text = f"{label}: {previous} → {name} (handover)" if previous else f"{label}: {name}"
+        with self.store.write() as tx:
+            tx.execute(f"UPDATE incidents SET {role} = ? WHERE id = ?", (name, incident_id))
+            entries = [self._append(tx, incident_id, author, "role", text)]
+            if self._roles_filled(tx, incident_id):
+                entries += self._autotick(tx, incident_id, "roles", author)
+            return entries
+
+    def add_engineer(self, incident_id: int, author: str, name: str) -> list[Entry]:
+        name = check_name(name)
+        incident = self._open_incident(incident_id)
+        if name in incident.roles.response_engineers:
+            raise CommandError(f"{name} is already a response engineer")
+        with self.store.write() as tx:
+            tx.execute(
+                "INSERT INTO engineers (incident_id, name) VALUES (?, ?)",
+                (incident_id, name),
+            )
+            entries = [self._append(tx, incident_id, author, "role", f"Response Engineer: +{name}")]
+            if self._roles_filled(tx, incident_id):
+                entries += self._autotick(tx, incident_id, "roles", author)
+            return entries
+
+    def remove_engineer(self, incident_id: int, author: str, name: str) -> Entry:
+        name = check_name(name)
+        incident = self._open_incident(incident_id)
+        if name not in incident.roles.response_engineers:
+            raise CommandError(f"{name} is not a response engineer")
+        with self.store.write() as tx:
+            tx.execute(
+                "DELETE FROM engineers WHERE incident_id = ? AND name = ?",
+                (incident_id, name),
+            )
+            return self._append(tx, incident_id, author, "role", f"Response Engineer: −{name}")
+
+    def set_stage(self, incident_id: int, author: str, stage: str) -> Entry:
+        stage = stage.strip().lower()
+        if stage not in self.playbook.stages:
+            raise CommandError(
+                f"no stage {stage!r}: choose one of {', '.join(self.playbook.stages)}"
+            )
+        incident = self._open_incident(incident_id)
+        if incident.stage == stage:
+            raise CommandError(f"{incident.ref} is already in {stage}")
+        with self.store.write() as tx:
+            tx.execute("UPDATE incidents SET stage = ? WHERE id = ?", (stage, incident_id))
+            return self._append(
+                tx, incident_id, author, "stage", f"stage: {incident.stage} → {stage}"
+            )
+
+    def set_check(self, incident_id: int, author: str, position: int, done: bool) -> Entry:
+        incident = self._open_incident(incident_id)
+        items = {item.position: item for item in incident.checklist}
+        item = items.get(position)
+        if item is None:
+            raise CommandError(f"no checklist item {position}: items are 1 to {len(items)}")
+        if item.done == done:
+            state = "already ticked" if done else "not ticked"
+            raise CommandError(f"item {position} is {state}")
+        with self.store.write() as tx:
+            tx.execute(
+                "UPDATE checklist SET done = ?, done_at = ?, done_by = ?"
+                " WHERE incident_id = ? AND position = ?",
+                (
+                    int(done),
+                    self._now() if done else None,
+                    author if done else None,
+                    incident_id,
+                    position,
+                ),
+            )
+            mark = "✓" if done else "✗ unticked"
+            return self._append(
+                tx, incident_id, author, "check", f"{mark} {position}. {item.label}"
+            )
+
+    def set_frozen(self, incident_id: int, author: str, frozen: bool) -> list[Entry]:
+        incident = self._open_incident(incident_id)
+        if incident.frozen == frozen:
+            raise CommandError("deployments are already " + ("frozen" if frozen else "unfrozen"))
+        with self.store.write() as tx:
+            tx.execute(
+                "UPDATE incidents SET frozen = ? WHERE id = ?",
+                (int(frozen), incident_id),
+            )
+            text = "change freeze ON: deployments halted" if frozen else "change freeze OFF"
+            entries = [self._append(tx, incident_id, author, "freeze", text)]
+            if frozen:
+                entries += self._autotick(tx, incident_id, "freeze", author)
+            return entries
+
+    def set_bridge(self, incident_id: int, author: str, url: str) -> list[Entry]:
+        url = url.strip()
+        parsed = urlparse(url)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc or " " in url:
+            raise CommandError("the bridge needs a link such as https://zoom.us/j/123")
+        self._open_incident(incident_id)
+        with self.store.write() as tx:
+            tx.execute("UPDATE incidents SET bridge = ? WHERE id = ?", (url, incident_id))
+            entries = [self._append(tx, incident_id, author, "bridge", f"bridge: {url}")]
+            entries += self._autotick(tx, incident_id, "bridge", author)
+            return entries
+
+    def record_update(
+        self, incident_id: int, author: str, text: str, *, audience: str = "internal"
+    ) -> list[Entry]:
+        """A stakeholder update went out (or was recorded): reset the deadline."""
+        if not text.strip():
+            raise CommandError("an update needs some text")
+        incident = self._open_incident(incident_id)
+        now = self.clock.now()
+        due = format_time(now + self._cadence(incident.severity))
+        with self.store.write() as tx:
+            entry = self._append(tx, incident_id, author, "update", f"update ({audience}): {text}")
+            tx.execute(
+                "INSERT INTO updates (incident_id, at, audience, text, delivery, entry_id)"
+                " VALUES (?, ?, ?, ?, 'recorded', ?)",
+                (incident_id, format_time(now), audience, text, entry.id),
+            )
+            tx.execute(
+                "UPDATE incidents SET next_update_due = ? WHERE id = ?",
+                (due, incident_id),
+            )
+            return [entry, *self._autotick(tx, incident_id, "update", author)]
+
+    def undo(self, incident_id: int, author: str) -> Entry:
+        """Strike the author's last entry. It stays in the record, struck through."""
+        self._open_incident(incident_id)
+        with self.store.write() as tx:
+            row = tx.execute(
+                "SELECT seq FROM entries WHERE incident_id = ? AND author = ?"
+                f" AND struck = 0 AND kind IN ({','.join('?' * len(USER_KINDS))})"
+                " ORDER BY seq DESC LIMIT 1",
+                (incident_id, author, *USER_KINDS),
+            ).fetchone()
+            if row is None:
+                raise CommandError(f"{author} has no entry to strike")
+            (seq,) = row
+            tx.execute(
+                "UPDATE entries SET struck = 1 WHERE incident_id = ? AND seq = ?",
+                (incident_id, seq),
+            )
+            return self._append(tx, incident_id, author, "undo", f"struck #{seq}", ref=seq)
+
+    def star(self, incident_id: int, author: str, seq: int) -> Entry:
+        """Mark entry ``seq`` as a key event for the review."""
+        incident = self._open_incident(incident_id)
+        if not 1 <= seq <= incident.entry_count:
+            raise CommandError(f"no entry #{seq}: entries are 1 to {incident.entry_count}")
+        target = self.store.entry(incident_id, seq)
+        if target is not None and target.starred:
+            raise CommandError(f"entry #{seq} is already starred")
+        with self.store.write() as tx:
+            tx.execute(
+                "UPDATE entries SET starred = 1 WHERE incident_id = ? AND seq = ?",
+                (incident_id, seq),
+            )
+            return self._append(tx, incident_id, author, "star", f"★ key event #{seq}", ref=seq)
+
+    def snooze(self, incident_id: int, author: str, minutes: int, reason: str) -> Entry:
+        """Push the update deadline back, on the record with the reason."""
+        if not 1 <= minutes <= 24 * 60:
+            raise CommandError("snooze between 1 and 1440 minutes")
+        if not reason.strip():
+            raise CommandError("a snooze needs a reason: /snooze MINUTES REASON")
+        incident = self._open_incident(incident_id)
+        if incident.next_update_due is None:
+            raise CommandError(f"{incident.ref} has no update deadline (it is resolved)")
+        base = max(parse_time(incident.next_update_due), self.clock.now())
+        due = base + timedelta(minutes=minutes)
+        with self.store.write() as tx:
+            tx.execute(
+                "UPDATE incidents SET next_update_due = ? WHERE id = ?",
+                (format_time(due), incident_id),
+            )
+            return self._append(
+                tx,
+                incident_id,
+                author,
+                "snooze",
+                f"update deadline pushed {minutes} min to {format_time(due)[11:16]}Z: {reason}",
+            )
+
+    def add_followup(self, incident_id: int, author: str, text: str, owner: str, due: str) -> Entry:
+        owner = check_name(owner)
+        self._open_incident(incident_id)
+        with self.store.write() as tx:
+            entry = self._append(
+                tx,
+                incident_id,
+                author,
+                "followup",
+                f"follow-up: {text} (@{owner}, due {due})",
+            )
+            tx.execute(
+                "INSERT INTO followups (incident_id, text, owner, due, entry_id)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (incident_id, text, owner, due, entry.id),
+            )
+            return entry
+
+    def resolve(self, incident_id: int, author: str) -> Entry:
+        incident = self._open_incident(incident_id)
+        if incident.status == "resolved":
+            raise CommandError(f"{incident.ref} is already resolved")
+        now = self._now()
+        with self.store.write() as tx:
+            tx.execute(
+                "UPDATE incidents SET status = 'resolved', resolved_at = ?,"
+                " next_update_due = NULL WHERE id = ?",
+                (now, incident_id),
+            )
+            return self._append(tx, incident_id, author, "resolve", "resolved: impact is over")
+
+    def reopen(self, incident_id: int, author: str) -> Entry:
+        incident = self._open_incident(incident_id)
+        if incident.status != "resolved":
+            raise CommandError(f"{incident.ref} is not resolved")
+        due = format_time(self.clock.now() + self._cadence(incident.severity))
+        with self.store.write() as tx:
+            tx.execute(
+                "UPDATE incidents SET status = 'open', resolved_at = NULL,"
+                " next_update_due = ? WHERE id = ?",
+                (due, incident_id),
+            )
+            return self._append(tx, incident_id, author, "reopen", "reopened: impact is back")

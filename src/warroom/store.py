@@ -1,0 +1,369 @@
+"""The incident record on disk: one SQLite file, opened safely, changed atomically.
+
+Every change is one ``BEGIN IMMEDIATE`` transaction, so a read-modify-write
+never races another console (a DEFERRED transaction fails at once with
+``SQLITE_BUSY_SNAPSHOT`` when another writer got in first). WAL with
+``synchronous=FULL`` makes an acknowledged entry survive a crash or power loss
+at ~0.5 ms a commit, which is nothing at typing speed.
+
+A file that is not ours, is damaged, or was written by a newer warroom is
+refused with one line and never modified.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+from warroom.errors import DatabaseError
+from warroom.models import ChecklistItem, Entry, FollowUp, Incident, Roles, Update
+
+#: ``PRAGMA application_id``: marks a file as a warroom database ("WARM").
+APPLICATION_ID = 0x5741524D
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 10_000
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+ENTRY_COLUMNS = "id, seq, at, occurred_at, author, kind, text, struck, starred, ref"
+
+
+def _migrate_to_1(conn: sqlite3.Connection) -> None:
+    # Imported here: sqlite-utils is only needed the once a database is created.
+    import sqlite_utils
+
+    db = sqlite_utils.Database(conn)
+    db["incidents"].create(
+        {
+            "id": int,
+            "title": str,
+            "severity": int,
+            "status": str,
+            "stage": str,
+            "impact": str,
+            "declared_at": str,
+            "resolved_at": str,
+            "frozen": int,
+            "bridge": str,
+            "incident_commander": str,
+            "communications_lead": str,
+            "scribe": str,
+            "next_update_due": str,
+            # The highest entry number so far: numbers entries 1, 2, 3 … per
+            # incident, so the timeline can address row N without counting.
+            "last_seq": int,
+        },
+        pk="id",
+        not_null={"title", "severity", "status", "stage", "declared_at"},
+        defaults={"status": "open", "impact": "", "frozen": 0, "last_seq": 0},
+    )
+    db["engineers"].create(
+        {"id": int, "incident_id": int, "name": str},
+        pk="id",
+        not_null={"incident_id", "name"},
+        foreign_keys=[("incident_id", "incidents", "id")],
+    )
+    db["engineers"].create_index(["incident_id", "name"], unique=True)
+    db["checklist"].create(
+        {
+            "incident_id": int,
+            "position": int,
+            "label": str,
+            "section": str,
+            "done_by_action": str,
+            "done": int,
+            "done_at": str,
+            "done_by": str,
+        },
+        pk=("incident_id", "position"),
+        not_null={"label"},
+        defaults={"done": 0},
+        foreign_keys=[("incident_id", "incidents", "id")],
+    )
+    db["entries"].create(
+        {
+            "id": int,
+            "incident_id": int,
+            "seq": int,
+            "at": str,
+            "occurred_at": str,
+            "author": str,
+            "kind": str,
+            "text": str,
+            "struck": int,
+            "starred": int,
+            "ref": int,
+        },
+        pk="id",
+        not_null={"incident_id", "seq", "at", "author", "kind", "text"},
+        defaults={"struck": 0, "starred": 0},
+        foreign_keys=[("incident_id", "incidents", "id")],
+    )
+    db["entries"].create_index(["incident_id", "seq"], unique=True)
+    db["updates"].create(
+        {
+            "id": int,
+            "incident_id": int,
+            "at": str,
+            "audience": str,
+            "text": str,
+            "delivery": str,
+            "entry_id": int,
+        },
+        pk="id",
+        not_null={"incident_id", "at", "audience", "text", "delivery"},
+        foreign_keys=[
+            ("incident_id", "incidents", "id"),
+            ("entry_id", "entries", "id"),
+        ],
+    )
+    db["updates"].create_index(["incident_id"])
+    db["followups"].create(
+        {
+            "id": int,
+            "incident_id": int,
+            "text": str,
+            "owner": str,
+            "due": str,
+            "done": int,
+            "entry_id": int,
+        },
+        pk="id",
+        not_null={"incident_id", "text", "owner", "due"},
+        defaults={"done": 0},
+        foreign_keys=[
+            ("incident_id", "incidents", "id"),
+            ("entry_id", "entries", "id"),
+        ],
+    )
+    db["followups"].create_index(["incident_id"])
+
+
+#: Migration N brings a database from schema N-1 to N. Append, never edit.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_1]
+
+
+def _describe(exc: sqlite3.Error) -> str:
+    message = str(exc)
+    lowered = message.lower()
+    if "locked" in lowered or "busy" in lowered:
+        return "the database is locked by another program; nothing was written, try again"
+    if "disk is full" in lowered or "disk i/o" in lowered:
+        return f"cannot write the database ({message}); nothing was written"
+    if "readonly" in lowered or "read-only" in lowered:
+        return "the database is read-only; nothing was written"
+    if "malformed" in lowered or "not a database" in lowered:
+        return f"the database is damaged ({message})"
+    return f"database error: {message}"
+
+
+class Store:
+    """One connection to one warroom database. Not shared across threads."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.conn = _open(self.path)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- transactions ---------------------------------------------------
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One ``BEGIN IMMEDIATE`` transaction: all of it is written, or none."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise DatabaseError(_describe(exc)) from None
+        try:
+            yield self.conn
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise DatabaseError(_describe(exc)) from None
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:
+            with suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
+
+    def _read(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
+        try:
+            return self.conn.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise DatabaseError(_describe(exc)) from None
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits: the cheap "anything new?"."""
+        return self._read("PRAGMA data_version")[0][0]
+
+    # -- incidents ------------------------------------------------------
+
+    def incident_ids(self, *, include_closed: bool = True) -> list[int]:
+        where = "" if include_closed else "WHERE status != 'closed'"
+        return [r[0] for r in self._read(f"SELECT id FROM incidents {where} ORDER BY id")]
+
+    def active_incident_id(self) -> int | None:
+        """The most recently declared incident that is still open."""
+        rows = self._read("SELECT id FROM incidents WHERE status = 'open' ORDER BY id DESC LIMIT 1")
+        return rows[0][0] if rows else None
+
+    def incident(self, incident_id: int) -> Incident | None:
+        rows = self._read(
+            "SELECT id, title, severity, status, stage, impact, declared_at,"
+            " resolved_at, frozen, bridge, next_update_due, last_seq,"
+            " incident_commander, communications_lead, scribe"
+            " FROM incidents WHERE id = ?",
+            (incident_id,),
+        )
+        if not rows:
+            return None
+        (*head, commander, comms, scribe) = rows[0]
+        engineers = tuple(
+            r[0]
+            for r in self._read(
+                "SELECT name FROM engineers WHERE incident_id = ? ORDER BY id",
+                (incident_id,),
+            )
+        )
+        checklist = tuple(
+            ChecklistItem(p, label, section, action, bool(done), done_at, done_by)
+            for p, label, section, action, done, done_at, done_by in self._read(
+                "SELECT position, label, section, done_by_action, done, done_at,"
+                " done_by FROM checklist WHERE incident_id = ? ORDER BY position",
+                (incident_id,),
+            )
+        )
+        head[8] = bool(head[8])
+        return Incident(
+            *head,
+            roles=Roles(commander, comms, scribe, engineers),
+            checklist=checklist,
+        )
+
+    def incidents(self, *, include_closed: bool = True) -> list[Incident]:
+        found = (self.incident(i) for i in self.incident_ids(include_closed=include_closed))
+        return [i for i in found if i is not None]
+
+    # -- timeline -------------------------------------------------------
+
+    def entries(self, incident_id: int, first_seq: int, last_seq: int) -> list[Entry]:
+        """Entries numbered first..last inclusive: one index range scan, at any size."""
+        rows = self._read(
+            f"SELECT {ENTRY_COLUMNS} FROM entries"
+            " WHERE incident_id = ? AND seq BETWEEN ? AND ? ORDER BY seq",
+            (incident_id, first_seq, last_seq),
+        )
+        return [_entry(row) for row in rows]
+
+    def entry(self, incident_id: int, seq: int) -> Entry | None:
+        found = self.entries(incident_id, seq, seq)
+        return found[0] if found else None
+
+    def iter_entries(self, incident_id: int) -> Iterator[Entry]:
+        cursor = self.conn.execute(
+            f"SELECT {ENTRY_COLUMNS} FROM entries WHERE incident_id = ? ORDER BY seq",
+            (incident_id,),
+        )
+        for row in cursor:
+            yield _entry(row)
+
+    def updates(self, incident_id: int) -> list[Update]:
+        rows = self._read(
+            "SELECT at, audience, text, delivery FROM updates WHERE incident_id = ? ORDER BY id",
+            (incident_id,),
+        )
+        return [Update(*row) for row in rows]
+
+    def followups(self, incident_id: int) -> list[FollowUp]:
+        rows = self._read(
+            "SELECT id, text, owner, due, done FROM followups WHERE incident_id = ? ORDER BY id",
+            (incident_id,),
+        )
+        return [FollowUp(i, t, o, d, bool(done)) for i, t, o, d, done in rows]
+
+
+def _entry(row: tuple) -> Entry:
+    id_, seq, at, occurred_at, author, kind, text, struck, starred, ref = row
+    return Entry(id_, seq, at, occurred_at, author, kind, text, bool(struck), bool(starred), ref)
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    """Open (creating if need be) and check a database before anything writes to it."""
+    if path.is_dir():
+        raise DatabaseError(f"{path} is a directory, not a warroom database")
+    if path.exists() and path.stat().st_size > 0:
+        try:
+            with path.open("rb") as handle:
+                header = handle.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            raise DatabaseError(f"cannot read {path}: {exc.strerror}") from None
+        if header != SQLITE_HEADER:
+            raise DatabaseError(f"{path} is not a warroom database (not an SQLite file)")
+    elif not path.exists():
+        _create_private_file(path)
+
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"cannot open {path}: {exc}") from None
+    try:
+        _check_and_migrate(conn, path)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+    except DatabaseError:
+        conn.close()
+        raise
+    except sqlite3.Error as exc:
+        conn.close()
+        raise DatabaseError(f"{path}: {_describe(exc)}") from None
+    return conn
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the file 0600 first: SQLite gives its -wal and -shm files the same mode."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise DatabaseError(f"cannot create {path}: {exc.strerror}") from None
+
+
+def _check_and_migrate(conn: sqlite3.Connection, path: Path) -> None:
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    try:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path} is damaged or not a warroom database ({exc})") from None
+    if app_id != APPLICATION_ID and (tables or version):
+        raise DatabaseError(f"{path} is not a warroom database")
+    if version > SCHEMA_VERSION:
+        raise DatabaseError(
+            f"{path} was written by a newer warroom (schema {version}; "
+            f"this warroom reads up to {SCHEMA_VERSION}): upgrade warroom"
+        )
+    if version < SCHEMA_VERSION:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have migrated while we waited for the lock.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            for step in range(version, SCHEMA_VERSION):
+                MIGRATIONS[step](conn)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise

@@ -1,0 +1,295 @@
+"""The ``warroom`` command line.
+
+Global options (``--db``, ``--as``) work before or after the subcommand. User
+mistakes end with one line on standard error and exit status 2; nothing is
+written. The console's Textual import happens only when a console opens, so
+``warroom log`` in a pipe stays quick.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from warroom import __version__
+from warroom.clock import SystemClock
+from warroom.errors import WarroomError
+
+GLOBAL_KEYS = ("db", "user")
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    if value is not None:
+        ctx.meta[f"warroom.{param.name}"] = value
+    return value
+
+
+def global_options(func):
+    """Add --db and --as; the value given last (group or subcommand) wins."""
+    func = click.option(
+        "--as",
+        "user",
+        metavar="NAME",
+        expose_value=False,
+        callback=_remember,
+        help="Author stamped on what you write [env WARROOM_USER; default: login name].",
+    )(func)
+    func = click.option(
+        "--db",
+        "db",
+        metavar="PATH",
+        expose_value=False,
+        callback=_remember,
+        help="Database file [env WARROOM_DB; default: user data dir/warroom.db].",
+    )(func)
+    return func
+
+
+class Context:
+    """What every command needs, opened on first use."""
+
+    def __init__(self, ctx: click.Context) -> None:
+        from warroom.config import resolve_db, resolve_user
+
+        self.db_path = resolve_db(ctx.meta.get("warroom.db"))
+        self.user = resolve_user(ctx.meta.get("warroom.user"))
+        self._store = None
+
+    @property
+    def store(self):
+        if self._store is None:
+            from warroom.store import Store
+
+            self._store = Store(self.db_path)
+        return self._store
+
+    @property
+    def playbook(self):
+        from warroom.playbook import default_playbook
+
+        return default_playbook()
+
+    def operations(self):
+        from warroom.operations import Operations
+
+        return Operations(self.store, SystemClock(), self.playbook)
+
+    def incident_id(self, text: str) -> int:
+        token = text.strip().upper().removeprefix("INC-")
+        if not token.isdigit() or not token.isascii():
+            raise WarroomError(f"{text!r} is not an incident: use 7 or INC-7")
+        incident_id = int(token)
+        if self.store.incident(incident_id) is None:
+            raise WarroomError(f"no such incident: INC-{incident_id} in {self.db_path}")
+        return incident_id
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="warroom")
+@global_options
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """A terminal console for the people on an incident bridge call.
+
+    With no command, opens the console on the active incident.
+    """
+    if ctx.invoked_subcommand is None:
+        app_ctx = Context(ctx)
+        _run_console(app_ctx.store, app_ctx.user)
+
+
+def _run_console(store, user: str, *, title_hint: str | None = None) -> None:
+    from warroom.tui.app import WarroomApp
+
+    app = WarroomApp(store=store, user=user)
+    app.run()
+    if app.return_code:
+        sys.exit(app.return_code)
+
+
+@cli.command()
+@global_options
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    """Open the console on a throwaway database with a realistic incident."""
+    import shutil
+    import tempfile
+
+    from warroom.demo import seed_demo
+    from warroom.playbook import default_playbook
+    from warroom.store import Store
+
+    app_ctx = Context(ctx)
+    given = ctx.meta.get("warroom.db")
+    folder = None
+    if given:
+        path = Path(given)
+    else:
+        folder = tempfile.mkdtemp(prefix="warroom-demo-")
+        path = Path(folder) / "demo.db"
+    try:
+        store = Store(path)
+        if store.active_incident_id() is None:
+            seed_demo(store, default_playbook(), SystemClock())
+        _run_console(store, app_ctx.user)
+    finally:
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _parse_severity(value: str) -> int:
+    token = value.strip().upper().removeprefix("SEV-").removeprefix("SEV")
+    if not token.isdigit() or not token.isascii():
+        raise WarroomError(f"--sev {value!r}: use a number such as 1 or SEV-1")
+    return int(token)
+
+
+@cli.command()
+@click.option("--sev", "severity", required=True, metavar="N", help="Severity, 1 (worst) to 4.")
+@click.option("--title", required=True, metavar="T", help="What is broken, in a few words.")
+@click.option("--impact", default="", metavar="I", help="Who or what is affected.")
+@click.option("--commander", default=None, metavar="NAME", help="The Incident Commander.")
+@global_options
+@click.pass_context
+def declare(ctx: click.Context, severity: str, title: str, impact: str, commander: str | None):
+    """Declare an incident without the console; prints its ref (INC-<id>)."""
+    app_ctx = Context(ctx)
+    level = _parse_severity(severity)
+    incident = app_ctx.operations().declare(
+        severity=level, title=title, impact=impact, commander=commander, author=app_ctx.user
+    )
+    click.echo(incident.ref)
+
+
+@cli.command()
+@click.argument("incident")
+@click.argument("text")
+@click.option("--kind", default="note", metavar="K", help="note, decision, action or alert.")
+@click.option("--author", default=None, metavar="NAME", help="Author [default: --as].")
+@global_options
+@click.pass_context
+def log(ctx: click.Context, incident: str, text: str, kind: str, author: str | None) -> None:
+    """Append a timeline entry. TEXT of - reads one entry per line from stdin.
+
+    Each entry is durable before its acknowledgement (INC-<id> #<n>) is printed.
+    """
+    from warroom.models import USER_KINDS
+    from warroom.operations import check_name
+
+    app_ctx = Context(ctx)
+    if kind not in USER_KINDS:
+        raise WarroomError(f"--kind {kind!r}: choose one of {', '.join(USER_KINDS)}")
+    who = check_name(author) if author is not None else app_ctx.user
+    incident_id = app_ctx.incident_id(incident)
+    ops = app_ctx.operations()
+    if text != "-":
+        entry = ops.note(incident_id, who, text, kind=kind)
+        click.echo(f"INC-{incident_id} #{entry.seq}")
+        return
+    stream = click.get_binary_stream("stdin")
+    for number, raw in enumerate(stream, start=1):
+        try:
+            line = raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            raise WarroomError(
+                f"stdin line {number} is not UTF-8; it and what follows were not logged"
+            ) from None
+        if not line.strip():
+            continue
+        entry = ops.note(incident_id, who, line, kind=kind)
+        click.echo(f"INC-{incident_id} #{entry.seq}")
+        sys.stdout.flush()
+
+
+@cli.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Resolved and closed incidents too.")
+@click.option("--json", "as_json", is_flag=True, help="JSON for scripts.")
+@global_options
+@click.pass_context
+def list_(ctx: click.Context, show_all: bool, as_json: bool) -> None:
+    """List open incidents (every incident with --all)."""
+    app_ctx = Context(ctx)
+    incidents = [i for i in app_ctx.store.incidents() if show_all or i.status == "open"]
+    if as_json:
+        rows = [
+            {
+                "id": i.id,
+                "ref": i.ref,
+                "title": i.title,
+                "severity": f"SEV-{i.severity}",
+                "status": i.status,
+                "stage": i.stage,
+                "declared_at": i.declared_at,
+                "incident_commander": i.roles.incident_commander,
+            }
+            for i in incidents
+        ]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not incidents:
+        click.echo("no open incidents" if not show_all else "no incidents")
+        return
+    from warroom.textsafe import printable
+
+    for i in incidents:
+        click.echo(
+            f"{i.ref:<8} SEV-{i.severity}  {i.status:<8} {i.stage:<9} {i.declared_at}  "
+            f"{printable(i.title)}"
+        )
+
+
+@cli.command()
+@click.argument("incident")
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "md"]), default="json", show_default=True
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@global_options
+@click.pass_context
+def export(ctx: click.Context, incident: str, fmt: str, output: Path | None) -> None:
+    """Export the incident record (json) or the review document (md)."""
+    from warroom.export import build_export, render_markdown
+
+    app_ctx = Context(ctx)
+    record = app_ctx.store.incident(app_ctx.incident_id(incident))
+    assert record is not None
+    if fmt == "json":
+        text = build_export(app_ctx.store, record).to_json()
+    else:
+        text = render_markdown(app_ctx.store, record, app_ctx.playbook)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise WarroomError(f"cannot write {output}: {exc.strerror}") from None
+    click.echo(f"wrote {output}", err=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: turn every user mistake into one line and exit status 2."""
+    try:
+        code = cli.main(args=argv, prog_name="warroom", standalone_mode=False)
+    except click.UsageError as exc:
+        hint = f" (see 'warroom {exc.ctx.info_name if exc.ctx and exc.ctx.parent else ''} --help')"
+        click.echo(f"warroom: {exc.format_message()}{hint}".replace("  ", " "), err=True)
+        sys.exit(2)
+    except click.ClickException as exc:
+        click.echo(f"warroom: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except WarroomError as exc:
+        click.echo(f"warroom: {exc}", err=True)
+        sys.exit(2)
+    except click.Abort:
+        click.echo("warroom: aborted", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,34 @@
+"""Where things are and who is typing: resolved once from options and environment."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+
+from warroom.errors import WarroomError
+from warroom.operations import check_name
+
+
+def default_db_path() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("warroom", appauthor=False) / "warroom.db"
+
+
+def resolve_db(option: str | None) -> Path:
+    value = option or os.environ.get("WARROOM_DB")
+    return Path(value).expanduser() if value else default_db_path()
+
+
+def resolve_user(option: str | None) -> str:
+    value = option or os.environ.get("WARROOM_USER")
+    if not value:
+        try:
+            value = getpass.getuser()
+        except Exception:  # no login name in some containers
+            value = "scribe"
+    try:
+        return check_name(value)
+    except WarroomError as exc:
+        raise WarroomError(f"--as / WARROOM_USER: {exc}") from None

@@ -367,3 +367,14 @@ def _check_and_migrate(conn: sqlite3.Connection, path: Path) -> None:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+
+
+def latest_text_of_kinds(store: Store, incident_id: int, kinds: tuple[str, ...]) -> str | None:
+    """The newest entry of one of ``kinds`` (not struck): e.g. the current mitigation."""
+    marks = ",".join("?" * len(kinds))
+    rows = store._read(
+        f"SELECT text FROM entries WHERE incident_id = ? AND kind IN ({marks})"
+        " AND struck = 0 ORDER BY seq DESC LIMIT 1",
+        (incident_id, *kinds),
+    )
+    return rows[0][0] if rows else None

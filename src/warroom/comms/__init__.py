@@ -1,0 +1,1 @@
+"""Stakeholder communication: templates now; Slack and email delivery later."""

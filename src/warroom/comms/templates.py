@@ -1,0 +1,49 @@
+"""The playbook's communication templates, filled from the live incident."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from warroom.clock import format_time
+from warroom.models import Incident
+from warroom.playbook import Playbook
+
+
+def _hhmm(when: datetime) -> str:
+    return when.strftime("%H:%M UTC")
+
+
+def template_fields(
+    incident: Incident, playbook: Playbook, now: datetime, mitigation: str | None
+) -> dict[str, str]:
+    severity = playbook.severity(incident.severity)
+    next_update = now + timedelta(minutes=severity.update_every_minutes)
+    tracker = (
+        playbook.tracker_url.format(id=incident.id, ref=incident.ref)
+        if playbook.tracker_url
+        else incident.ref
+    )
+    return {
+        "severity": str(incident.severity),
+        "summary": incident.title,
+        "start": incident.declared_at.replace("T", " ").replace("Z", " UTC"),
+        "impact": incident.impact or "(impact being assessed)",
+        "mitigation": mitigation or "(investigating)",
+        "mitigation_time": _hhmm(now),
+        "next_update": _hhmm(next_update),
+        "next_update_iso": format_time(next_update),
+        "tracker": tracker,
+    }
+
+
+def render_internal(
+    incident: Incident, playbook: Playbook, now: datetime, mitigation: str | None
+) -> str:
+    """The internal (Slack) template; unknown placeholders are left as written."""
+    fields = template_fields(incident, playbook, now, mitigation)
+    return playbook.templates.internal.format_map(_Keep(fields))
+
+
+class _Keep(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"

@@ -1,0 +1,40 @@
+"""The console's actions in Textual's command palette (ctrl+p)."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+ACTIONS = [
+    ("Compose stakeholder update", "compose_update", "ctrl+u"),
+    ("Declare a new incident", "declare", "ctrl+n"),
+    ("Switch incident", "switch_incident", "ctrl+o"),
+    ("Export incident record", "export", "ctrl+e"),
+    ("Help: keys and commands", "help", "f1"),
+    ("Freeze deployments", "scribe('/freeze on')", ""),
+    ("Unfreeze deployments", "scribe('/freeze off')", ""),
+    *(
+        (f"Move to stage: {stage}", f"scribe('/stage {stage}')", "")
+        for stage in ("detect", "triage", "mitigate", "restore", "review")
+    ),
+    *((f"Change severity to SEV-{n}", f"scribe('/sev {n}')", "") for n in (1, 2, 3, 4)),
+]
+
+
+class WarroomCommands(Provider):
+    async def discover(self) -> Hits:
+        for title, action, key in ACTIONS:
+            yield DiscoveryHit(title, partial(self.app.run_action, action), help=key or None)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, action, key in ACTIONS:
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(title),
+                    partial(self.app.run_action, action),
+                    help=key or None,
+                )

@@ -1,0 +1,105 @@
+"""Declare an incident with the severity matrix in view."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from warroom.errors import WarroomError
+from warroom.models import Incident
+from warroom.playbook import Playbook
+
+
+class DeclareScreen(ModalScreen[Incident | None]):
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "declare", "Declare", priority=True),
+    ]
+
+    def __init__(self, playbook: Playbook, user: str) -> None:
+        super().__init__()
+        self.playbook = playbook
+        self.user = user
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="declare-box"):
+            yield Label(Content("Declare an incident"), id="declare-title")
+            yield Label(Content("Severity (↑/↓)"), classes="field-label")
+            yield OptionList(
+                *(
+                    Option(
+                        Content.assemble(
+                            (f"{s.name} ", "bold"),
+                            s.description,
+                            (f" · updates every {s.update_every_minutes} min", "dim"),
+                            "\n",
+                            (f"  e.g. {'; '.join(s.examples)} · owner: {s.primary_owner}", "dim"),
+                        ),
+                        id=f"sev-{s.level}",
+                    )
+                    for s in self.playbook.severities
+                ),
+                id="declare-severity",
+            )
+            yield Label(Content("Title"), classes="field-label")
+            yield Input(
+                placeholder="what is broken, in a few words",
+                id="declare-title-input",
+                classes="declare-field",
+            )
+            yield Label(Content("Impact"), classes="field-label")
+            yield Input(
+                placeholder="who or what is affected", id="declare-impact", classes="declare-field"
+            )
+            yield Label(Content("Incident Commander"), classes="field-label")
+            yield Input(value=self.user, id="declare-commander", classes="declare-field")
+            yield Label(id="declare-error")
+            yield Label(
+                Content("ctrl+s declare · Enter next field · escape cancel"), id="declare-help"
+            )
+
+    def on_mount(self) -> None:
+        options = self.query_one("#declare-severity", OptionList)
+        options.highlighted = min(1, options.option_count - 1)
+        options.focus()
+
+    @on(OptionList.OptionSelected, "#declare-severity")
+    def _severity_chosen(self) -> None:
+        self.query_one("#declare-title-input", Input).focus()
+
+    @on(Input.Submitted)
+    def _next_field(self, event: Input.Submitted) -> None:
+        order = ["declare-title-input", "declare-impact", "declare-commander"]
+        index = order.index(event.input.id or "")
+        if index + 1 < len(order):
+            self.query_one(f"#{order[index + 1]}", Input).focus()
+        else:
+            self.action_declare()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_declare(self) -> None:
+        options = self.query_one("#declare-severity", OptionList)
+        option = options.get_option_at_index(options.highlighted or 0)
+        level = int((option.id or "sev-2").removeprefix("sev-"))
+        try:
+            incident = self.app.ops.declare(
+                severity=level,
+                title=self.query_one("#declare-title-input", Input).value,
+                impact=self.query_one("#declare-impact", Input).value,
+                commander=self.query_one("#declare-commander", Input).value or None,
+                author=self.user,
+            )
+        except WarroomError as exc:
+            error = self.query_one("#declare-error", Label)
+            error.update(Content(str(exc)))
+            error.add_class("-shown")
+            return
+        self.dismiss(incident)

@@ -1,0 +1,55 @@
+"""Every key and every scribe-line command, from the same tables the app uses."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Label
+
+from warroom.commands import COMMANDS
+
+KEYS = [
+    ("Enter", "commit the scribe line (durable before the next key)"),
+    ("↑ / ↓", "earlier / later lines in the scribe line"),
+    ("tab", "complete a /command or a name; otherwise next pane"),
+    ("shift+tab", "previous pane"),
+    ("space", "tick / untick the focused checklist item"),
+    ("ctrl+u", "compose a stakeholder update"),
+    ("ctrl+n", "declare a new incident"),
+    ("ctrl+o", "switch incident"),
+    ("ctrl+e", "export the incident record (Markdown, beside the database)"),
+    ("f1", "this help"),
+    ("ctrl+p", "command palette"),
+    ("ctrl+q", "quit (everything is already saved)"),
+]
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape", "close", "Close"),
+        Binding("f1", "close", "Close"),
+        Binding("q", "close", "Close", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-box"):
+            yield Label(Content("Keys"), classes="help-heading")
+            for key, text in KEYS:
+                yield Label(Content.assemble((f"{key:<11}", "bold"), text), classes="help-row")
+            yield Label(Content("Scribe line"), classes="help-heading")
+            yield Label(
+                Content("plain text + Enter: a note · // at the start: a note starting with /"),
+                classes="help-row",
+            )
+            for command in COMMANDS.values():
+                yield Label(
+                    Content.assemble((f"{command.usage}", "bold"), "\n    ", command.summary),
+                    classes="help-row",
+                )
+            yield Label(Content("escape closes"), id="help-footer")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,53 @@
+"""The incident header: severity badge, ref and title, stage, elapsed, freeze, bridge."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.widgets import Label
+
+from warroom.clock import format_duration, parse_time
+from warroom.models import Incident
+from warroom.playbook import Playbook
+from warroom.textsafe import printable
+
+
+class IncidentHeader(Horizontal):
+    def compose(self) -> ComposeResult:
+        yield Label(id="sev-badge")
+        yield Label(id="incident-ref")
+        yield Label(id="incident-title")
+        yield Label(id="incident-stage")
+        yield Label(id="incident-elapsed")
+        yield Label("FROZEN", id="incident-frozen")
+        yield Label(id="incident-status")
+        yield Label(id="incident-bridge")
+
+    def show(self, incident: Incident, playbook: Playbook, now: datetime) -> None:
+        severity = playbook.severity(incident.severity)
+        badge = self.query_one("#sev-badge", Label)
+        badge.update(Content(f" {severity.name} "))
+        # The colour is playbook data: a team's own playbook may recolour it.
+        badge.styles.background = severity.colour
+        self.query_one("#incident-ref", Label).update(Content(incident.ref))
+        self.query_one("#incident-title", Label).update(Content(printable(incident.title)))
+        stages = " → ".join(
+            s.upper() if s == incident.stage else s.capitalize() for s in playbook.stages
+        )
+        self.query_one("#incident-stage", Label).update(Content(stages))
+        self.query_one("#incident-frozen", Label).display = incident.frozen
+        status = self.query_one("#incident-status", Label)
+        status.display = incident.status != "open"
+        status.update(Content(incident.status.upper()))
+        bridge = self.query_one("#incident-bridge", Label)
+        bridge.display = bool(incident.bridge)
+        bridge.update(Content(printable(incident.bridge or "")))
+        self.tick(incident, now)
+
+    def tick(self, incident: Incident, now: datetime) -> None:
+        end = parse_time(incident.resolved_at) if incident.resolved_at else now
+        elapsed = (end - parse_time(incident.declared_at)).total_seconds()
+        self.query_one("#incident-elapsed", Label).update(Content(format_duration(elapsed)))

@@ -1,0 +1,90 @@
+"""The scribe line: always ready, with history (up/down) and tab completion."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual import events
+from textual.binding import Binding
+from textual.widgets import Input
+
+from warroom.commands import completions
+
+
+class ScribeInput(Input):
+    BINDINGS = [
+        Binding("up", "history_back", "Earlier line", show=False),
+        Binding("down", "history_forward", "Later line", show=False),
+    ]
+
+    def __init__(self, names: Callable[[], list[str]], **kwargs) -> None:
+        super().__init__(
+            placeholder="type a note, or /help — Enter commits",
+            select_on_focus=False,
+            **kwargs,
+        )
+        self.history: list[str] = []
+        self._history_index: int | None = None
+        self._draft = ""
+        self._names = names
+
+    def remember(self, line: str) -> None:
+        if line.strip() and (not self.history or self.history[-1] != line):
+            self.history.append(line)
+        self._history_index = None
+
+    def action_history_back(self) -> None:
+        if not self.history:
+            return
+        if self._history_index is None:
+            self._draft = self.value
+            self._history_index = len(self.history)
+        self._history_index = max(0, self._history_index - 1)
+        self.value = self.history[self._history_index]
+        self.cursor_position = len(self.value)
+
+    def action_history_forward(self) -> None:
+        if self._history_index is None:
+            return
+        self._history_index += 1
+        if self._history_index >= len(self.history):
+            self._history_index = None
+            self.value = self._draft
+        else:
+            self.value = self.history[self._history_index]
+        self.cursor_position = len(self.value)
+
+    def complete(self) -> bool:
+        """Complete the line in place; False when there is nothing to complete."""
+        if self.cursor_position != len(self.value):
+            return False
+        options = completions(self.value, self._names())
+        if not options:
+            return False
+        if len(options) == 1:
+            self.value = options[0]
+        else:
+            common = options[0]
+            for option in options[1:]:
+                while not option.startswith(common):
+                    common = common[:-1]
+            if len(common) <= len(self.value):
+                self.app.notify("  ".join(o.strip() for o in options), title="Completions")
+                return True
+            self.value = common
+        self.cursor_position = len(self.value)
+        return True
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "tab" and self.complete():
+            event.prevent_default()
+            event.stop()
+            return
+        await super()._on_key(event)
+
+    def _on_paste(self, event: events.Paste) -> None:
+        # Input keeps only the first line of a paste; a scribe pasting a stack
+        # trace must not lose the rest, so keep all of it (shown as ⏎).
+        if event.text:
+            self.insert_text_at_cursor(event.text)
+        event.stop()

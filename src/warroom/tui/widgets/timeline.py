@@ -1,0 +1,168 @@
+"""The scribe timeline: a Line-API scroll view whose cost does not grow with the incident.
+
+Only the rows on screen are read, in blocks, straight from SQLite by entry
+number (``seq`` runs 1..N per incident, so row ``y`` is entry ``y + 1``), and
+only those rows are drawn. Opening an incident of 100,000 entries reads one
+block; appending an entry reads nothing it has not already got. This is the
+shape of Toolong's ``LogLines``.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from warroom.models import Entry
+from warroom.store import Store
+from warroom.textsafe import printable
+
+BLOCK = 64
+MAX_BLOCKS = 32
+#: Characters of one entry considered for its line: a 100 KB paste draws as fast as a word.
+TEXT_LIMIT = 512
+
+KIND_LABELS = {
+    "decision": "▶ decision: ",
+    "action": "● action: ",
+    "alert": "! alert: ",
+}
+PERSON_KINDS = {"note", "decision", "action", "alert"}
+
+
+class Timeline(ScrollView, can_focus=True):
+    """Every entry of one incident, one line each, newest at the bottom."""
+
+    COMPONENT_CLASSES = {
+        "timeline--number",
+        "timeline--time",
+        "timeline--author",
+        "timeline--decision",
+        "timeline--action",
+        "timeline--alert",
+        "timeline--system",
+        "timeline--struck",
+        "timeline--star",
+    }
+
+    BINDINGS = [
+        ("up", "scroll_up", "Scroll up"),
+        ("down", "scroll_down", "Scroll down"),
+        ("pageup", "page_up", "Page up"),
+        ("pagedown", "page_down", "Page down"),
+        ("home", "scroll_home", "Oldest"),
+        ("end", "scroll_end", "Newest"),
+    ]
+
+    def __init__(self, store: Store, incident_id: int, count: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.store = store
+        self.incident_id = incident_id
+        self.count = count
+        self._blocks: OrderedDict[int, list[Entry]] = OrderedDict()
+        self._strips: dict[tuple[int, int], Strip] = {}
+        self.virtual_size = Size(0, count)
+
+    # -- data ---------------------------------------------------------
+
+    def _entry(self, seq: int) -> Entry | None:
+        block = (seq - 1) // BLOCK
+        entries = self._blocks.get(block)
+        if entries is None:
+            first = block * BLOCK + 1
+            entries = self.store.entries(self.incident_id, first, first + BLOCK - 1)
+            self._blocks[block] = entries
+            if len(self._blocks) > MAX_BLOCKS:
+                self._blocks.popitem(last=False)
+        else:
+            self._blocks.move_to_end(block)
+        offset = (seq - 1) % BLOCK
+        return entries[offset] if offset < len(entries) else None
+
+    def _forget_block_of(self, seq: int) -> None:
+        self._blocks.pop((seq - 1) // BLOCK, None)
+
+    @property
+    def following(self) -> bool:
+        """True when the newest entry is in view, so new entries keep it in view."""
+        return self.scroll_offset.y >= self.max_scroll_y - 1
+
+    def set_count(self, count: int) -> None:
+        """Entries up to ``count`` exist now: grow, and follow if we were at the bottom."""
+        if count == self.count:
+            return
+        follow = self.following
+        if self.count:
+            # The last block may have been read while it was partly empty.
+            self._forget_block_of(self.count)
+        self.count = count
+        self.virtual_size = Size(self.size.width, count)
+        if follow:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        self.refresh()
+
+    def invalidate(self) -> None:
+        """Another console changed something (a strike, a star): re-read what is shown."""
+        self._blocks.clear()
+        self._strips.clear()
+        self.refresh()
+
+    def entry_changed(self, seq: int) -> None:
+        self._forget_block_of(seq)
+        self._strips = {k: v for k, v in self._strips.items() if k[0] != seq}
+        self.refresh()
+
+    # -- drawing ------------------------------------------------------
+
+    def on_resize(self) -> None:
+        self._strips.clear()
+        self.virtual_size = Size(self.size.width, self.count)
+
+    def render_line(self, y: int) -> Strip:
+        seq = self.scroll_offset.y + y + 1
+        width = self.size.width
+        if seq > self.count or width <= 0:
+            return Strip.blank(width, self.rich_style)
+        key = (seq, width)
+        strip = self._strips.get(key)
+        if strip is None:
+            entry = self._entry(seq)
+            if entry is None:
+                return Strip.blank(width, self.rich_style)
+            strip = self._render_entry(entry, width)
+            if len(self._strips) > 4096:
+                self._strips.clear()
+            self._strips[key] = strip
+        return strip
+
+    def _render_entry(self, entry: Entry, width: int) -> Strip:
+        style = self.get_component_rich_style
+        base = self.rich_style
+        number_width = max(3, len(str(self.count)))
+        when = entry.occurred_at or entry.at
+        time_text = when[11:19] + ("*" if entry.occurred_at else " ")
+        segments = [
+            Segment(f"{entry.seq:>{number_width}} ", base + style("timeline--number")),
+            Segment(time_text + " ", base + style("timeline--time")),
+            Segment(f"{printable(entry.author, 12)[:8]:<8} ", base + style("timeline--author")),
+        ]
+        if entry.starred:
+            segments.append(Segment("★ ", base + style("timeline--star")))
+        if entry.kind in PERSON_KINDS:
+            text_style = base
+            label = KIND_LABELS.get(entry.kind)
+            if label:
+                segments.append(Segment(label, base + style(f"timeline--{entry.kind}")))
+        else:
+            text_style = base + style("timeline--system")
+        if entry.struck:
+            text_style = text_style + style("timeline--struck") + Style(strike=True)
+        text = printable(entry.text, TEXT_LIMIT).replace("␊", "⏎")
+        if entry.occurred_at:
+            text += f"  (logged {entry.at[11:16]})"
+        segments.append(Segment(text, text_style))
+        return Strip(segments).crop_extend(0, width, base)

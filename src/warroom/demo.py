@@ -40,8 +40,8 @@ SCRIPT: list[tuple[float, str, str]] = [
     (21.5, "carol", "/check 8"),
     (24.0, "carol", "dan: queue depth 9k, p95 sync lag 6 min"),
     (28.0, "carol", "erin: Intuit status page confirms partial outage on their side"),
-    (37.0, "bob", "/update"),
     (36.0, "carol", "dan: [bold]not markup[/bold] <!channel> — stored literally"),
+    (37.0, "bob", "/update"),
     (40.0, "carol", "queue drained; watching lag before calling restore"),
 ]
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 
 from warroom.clock import Clock, SystemClock
 from warroom.comms.templates import render_internal
@@ -59,8 +60,10 @@ class WarroomApp(App):
         clock: Clock | None = None,
         playbook: Playbook | None = None,
         incident_id: int | None = None,
+        cursor_blink: bool = True,
     ) -> None:
         super().__init__()
+        self.cursor_blink = cursor_blink
         self.store = store
         self.user = user
         self.clock = clock or SystemClock()
@@ -79,6 +82,12 @@ class WarroomApp(App):
         self.push_screen(ConsoleScreen(incident) if incident else StartScreen())
         self.set_interval(1.0, self._tick, name="clock")
         self.set_interval(POLL_SECONDS, self._poll, name="poll")
+
+    def settle_cursors(self, screen: Screen) -> None:
+        """Snapshot tests and screenshots want a steady cursor."""
+        if not self.cursor_blink:
+            for widget in screen.query("Input, TextArea"):
+                widget.cursor_blink = False  # type: ignore[attr-defined]
 
     def _tick(self) -> None:
         if isinstance(self.screen, ConsoleScreen):

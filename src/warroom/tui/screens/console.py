@@ -27,6 +27,7 @@ class ConsoleScreen(Screen):
     def __init__(self, incident: Incident) -> None:
         super().__init__()
         self.incident = incident
+        self._ready = False  # the clock and the poller may fire before compose is done
 
     @property
     def ops(self):
@@ -49,7 +50,9 @@ class ConsoleScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.app.settle_cursors(self)
         self.query_one("#timeline", Timeline).border_title = "Timeline (scribe)"
+        self._ready = True
         self.show_incident(self.incident)
         timeline = self.query_one(Timeline)
         self.call_after_refresh(timeline.scroll_end, animate=False, immediate=True)
@@ -71,6 +74,8 @@ class ConsoleScreen(Screen):
 
     def reload(self, *, others_changed: bool = False) -> None:
         """Read the incident again (after our write, or when another console wrote)."""
+        if not self._ready:
+            return
         incident = self.app.store.incident(self.incident.id)
         if incident is None:
             return
@@ -80,6 +85,8 @@ class ConsoleScreen(Screen):
 
     def tick(self) -> None:
         """Once a second: elapsed time and the countdown, computed from stored times."""
+        if not self._ready:
+            return
         now = self.app.clock.now()
         self.query_one(IncidentHeader).tick(self.incident, now)
         playbook = self.app.playbook

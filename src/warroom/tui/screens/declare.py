@@ -65,6 +65,7 @@ class DeclareScreen(ModalScreen[Incident | None]):
             )
 
     def on_mount(self) -> None:
+        self.app.settle_cursors(self)
         options = self.query_one("#declare-severity", OptionList)
         options.highlighted = min(1, options.option_count - 1)
         options.focus()

@@ -37,6 +37,7 @@ class UpdateScreen(ModalScreen[bool]):
             )
 
     def on_mount(self) -> None:
+        self.app.settle_cursors(self)
         self.query_one(TextArea).focus()
 
     def action_cancel(self) -> None:

@@ -34,10 +34,10 @@ class IncidentHeader(Horizontal):
         badge.styles.background = severity.colour
         self.query_one("#incident-ref", Label).update(Content(incident.ref))
         self.query_one("#incident-title", Label).update(Content(printable(incident.title)))
-        stages = " → ".join(
-            s.upper() if s == incident.stage else s.capitalize() for s in playbook.stages
-        )
-        self.query_one("#incident-stage", Label).update(Content(stages))
+        stages = playbook.stages
+        number = stages.index(incident.stage) + 1 if incident.stage in stages else 0
+        stage = f"{incident.stage.upper()} {number}/{len(stages)}"
+        self.query_one("#incident-stage", Label).update(Content(stage))
         self.query_one("#incident-frozen", Label).display = incident.frozen
         status = self.query_one("#incident-status", Label)
         status.display = incident.status != "open"

@@ -87,4 +87,5 @@ class ScribeInput(Input):
         # trace must not lose the rest, so keep all of it (shown as ⏎).
         if event.text:
             self.insert_text_at_cursor(event.text)
+        event.prevent_default()  # Input's own handler would insert the first line again
         event.stop()

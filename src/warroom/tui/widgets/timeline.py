@@ -65,6 +65,8 @@ class Timeline(ScrollView, can_focus=True):
         self.count = count
         self._blocks: OrderedDict[int, list[Entry]] = OrderedDict()
         self._strips: dict[tuple[int, int], Strip] = {}
+        #: Keep the newest entry in view, until the reader scrolls up.
+        self._follow = True
         self.virtual_size = Size(0, count)
 
     # -- data ---------------------------------------------------------
@@ -86,16 +88,16 @@ class Timeline(ScrollView, can_focus=True):
     def _forget_block_of(self, seq: int) -> None:
         self._blocks.pop((seq - 1) // BLOCK, None)
 
-    @property
-    def following(self) -> bool:
-        """True when the newest entry is in view, so new entries keep it in view."""
-        return self.scroll_offset.y >= self.max_scroll_y - 1
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self.size.height:
+            self._follow = new_value >= self.max_scroll_y
 
     def set_count(self, count: int) -> None:
         """Entries up to ``count`` exist now: grow, and follow if we were at the bottom."""
         if count == self.count:
             return
-        follow = self.following
+        follow = self._follow
         if self.count:
             # The last block may have been read while it was partly empty.
             self._forget_block_of(self.count)
@@ -119,8 +121,11 @@ class Timeline(ScrollView, can_focus=True):
     # -- drawing ------------------------------------------------------
 
     def on_resize(self) -> None:
+        follow = self._follow
         self._strips.clear()
         self.virtual_size = Size(self.size.width, self.count)
+        if follow:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
 
     def render_line(self, y: int) -> Strip:
         seq = self.scroll_offset.y + y + 1

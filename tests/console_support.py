@@ -1,0 +1,35 @@
+"""Helpers for driving the real console with Pilot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+
+from warroom.clock import FrozenClock
+from warroom.demo import seed_demo
+from warroom.playbook import default_playbook
+from warroom.store import Store
+from warroom.tui.app import WarroomApp
+
+DEMO_NOW = "2026-11-23T22:42:17Z"
+
+
+def demo_app(path: Path, *, user: str = "carol", clock: FrozenClock | None = None) -> WarroomApp:
+    """The console on a freshly seeded demo incident, with a frozen clock."""
+    clock = clock or FrozenClock(DEMO_NOW)
+    store = Store(path)
+    seed_demo(store, default_playbook(), clock)
+    return WarroomApp(store=store, user=user, clock=clock, cursor_blink=False)
+
+
+def screen_text(app: App) -> str:
+    """What the terminal shows, as plain text, one line per row."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def type_line(pilot, text: str) -> None:
+    """Type ``text`` into the focused widget as key presses, then Enter."""
+    await pilot.press(*list(text))
+    await pilot.press("enter")
+    await pilot.pause()

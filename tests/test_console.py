@@ -1,0 +1,303 @@
+"""The console, driven with real keys through Pilot: screen and database checked."""
+
+from __future__ import annotations
+
+from console_support import DEMO_NOW, demo_app, screen_text, type_line
+from warroom.clock import FrozenClock
+from warroom.store import Store
+from warroom.tui.app import WarroomApp
+from warroom.tui.screens.console import ConsoleScreen
+from warroom.tui.screens.start import StartScreen
+from warroom.tui.widgets.countdown import UpdateCountdown
+from warroom.tui.widgets.scribe_input import ScribeInput
+from warroom.tui.widgets.timeline import Timeline
+
+
+async def test_opens_on_the_active_incident_with_the_scribe_line_focused(tmp_path):
+    app = demo_app(tmp_path / "w.db")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ConsoleScreen)
+        assert isinstance(app.focused, ScribeInput)
+        text = screen_text(app)
+        assert "SEV-1" in text and "INC-1" in text and "QuickBooks sync halted" in text
+        assert "FROZEN" in text
+        assert "00:42:17" in text  # elapsed since declaration
+        assert "queue drained; watching lag" in text  # newest entry in view
+
+
+async def test_enter_commits_a_note_before_the_next_key(tmp_path):
+    app = demo_app(tmp_path / "w.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        before = app.store.incident(1).entry_count
+        await pilot.press(*"rolled back deploy 4411")
+        await pilot.press("enter")
+        # No pause: the write happened while Enter was handled.
+        reader = Store(app.store.path)
+        entry = reader.entry(1, before + 1)
+        assert entry is not None and entry.text == "rolled back deploy 4411"
+        assert entry.author == "carol" and entry.kind == "note"
+        await pilot.pause()
+        assert app.screen.query_one(ScribeInput).value == ""
+        assert app.screen.query_one(Timeline).count == before + 1
+        assert "rolled back deploy 4411" in screen_text(app)
+
+
+async def test_bad_command_shows_one_line_error_and_writes_nothing(tmp_path):
+    app = demo_app(tmp_path / "w.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        before = app.store.incident(1)
+        for line in ["/sev 9", "/nope", "/check 42", "/freeze maybe", "/stage lunch", "/eng -zed"]:
+            await type_line(pilot, line)
+            error = str(app.screen.query_one("#scribe-error").render())
+            assert error and "\n" not in error.strip()
+            assert app.screen.query_one(ScribeInput).value == line  # kept for correcting
+            app.screen.query_one(ScribeInput).value = ""
+        assert app.store.incident(1) == before
+
+
+async def test_slash_commands_change_state_and_panes(tmp_path):
+    app = demo_app(tmp_path / "w.db")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        await type_line(pilot, "/ic dave")
+        await type_line(pilot, "/stage restore")
+        await type_line(pilot, "/sev 2")
+        incident = app.store.incident(1)
+        assert incident.roles.incident_commander == "dave"
+        assert incident.stage == "restore" and incident.severity == 2
+        text = screen_text(app)
+        assert "SEV-2" in text and "RESTORE 4/5" in text
+        assert "Incident Commander: alice → dave (handover)" in text
+
+
+async def test_history_recalls_earlier_lines(tmp_path):
+    app = demo_app(tmp_path / "w.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await type_line(pilot, "first")
+        await type_line(pilot, "second")
+        scribe = app.screen.query_one(ScribeInput)
+        await pilot.press("up")
+        assert scribe.value == "second"
+        await pilot.press("up")
+        assert scribe.value == "first"
+        await pilot.press("down", "down")
+        assert scribe.value == ""
+
+
+async def test_tab_completes_commands_and_names(tmp_path):
+    app = demo_app(tmp_path / "w.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        scribe = app.screen.query_one(ScribeInput)
+        await pilot.press("/", "f", "r", "tab")
+        assert scribe.value == "/freeze "
+        scribe.value = ""
+        await pilot.press(*"/eng -er", "tab")
+        assert scribe.value == "/eng -erin"
+        assert isinstance(app.focused, ScribeInput)
+        scribe.value = ""
+        await pilot.press("tab")  # nothing to complete: next pane
+        assert not isinstance(app.focused, ScribeInput)
+
+
+async def test_checklist_space_ticks_and_records_who(tmp_path):
+    app = demo_app(tmp_path / "w.db")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        checklist = app.screen.query_one("#checklist")
+        checklist.focus()
+        await pilot.pause()
+        # Move to item 9 (the only one not done in the demo) and tick it.
+        checklist.highlighted = checklist.get_option_index("item-9")
+        await pilot.press("space")
+        await pilot.pause()
+        item = app.store.incident(1).checklist[8]
+        assert item.done and item.done_by == "carol"
+        assert "[x] 9." in screen_text(app)
+        last = app.store.entry(1, app.store.incident(1).entry_count)
+        assert last.kind == "check" and last.text.startswith("✓ 9.")
+
+
+async def test_countdown_moves_from_calm_to_warning_to_overdue(tmp_path):
+    clock = FrozenClock(DEMO_NOW)
+    app = demo_app(tmp_path / "w.db", clock=clock)
+    rings = []
+    app.bell = lambda: rings.append(1)  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        countdown = app.screen.query_one(UpdateCountdown)
+        assert countdown.has_class("-calm")
+        clock.advance(minutes=3)
+        app.screen.tick()
+        await pilot.pause()
+        assert countdown.has_class("-warning")
+        clock.advance(minutes=2)
+        app.screen.tick()
+        await pilot.pause()
+        assert countdown.has_class("-overdue")
+        assert "OVERDUE" in screen_text(app)
+        assert rings == [1]
+        clock.advance(seconds=30)
+        app.screen.tick()
+        await pilot.pause()
+        assert rings == [1]  # once, not every tick
+        assert "+00:47" in str(countdown.query_one("Digits").value)
+
+
+async def test_update_composer_records_and_resets_the_countdown(tmp_path):
+    clock = FrozenClock(DEMO_NOW)
+    app = demo_app(tmp_path / "w.db", clock=clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        clock.advance(minutes=10)
+        await pilot.pause()
+        await pilot.press("ctrl+u")
+        await pilot.pause()
+        assert "SEV-1 | QuickBooks sync halted" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        incident = app.store.incident(1)
+        assert incident.next_update_due == "2026-11-23T23:02:17Z"  # now + 10 min
+        assert app.store.updates(1)[-1].delivery == "recorded"
+        assert app.screen.query_one(UpdateCountdown).has_class("-calm")
+
+
+async def test_escape_cancels_the_update_and_sends_nothing(tmp_path):
+    app = demo_app(tmp_path / "w.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        before = len(app.store.updates(1))
+        await pilot.press("ctrl+u")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(app.store.updates(1)) == before
+        assert isinstance(app.screen, ConsoleScreen)
+
+
+async def test_start_screen_then_declare_with_the_matrix_in_view(tmp_path):
+    store = Store(tmp_path / "w.db")
+    app = WarroomApp(store=store, user="alice", clock=FrozenClock(DEMO_NOW), cursor_blink=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, StartScreen)
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Platform unavailable or data loss" in text
+        assert "Critical functionality degraded" in text
+        await pilot.press("up", "enter")  # SEV-1
+        await pilot.press(*"Checkout down", "enter")
+        await pilot.press(*"all card payments", "enter")
+        await pilot.press("enter")  # commander: alice (prefilled)
+        await pilot.pause()
+        assert isinstance(app.screen, ConsoleScreen)
+        incident = store.incident(1)
+        assert incident.severity == 1 and incident.title == "Checkout down"
+        assert incident.impact == "all card payments"
+        assert incident.roles.incident_commander == "alice"
+        assert incident.checklist[0].done  # declaring ticks "Declare the incident"
+        assert "Checkout down" in screen_text(app)
+
+
+async def test_declare_with_no_title_says_so_and_writes_nothing(tmp_path):
+    store = Store(tmp_path / "w.db")
+    app = WarroomApp(store=store, user="alice", clock=FrozenClock(DEMO_NOW))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "a title is needed" in screen_text(app)
+        assert store.incident_ids() == []
+
+
+async def test_switcher_opens_another_incident(tmp_path):
+    app = demo_app(tmp_path / "w.db")
+    app.ops.declare(severity=3, title="Slow PDF export", author="erin")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert "Slow PDF export" in screen_text(app)  # newest open incident is active
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        await pilot.press("down", "enter")  # the list is newest first: INC-1 second
+        await pilot.pause()
+        assert app.screen.incident.id == 1
+        assert "QuickBooks sync halted" in screen_text(app)
+
+
+async def test_help_lists_every_key_and_command(tmp_path):
+    from warroom.commands import COMMANDS
+
+    app = demo_app(tmp_path / "w.db")
+    async with app.run_test(size=(120, 200)) as pilot:
+        await pilot.pause()
+        await pilot.press("f1")
+        await pilot.pause()
+        text = screen_text(app)
+        for key in ("ctrl+u", "ctrl+n", "ctrl+o", "ctrl+e", "ctrl+p", "ctrl+q", "f1"):
+            assert key in text
+        for command in COMMANDS.values():
+            assert command.usage in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConsoleScreen)
+
+
+async def test_slash_help_and_slash_update_open_their_screens(tmp_path):
+    from warroom.tui.screens.help import HelpScreen
+    from warroom.tui.screens.update import UpdateScreen
+
+    app = demo_app(tmp_path / "w.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await type_line(pilot, "/help")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await type_line(pilot, "/update")
+        assert isinstance(app.screen, UpdateScreen)
+
+
+async def test_export_key_writes_the_record_beside_the_database(tmp_path):
+    app = demo_app(tmp_path / "w.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+    exported = (tmp_path / "w-INC-1.md").read_text()
+    assert exported.startswith("# INC-1: QuickBooks sync halted")
+
+
+async def test_palette_offers_the_console_commands(tmp_path):
+    app = demo_app(tmp_path / "w.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"unfreeze")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.store.incident(1).frozen is False
+
+
+async def test_two_consoles_see_each_others_entries_within_a_second(tmp_path):
+    path = tmp_path / "w.db"
+    first = demo_app(path)
+    second = WarroomApp(store=Store(path), user="dan", clock=FrozenClock(DEMO_NOW))
+    async with first.run_test(size=(120, 40)) as p1, second.run_test(size=(120, 40)) as p2:
+        await p1.pause()
+        await p2.pause()
+        await type_line(p1, "from the first console")
+        await p2.pause(1.0)
+        assert "from the first console" in screen_text(second)
+        await type_line(p2, "/undo")  # dan has nothing of his own to strike
+        assert "dan has no entry to strike" in screen_text(second)
+        second.screen.query_one(ScribeInput).value = ""
+        await type_line(p2, "/freeze off")
+        await p1.pause(1.0)
+        assert "FROZEN" not in screen_text(first)

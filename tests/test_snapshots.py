@@ -1,0 +1,53 @@
+"""The look of the key screens, at the smallest supported size and a roomy one.
+
+Regenerate after an intended change with ``pytest tests/test_snapshots.py --snapshot-update``
+and look at the report before committing.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from console_support import DEMO_NOW, demo_app
+from warroom.clock import FrozenClock
+from warroom.store import Store
+from warroom.tui.app import WarroomApp
+
+SIZES = [(80, 24), (160, 48)]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "160x48"])
+def test_main_screen(snap_compare, tmp_path, size):
+    assert snap_compare(demo_app(tmp_path / "w.db"), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "160x48"])
+def test_declare_screen(snap_compare, tmp_path, size):
+    assert snap_compare(demo_app(tmp_path / "w.db"), press=["ctrl+n"], terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "160x48"])
+def test_help_screen(snap_compare, tmp_path, size):
+    assert snap_compare(demo_app(tmp_path / "w.db"), press=["f1"], terminal_size=size)
+
+
+def test_start_screen(snap_compare, tmp_path):
+    app = WarroomApp(
+        store=Store(tmp_path / "w.db"),
+        user="alice",
+        clock=FrozenClock(DEMO_NOW),
+        cursor_blink=False,
+    )
+    assert snap_compare(app, terminal_size=(80, 24))
+
+
+def test_overdue_countdown(snap_compare, tmp_path):
+    clock = FrozenClock(DEMO_NOW)
+    app = demo_app(tmp_path / "w.db", clock=clock)
+
+    async def overdue(pilot):
+        clock.advance(minutes=8)
+        pilot.app.screen.tick()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 32), run_before=overdue)

@@ -42,7 +42,7 @@ class ConsoleScreen(Screen):
                 yield Timeline(
                     self.app.store, self.incident.id, self.incident.entry_count, id="timeline"
                 )
-                yield ScribeInput(self._names, id="scribe")
+                yield ScribeInput(self._names, self.commit_line, id="scribe")
                 yield Label(id="scribe-error")
             with Vertical(id="side"):
                 yield UpdateCountdown(id="countdown")
@@ -115,20 +115,15 @@ class ConsoleScreen(Screen):
         error.update(Content(message))
         error.set_class(bool(message), "-shown")
 
-    @on(ScribeInput.Submitted, "#scribe")
-    def commit_line(self, event: ScribeInput.Submitted) -> None:
-        """Enter: the entry is durable before the next key is read (this runs on the loop)."""
-        scribe = event.input
-        line = event.value
+    def commit_line(self, line: str) -> bool:
+        """Run one scribe line; True when it was done (and so may be cleared)."""
         try:
             outcome = run_line(self.ops, self.incident.id, self.app.user, line)
         except WarroomError as exc:
             # Nothing was written; the line stays so it can be corrected.
             self._error(str(exc))
-            return
+            return False
         self._error("")
-        scribe.remember(line)
-        scribe.value = ""
         if outcome.entries:
             self.query_one(Timeline).scroll_end(animate=False, immediate=True)
         self.reload()
@@ -136,6 +131,7 @@ class ConsoleScreen(Screen):
             self.app.action_compose_update()
         elif outcome.open_screen == "help":
             self.app.action_help()
+        return True
 
     @on(Checklist.Toggle)
     def toggle_item(self, event: Checklist.Toggle) -> None:

@@ -17,7 +17,12 @@ class ScribeInput(Input):
         Binding("down", "history_forward", "Later line", show=False),
     ]
 
-    def __init__(self, names: Callable[[], list[str]], **kwargs) -> None:
+    def __init__(
+        self,
+        names: Callable[[], list[str]],
+        commit: Callable[[str], bool],
+        **kwargs,
+    ) -> None:
         super().__init__(
             placeholder="type a note, or /help — Enter commits",
             select_on_focus=False,
@@ -27,6 +32,7 @@ class ScribeInput(Input):
         self._history_index: int | None = None
         self._draft = ""
         self._names = names
+        self._commit = commit
 
     def remember(self, line: str) -> None:
         if line.strip() and (not self.history or self.history[-1] != line):
@@ -75,10 +81,25 @@ class ScribeInput(Input):
         self.cursor_position = len(self.value)
         return True
 
+    def commit(self) -> None:
+        """Write the line now, before this widget reads its next key.
+
+        Input's own Enter runs through a binding once the key has bubbled up to
+        the app, and by then keys typed after Enter have already landed in the
+        line: fast typing would merge two entries into one. So Enter is handled
+        here, synchronously; a line that fails stays in place to be corrected.
+        """
+        line = self.value
+        if self._commit(line):
+            self.remember(line)
+            self.value = ""
+
     async def _on_key(self, event: events.Key) -> None:
-        if event.key == "tab" and self.complete():
+        if event.key == "enter" or (event.key == "tab" and self.complete()):
             event.prevent_default()
             event.stop()
+            if event.key == "enter":
+                self.commit()
             return
         await super()._on_key(event)
 

@@ -83,6 +83,10 @@ class Context:
         if not token.isdigit() or not token.isascii():
             raise WarroomError(f"{text!r} is not an incident: use 7 or INC-7")
         incident_id = int(token)
+        if not self.db_path.exists():
+            raise WarroomError(
+                f"no such incident: INC-{incident_id} (no database at {self.db_path})"
+            )
         if self.store.incident(incident_id) is None:
             raise WarroomError(f"no such incident: INC-{incident_id} in {self.db_path}")
         return incident_id
@@ -157,8 +161,14 @@ def _parse_severity(value: str) -> int:
 @click.pass_context
 def declare(ctx: click.Context, severity: str, title: str, impact: str, commander: str | None):
     """Declare an incident without the console; prints its ref (INC-<id>)."""
+    from warroom.operations import check_declaration
+
     app_ctx = Context(ctx)
     level = _parse_severity(severity)
+    # Check first: a mistake must not leave a new database file behind.
+    check_declaration(
+        app_ctx.playbook, severity=level, title=title, impact=impact, commander=commander
+    )
     incident = app_ctx.operations().declare(
         severity=level, title=title, impact=impact, commander=commander, author=app_ctx.user
     )
@@ -213,7 +223,9 @@ def log(ctx: click.Context, incident: str, text: str, kind: str, author: str | N
 def list_(ctx: click.Context, show_all: bool, as_json: bool) -> None:
     """List open incidents (every incident with --all)."""
     app_ctx = Context(ctx)
-    incidents = [i for i in app_ctx.store.incidents() if show_all or i.status == "open"]
+    # Listing a database that does not exist yet shows nothing and creates nothing.
+    found = app_ctx.store.incidents() if app_ctx.db_path.exists() else []
+    incidents = [i for i in found if show_all or i.status == "open"]
     if as_json:
         rows = [
             {
@@ -255,7 +267,8 @@ def export(ctx: click.Context, incident: str, fmt: str, output: Path | None) -> 
     from warroom.export import build_export, render_markdown
 
     app_ctx = Context(ctx)
-    record = app_ctx.store.incident(app_ctx.incident_id(incident))
+    incident_id = app_ctx.incident_id(incident)  # before .store: no new file on a mistake
+    record = app_ctx.store.incident(incident_id)
     assert record is not None
     if fmt == "json":
         text = build_export(app_ctx.store, record).to_json()
@@ -271,19 +284,26 @@ def export(ctx: click.Context, incident: str, fmt: str, output: Path | None) -> 
     click.echo(f"wrote {output}", err=True)
 
 
+def _complain(message: str) -> None:
+    """One line on stderr; user text in it cannot move the cursor or recolour the terminal."""
+    from warroom.textsafe import printable
+
+    click.echo(f"warroom: {printable(message)}", err=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: turn every user mistake into one line and exit status 2."""
     try:
         code = cli.main(args=argv, prog_name="warroom", standalone_mode=False)
     except click.UsageError as exc:
         hint = f" (see 'warroom {exc.ctx.info_name if exc.ctx and exc.ctx.parent else ''} --help')"
-        click.echo(f"warroom: {exc.format_message()}{hint}".replace("  ", " "), err=True)
+        _complain(f"{exc.format_message()}{hint}".replace("  ", " "))
         sys.exit(2)
     except click.ClickException as exc:
-        click.echo(f"warroom: {exc.format_message()}", err=True)
+        _complain(exc.format_message())
         sys.exit(exc.exit_code)
     except WarroomError as exc:
-        click.echo(f"warroom: {exc}", err=True)
+        _complain(str(exc))
         sys.exit(2)
     except click.Abort:
         click.echo("warroom: aborted", err=True)

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from warroom.models import Entry, Incident
 from warroom.playbook import Playbook
 from warroom.store import Store
+from warroom.textsafe import printable
 
 SCHEMA = "warroom.incident/1"
 
@@ -140,9 +141,10 @@ def build_export(store: Store, incident: Incident) -> IncidentExport:
 
 
 def _md_text(text: str) -> str:
-    """User text inside Markdown: shown literally, on one line."""
+    """User text inside Markdown: shown literally, on one line, with no terminal escapes."""
     escaped = "".join("\\" + ch if ch in "\\`*_{}[]<>()#+!|~" else ch for ch in text)
-    return escaped.replace("\r\n", " ⏎ ").replace("\n", " ⏎ ").replace("\r", " ⏎ ")
+    one_line = escaped.replace("\r\n", " ⏎ ").replace("\n", " ⏎ ").replace("\r", " ⏎ ")
+    return printable(one_line)
 
 
 def render_markdown(store: Store, incident: Incident, playbook: Playbook) -> str:

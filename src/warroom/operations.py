@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlparse
 
 from warroom.clock import Clock, format_time, parse_time
-from warroom.errors import CommandError
+from warroom.errors import CommandError, WarroomError
 from warroom.models import ROLE_KEYS, USER_KINDS, Entry, Incident
 from warroom.playbook import Playbook
 from warroom.store import ENTRY_COLUMNS, Store, _entry
@@ -47,6 +47,26 @@ def check_title(title: str) -> str:
     if "\n" in cleaned or "\r" in cleaned:
         raise CommandError("a title is one line")
     return cleaned
+
+
+def check_declaration(
+    playbook: Playbook, *, severity: int, title: str, impact: str, commander: str | None
+) -> tuple[str, str | None]:
+    """Check a declaration before anything (even a new database file) is written.
+
+    Returns the cleaned title and commander.
+    """
+    try:
+        playbook.severity(severity)
+    except WarroomError:
+        raise CommandError(
+            f"no severity {severity}: choose one of {playbook.levels_text()}"
+        ) from None
+    title = check_title(title)
+    commander = check_name(commander) if commander else None
+    if "\n" in impact or "\r" in impact:
+        raise CommandError("impact is one line")
+    return title, commander
 
 
 class Operations:
@@ -134,11 +154,10 @@ class Operations:
         impact: str = "",
         commander: str | None = None,
     ) -> Incident:
-        sev = self._check_severity(severity)
-        title = check_title(title)
-        commander = check_name(commander) if commander else None
-        if "\n" in impact or "\r" in impact:
-            raise CommandError("impact is one line")
+        title, commander = check_declaration(
+            self.playbook, severity=severity, title=title, impact=impact, commander=commander
+        )
+        sev = self.playbook.severity(severity)
         now = self.clock.now()
         with self.store.write() as tx:
             (incident_id,) = tx.execute(

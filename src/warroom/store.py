@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -267,12 +268,15 @@ class Store:
         return found[0] if found else None
 
     def iter_entries(self, incident_id: int) -> Iterator[Entry]:
-        cursor = self.conn.execute(
-            f"SELECT {ENTRY_COLUMNS} FROM entries WHERE incident_id = ? ORDER BY seq",
-            (incident_id,),
-        )
-        for row in cursor:
-            yield _entry(row)
+        try:
+            cursor = self.conn.execute(
+                f"SELECT {ENTRY_COLUMNS} FROM entries WHERE incident_id = ? ORDER BY seq",
+                (incident_id,),
+            )
+            for row in cursor:
+                yield _entry(row)
+        except sqlite3.Error as exc:
+            raise DatabaseError(_describe(exc)) from None
 
     def updates(self, incident_id: int) -> list[Update]:
         rows = self._read(
@@ -315,7 +319,7 @@ def _open(path: Path) -> sqlite3.Connection:
         raise DatabaseError(f"cannot open {path}: {exc}") from None
     try:
         _check_and_migrate(conn, path)
-        conn.execute("PRAGMA journal_mode = WAL")
+        _use_wal(conn)
         conn.execute("PRAGMA synchronous = FULL")
     except DatabaseError:
         conn.close()
@@ -324,6 +328,19 @@ def _open(path: Path) -> sqlite3.Connection:
         conn.close()
         raise DatabaseError(f"{path}: {_describe(exc)}") from None
     return conn
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL. SQLite does not wait on a busy handler for this, so retry."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _create_private_file(path: Path) -> None:
@@ -342,18 +359,38 @@ def _check_and_migrate(conn: sqlite3.Connection, path: Path) -> None:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
     try:
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        # One read transaction, so a database another process is creating right
+        # now is seen either before or after its migration, never half-way.
+        conn.execute("BEGIN")
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        finally:
+            conn.execute("COMMIT")
+    except sqlite3.OperationalError as exc:
+        raise DatabaseError(f"{path}: {_describe(exc)}") from None
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(f"{path} is damaged or not a warroom database ({exc})") from None
-    if app_id != APPLICATION_ID and (tables or version):
+    # Another program's file: it says so (application_id), or it has content.
+    if app_id != APPLICATION_ID and (app_id or tables or version):
         raise DatabaseError(f"{path} is not a warroom database")
     if version > SCHEMA_VERSION:
         raise DatabaseError(
             f"{path} was written by a newer warroom (schema {version}; "
             f"this warroom reads up to {SCHEMA_VERSION}): upgrade warroom"
         )
+    if tables:
+        # A damaged page would otherwise surface only when read, and a write
+        # could land in a damaged file first. ~15 ms for 100,000 entries.
+        try:
+            (verdict,) = conn.execute("PRAGMA quick_check(1)").fetchone()
+        except sqlite3.OperationalError as exc:
+            raise DatabaseError(f"{path}: {_describe(exc)}") from None
+        except sqlite3.DatabaseError as exc:
+            raise DatabaseError(f"{path} is damaged ({exc}); it was not changed") from None
+        if verdict != "ok":
+            raise DatabaseError(f"{path} is damaged (integrity check failed); it was not changed")
     if version < SCHEMA_VERSION:
         conn.execute("BEGIN IMMEDIATE")
         try:

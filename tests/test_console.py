@@ -301,3 +301,26 @@ async def test_two_consoles_see_each_others_entries_within_a_second(tmp_path):
         await type_line(p2, "/freeze off")
         await p1.pause(1.0)
         assert "FROZEN" not in screen_text(first)
+
+
+async def test_a_locked_database_says_so_keeps_the_line_and_retries(tmp_path):
+    import sqlite3
+
+    app = demo_app(tmp_path / "w.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        before = app.store.incident(1).entry_count
+        blocker = sqlite3.connect(app.store.path, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+        await pilot.press(*"while locked", "enter")
+        await pilot.pause()
+        error = app.screen.query_one("#scribe-error")
+        assert "database is locked" in str(error.render()) and error.display
+        assert app.screen.query_one(ScribeInput).value == "while locked"
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        await pilot.press("enter")  # try again: nothing lost, nothing doubled
+        await pilot.pause()
+        assert app.store.incident(1).entry_count == before + 1
+        assert app.store.entry(1, before + 1).text == "while locked"
+        assert not error.display

@@ -46,6 +46,7 @@ def test_overdue_countdown(snap_compare, tmp_path):
     app = demo_app(tmp_path / "w.db", clock=clock)
 
     async def overdue(pilot):
+        await pilot.pause()
         clock.advance(minutes=8)
         pilot.app.screen.tick()
         await pilot.pause()

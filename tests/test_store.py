@@ -340,3 +340,35 @@ def test_integrity_after_everything(store, ops, incident, db_path):
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     conn.close()
     assert os.access(db_path, os.R_OK)
+
+
+def test_simultaneous_consoles_cannot_both_tick_the_same_item(db_path, incident, clock, playbook):
+    """Checks run inside the write lock: of eight racing /check 6, exactly one wins."""
+    from warroom.errors import CommandError
+    from warroom.operations import Operations
+
+    start = threading.Barrier(8)
+    outcomes: list[str] = []
+
+    def tick() -> None:
+        store = Store(db_path)
+        try:
+            ops = Operations(store, clock, playbook)
+            start.wait()
+            try:
+                ops.set_check(incident.id, "racer", 6, True)
+                outcomes.append("ticked")
+            except CommandError:
+                outcomes.append("refused")
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=tick) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["refused"] * 7 + ["ticked"]
+    store = Store(db_path)
+    entries = store.entries(incident.id, 1, store.incident(incident.id).entry_count)
+    assert [e.text for e in entries].count("✓ 6. " + playbook.checklist[5].label) == 1

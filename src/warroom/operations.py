@@ -8,6 +8,8 @@ its input first and raises :class:`CommandError` before anything is written.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from urllib.parse import urlparse
 
@@ -199,6 +201,16 @@ class Operations:
                 f"no severity {severity}: choose one of {self.playbook.levels_text()}"
             ) from None
 
+    @contextmanager
+    def _changing(self, incident_id: int) -> Iterator[tuple[sqlite3.Connection, Incident]]:
+        """A write transaction and the incident as it is inside it.
+
+        Checks run on this locked view, so two consoles ticking the same item at
+        the same moment cannot both succeed: the second sees it already ticked.
+        """
+        with self.store.write() as tx:
+            yield tx, self._open_incident(incident_id)
+
     def _open_incident(self, incident_id: int) -> Incident:
         incident = self._incident(incident_id)
         if incident.status == "closed":
@@ -219,8 +231,7 @@ class Operations:
             raise CommandError(f"unknown kind {kind!r}: choose one of {', '.join(USER_KINDS)}")
         if not text.strip():
             raise CommandError("an entry needs some text")
-        self._open_incident(incident_id)
-        with self.store.write() as tx:
+        with self._changing(incident_id) as (tx, _incident):
             return self._append(
                 tx,
                 incident_id,
@@ -232,15 +243,14 @@ class Operations:
 
     def set_severity(self, incident_id: int, author: str, severity: int) -> Entry:
         new = self._check_severity(severity)
-        incident = self._open_incident(incident_id)
-        if incident.severity == severity:
-            raise CommandError(f"{incident.ref} is already {new.name}")
-        old = self.playbook.severity(incident.severity)
-        due = incident.next_update_due
-        if due is not None:
-            sooner = self.clock.now() + self._cadence(severity)
-            due = format_time(min(parse_time(due), sooner))
-        with self.store.write() as tx:
+        with self._changing(incident_id) as (tx, incident):
+            if incident.severity == severity:
+                raise CommandError(f"{incident.ref} is already {new.name}")
+            old = self.playbook.severity(incident.severity)
+            due = incident.next_update_due
+            if due is not None:
+                sooner = self.clock.now() + self._cadence(severity)
+                due = format_time(min(parse_time(due), sooner))
             tx.execute(
                 "UPDATE incidents SET severity = ?, next_update_due = ? WHERE id = ?",
                 (severity, due, incident_id),
@@ -259,13 +269,12 @@ class Operations:
         if role not in ROLE_KEYS:
             raise CommandError(f"unknown role {role!r}")
         name = check_name(name)
-        incident = self._open_incident(incident_id)
-        previous = getattr(incident.roles, role)
-        label = ROLE_LABELS[role]
-        if previous == name:
-            raise CommandError(f"{name} is already {label}")
-        text = f"{label}: {previous} → {name} (handover)" if previous else f"{label}: {name}"
-        with self.store.write() as tx:
+        with self._changing(incident_id) as (tx, incident):
+            previous = getattr(incident.roles, role)
+            label = ROLE_LABELS[role]
+            if previous == name:
+                raise CommandError(f"{name} is already {label}")
+            text = f"{label}: {previous} → {name} (handover)" if previous else f"{label}: {name}"
             tx.execute(f"UPDATE incidents SET {role} = ? WHERE id = ?", (name, incident_id))
             entries = [self._append(tx, incident_id, author, "role", text)]
             if self._roles_filled(tx, incident_id):
@@ -274,10 +283,9 @@ class Operations:
 
     def add_engineer(self, incident_id: int, author: str, name: str) -> list[Entry]:
         name = check_name(name)
-        incident = self._open_incident(incident_id)
-        if name in incident.roles.response_engineers:
-            raise CommandError(f"{name} is already a response engineer")
-        with self.store.write() as tx:
+        with self._changing(incident_id) as (tx, incident):
+            if name in incident.roles.response_engineers:
+                raise CommandError(f"{name} is already a response engineer")
             tx.execute(
                 "INSERT INTO engineers (incident_id, name) VALUES (?, ?)",
                 (incident_id, name),
@@ -289,10 +297,9 @@ class Operations:
 
     def remove_engineer(self, incident_id: int, author: str, name: str) -> Entry:
         name = check_name(name)
-        incident = self._open_incident(incident_id)
-        if name not in incident.roles.response_engineers:
-            raise CommandError(f"{name} is not a response engineer")
-        with self.store.write() as tx:
+        with self._changing(incident_id) as (tx, incident):
+            if name not in incident.roles.response_engineers:
+                raise CommandError(f"{name} is not a response engineer")
             tx.execute(
                 "DELETE FROM engineers WHERE incident_id = ? AND name = ?",
                 (incident_id, name),
@@ -305,25 +312,23 @@ class Operations:
             raise CommandError(
                 f"no stage {stage!r}: choose one of {', '.join(self.playbook.stages)}"
             )
-        incident = self._open_incident(incident_id)
-        if incident.stage == stage:
-            raise CommandError(f"{incident.ref} is already in {stage}")
-        with self.store.write() as tx:
+        with self._changing(incident_id) as (tx, incident):
+            if incident.stage == stage:
+                raise CommandError(f"{incident.ref} is already in {stage}")
             tx.execute("UPDATE incidents SET stage = ? WHERE id = ?", (stage, incident_id))
             return self._append(
                 tx, incident_id, author, "stage", f"stage: {incident.stage} → {stage}"
             )
 
     def set_check(self, incident_id: int, author: str, position: int, done: bool) -> Entry:
-        incident = self._open_incident(incident_id)
-        items = {item.position: item for item in incident.checklist}
-        item = items.get(position)
-        if item is None:
-            raise CommandError(f"no checklist item {position}: items are 1 to {len(items)}")
-        if item.done == done:
-            state = "already ticked" if done else "not ticked"
-            raise CommandError(f"item {position} is {state}")
-        with self.store.write() as tx:
+        with self._changing(incident_id) as (tx, incident):
+            items = {item.position: item for item in incident.checklist}
+            item = items.get(position)
+            if item is None:
+                raise CommandError(f"no checklist item {position}: items are 1 to {len(items)}")
+            if item.done == done:
+                state = "already ticked" if done else "not ticked"
+                raise CommandError(f"item {position} is {state}")
             tx.execute(
                 "UPDATE checklist SET done = ?, done_at = ?, done_by = ?"
                 " WHERE incident_id = ? AND position = ?",
@@ -341,10 +346,11 @@ class Operations:
             )
 
     def set_frozen(self, incident_id: int, author: str, frozen: bool) -> list[Entry]:
-        incident = self._open_incident(incident_id)
-        if incident.frozen == frozen:
-            raise CommandError("deployments are already " + ("frozen" if frozen else "unfrozen"))
-        with self.store.write() as tx:
+        with self._changing(incident_id) as (tx, incident):
+            if incident.frozen == frozen:
+                raise CommandError(
+                    "deployments are already " + ("frozen" if frozen else "unfrozen")
+                )
             tx.execute(
                 "UPDATE incidents SET frozen = ? WHERE id = ?",
                 (int(frozen), incident_id),
@@ -360,8 +366,7 @@ class Operations:
         parsed = urlparse(url)
         if parsed.scheme not in ("http", "https") or not parsed.netloc or " " in url:
             raise CommandError("the bridge needs a link such as https://zoom.us/j/123")
-        self._open_incident(incident_id)
-        with self.store.write() as tx:
+        with self._changing(incident_id) as (tx, _incident):
             tx.execute("UPDATE incidents SET bridge = ? WHERE id = ?", (url, incident_id))
             entries = [self._append(tx, incident_id, author, "bridge", f"bridge: {url}")]
             entries += self._autotick(tx, incident_id, "bridge", author)
@@ -373,10 +378,9 @@ class Operations:
         """A stakeholder update went out (or was recorded): reset the deadline."""
         if not text.strip():
             raise CommandError("an update needs some text")
-        incident = self._open_incident(incident_id)
-        now = self.clock.now()
-        due = format_time(now + self._cadence(incident.severity))
-        with self.store.write() as tx:
+        with self._changing(incident_id) as (tx, incident):
+            now = self.clock.now()
+            due = format_time(now + self._cadence(incident.severity))
             entry = self._append(tx, incident_id, author, "update", f"update ({audience}): {text}")
             tx.execute(
                 "INSERT INTO updates (incident_id, at, audience, text, delivery, entry_id)"
@@ -391,8 +395,7 @@ class Operations:
 
     def undo(self, incident_id: int, author: str) -> Entry:
         """Strike the author's last entry. It stays in the record, struck through."""
-        self._open_incident(incident_id)
-        with self.store.write() as tx:
+        with self._changing(incident_id) as (tx, _incident):
             row = tx.execute(
                 "SELECT seq FROM entries WHERE incident_id = ? AND author = ?"
                 f" AND struck = 0 AND kind IN ({','.join('?' * len(USER_KINDS))})"
@@ -410,13 +413,12 @@ class Operations:
 
     def star(self, incident_id: int, author: str, seq: int) -> Entry:
         """Mark entry ``seq`` as a key event for the review."""
-        incident = self._open_incident(incident_id)
-        if not 1 <= seq <= incident.entry_count:
-            raise CommandError(f"no entry #{seq}: entries are 1 to {incident.entry_count}")
-        target = self.store.entry(incident_id, seq)
-        if target is not None and target.starred:
-            raise CommandError(f"entry #{seq} is already starred")
-        with self.store.write() as tx:
+        with self._changing(incident_id) as (tx, incident):
+            if not 1 <= seq <= incident.entry_count:
+                raise CommandError(f"no entry #{seq}: entries are 1 to {incident.entry_count}")
+            target = self.store.entry(incident_id, seq)
+            if target is not None and target.starred:
+                raise CommandError(f"entry #{seq} is already starred")
             tx.execute(
                 "UPDATE entries SET starred = 1 WHERE incident_id = ? AND seq = ?",
                 (incident_id, seq),
@@ -429,12 +431,11 @@ class Operations:
             raise CommandError("snooze between 1 and 1440 minutes")
         if not reason.strip():
             raise CommandError("a snooze needs a reason: /snooze MINUTES REASON")
-        incident = self._open_incident(incident_id)
-        if incident.next_update_due is None:
-            raise CommandError(f"{incident.ref} has no update deadline (it is resolved)")
-        base = max(parse_time(incident.next_update_due), self.clock.now())
-        due = base + timedelta(minutes=minutes)
-        with self.store.write() as tx:
+        with self._changing(incident_id) as (tx, incident):
+            if incident.next_update_due is None:
+                raise CommandError(f"{incident.ref} has no update deadline (it is resolved)")
+            base = max(parse_time(incident.next_update_due), self.clock.now())
+            due = base + timedelta(minutes=minutes)
             tx.execute(
                 "UPDATE incidents SET next_update_due = ? WHERE id = ?",
                 (format_time(due), incident_id),
@@ -449,8 +450,7 @@ class Operations:
 
     def add_followup(self, incident_id: int, author: str, text: str, owner: str, due: str) -> Entry:
         owner = check_name(owner)
-        self._open_incident(incident_id)
-        with self.store.write() as tx:
+        with self._changing(incident_id) as (tx, _incident):
             entry = self._append(
                 tx,
                 incident_id,
@@ -466,11 +466,10 @@ class Operations:
             return entry
 
     def resolve(self, incident_id: int, author: str) -> Entry:
-        incident = self._open_incident(incident_id)
-        if incident.status == "resolved":
-            raise CommandError(f"{incident.ref} is already resolved")
-        now = self._now()
-        with self.store.write() as tx:
+        with self._changing(incident_id) as (tx, incident):
+            if incident.status == "resolved":
+                raise CommandError(f"{incident.ref} is already resolved")
+            now = self._now()
             tx.execute(
                 "UPDATE incidents SET status = 'resolved', resolved_at = ?,"
                 " next_update_due = NULL WHERE id = ?",
@@ -479,11 +478,10 @@ class Operations:
             return self._append(tx, incident_id, author, "resolve", "resolved: impact is over")
 
     def reopen(self, incident_id: int, author: str) -> Entry:
-        incident = self._open_incident(incident_id)
-        if incident.status != "resolved":
-            raise CommandError(f"{incident.ref} is not resolved")
-        due = format_time(self.clock.now() + self._cadence(incident.severity))
-        with self.store.write() as tx:
+        with self._changing(incident_id) as (tx, incident):
+            if incident.status != "resolved":
+                raise CommandError(f"{incident.ref} is not resolved")
+            due = format_time(self.clock.now() + self._cadence(incident.severity))
             tx.execute(
                 "UPDATE incidents SET status = 'open', resolved_at = NULL,"
                 " next_update_due = ? WHERE id = ?",

@@ -170,6 +170,15 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
+    def set_busy_timeout(self, milliseconds: int) -> None:
+        """How long a write waits for another writer before saying "locked".
+
+        The console keeps this short: writers hold the lock for milliseconds, so
+        a longer wait means something is stuck, and the person at the keyboard
+        should hear so rather than watch a frozen screen.
+        """
+        self.conn.execute(f"PRAGMA busy_timeout = {int(milliseconds)}")
+
     # -- transactions ---------------------------------------------------
 
     @contextmanager

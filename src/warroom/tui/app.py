@@ -26,6 +26,8 @@ from warroom.tui.screens.console import ConsoleScreen
 from warroom.tui.screens.start import StartScreen
 
 POLL_SECONDS = 0.5
+#: How long a keystroke may wait for another console's write before we say so.
+UI_BUSY_TIMEOUT_MS = 1500
 
 
 def stylesheet() -> Path:
@@ -65,6 +67,7 @@ class WarroomApp(App):
         super().__init__()
         self.cursor_blink = cursor_blink
         self.store = store
+        store.set_busy_timeout(UI_BUSY_TIMEOUT_MS)
         self.user = user
         self.clock = clock or SystemClock()
         self.playbook = playbook or default_playbook()

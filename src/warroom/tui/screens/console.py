@@ -52,10 +52,13 @@ class ConsoleScreen(Screen):
     def on_mount(self) -> None:
         self.app.settle_cursors(self)
         self.query_one("#timeline", Timeline).border_title = "Timeline (scribe)"
+        # After the first refresh every pane has composed its parts.
+        self.call_after_refresh(self._first_show)
+
+    def _first_show(self) -> None:
         self._ready = True
         self.show_incident(self.incident)
-        timeline = self.query_one(Timeline)
-        self.call_after_refresh(timeline.scroll_end, animate=False, immediate=True)
+        self.query_one(Timeline).scroll_end(animate=False, immediate=True)
 
     def _names(self) -> list[str]:
         return self.incident.roles.names()

@@ -372,3 +372,31 @@ def test_simultaneous_consoles_cannot_both_tick_the_same_item(db_path, incident,
     store = Store(db_path)
     entries = store.entries(incident.id, 1, store.incident(incident.id).entry_count)
     assert [e.text for e in entries].count("✓ 6. " + playbook.checklist[5].label) == 1
+
+
+def test_a_schema_1_database_is_migrated_in_place_keeping_everything(tmp_path):
+    from warroom.store import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    MIGRATIONS[0](conn)
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute(
+        "INSERT INTO incidents (id, title, severity, status, stage, impact, declared_at,"
+        " frozen, last_seq) VALUES (1, 'old one', 2, 'open', 'triage', '',"
+        " '2026-01-02T03:04:05Z', 0, 1)"
+    )
+    conn.execute(
+        "INSERT INTO entries (incident_id, seq, at, author, kind, text)"
+        " VALUES (1, 1, '2026-01-02T03:04:05Z', 'alice', 'note', 'kept')"
+    )
+    conn.close()
+
+    store = Store(path)
+    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    incident = store.incident(1)
+    assert incident.title == "old one"
+    assert incident.milestones.impact_started_at == "2026-01-02T03:04:05Z"
+    assert store.entry(1, 1).text == "kept"
+    assert store.conn.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0

@@ -48,6 +48,19 @@ class ChecklistItem:
 
 
 @dataclass(frozen=True, slots=True)
+class Milestones:
+    """When impact started, was detected, was mitigated; when the incident closed.
+
+    Resolution is ``Incident.resolved_at``. All are ISO 8601 UTC strings or None.
+    """
+
+    impact_started_at: str | None = None
+    detected_at: str | None = None
+    mitigated_at: str | None = None
+    closed_at: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Incident:
     id: int
     title: str
@@ -63,6 +76,7 @@ class Incident:
     entry_count: int
     roles: Roles = field(default_factory=Roles)
     checklist: tuple[ChecklistItem, ...] = ()
+    milestones: Milestones = field(default_factory=Milestones)
 
     @property
     def ref(self) -> str:

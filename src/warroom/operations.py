@@ -164,8 +164,9 @@ class Operations:
         with self.store.write() as tx:
             (incident_id,) = tx.execute(
                 "INSERT INTO incidents (title, severity, status, stage, impact,"
-                " declared_at, frozen, incident_commander, next_update_due, last_seq)"
-                " VALUES (?, ?, 'open', ?, ?, ?, 0, ?, ?, 0) RETURNING id",
+                " declared_at, frozen, incident_commander, next_update_due, last_seq,"
+                " impact_started_at, detected_at)"
+                " VALUES (?, ?, 'open', ?, ?, ?, 0, ?, ?, 0, ?, ?) RETURNING id",
                 (
                     title,
                     severity,
@@ -174,6 +175,8 @@ class Operations:
                     format_time(now),
                     commander,
                     format_time(now + self._cadence(severity)),
+                    format_time(now),  # impact started: the declaration, until corrected
+                    format_time(now),  # detected
                 ),
             ).fetchone()
             tx.executemany(

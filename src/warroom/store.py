@@ -20,11 +20,19 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from warroom.errors import DatabaseError
-from warroom.models import ChecklistItem, Entry, FollowUp, Incident, Roles, Update
+from warroom.models import (
+    ChecklistItem,
+    Entry,
+    FollowUp,
+    Incident,
+    Milestones,
+    Roles,
+    Update,
+)
 
 #: ``PRAGMA application_id``: marks a file as a warroom database ("WARM").
 APPLICATION_ID = 0x5741524D
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 10_000
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -142,8 +150,67 @@ def _migrate_to_1(conn: sqlite3.Connection) -> None:
     db["followups"].create_index(["incident_id"])
 
 
+def _migrate_to_2(conn: sqlite3.Connection) -> None:
+    """Milestones, the review, Slack threading, and the durable outbox."""
+    import sqlite_utils
+
+    db = sqlite_utils.Database(conn)
+    incidents = db["incidents"]
+    for column in (
+        # Milestones (UTC, ISO 8601 Z). impact_started_at defaults to declared_at.
+        "impact_started_at",
+        "detected_at",
+        "mitigated_at",
+        "closed_at",
+        # The post-incident review, written on the review screen.
+        "root_cause",
+        "contributing_factors",
+        "resolution_steps",
+        "review_at",
+        # The Slack root message (bot token only), so later posts thread under it.
+        "slack_channel",
+        "slack_ts",
+    ):
+        incidents.add_column(column, str)
+    conn.execute("UPDATE incidents SET impact_started_at = declared_at, detected_at = declared_at")
+    db["followups"].add_column("done_at", str)
+    db["followups"].add_column("done_by", str)
+    db["updates"].add_column("subject", str)
+    db["updates"].add_column("outbox_id", int)
+    db["outbox"].create(
+        {
+            "id": int,
+            "incident_id": int,
+            "entry_id": int,
+            # "slack" or "email"
+            "channel": str,
+            # declare, update, severity, resolve, reopen, root (edit of the root message), test
+            "kind": str,
+            # Exactly what the person saw; rendered for the channel when sent.
+            "text": str,
+            "subject": str,
+            # pending → sending → delivered | failed (failed can be retried → pending)
+            "status": str,
+            "attempts": int,
+            "created_at": str,
+            "first_attempt_at": str,
+            "not_before": str,
+            "claimed_by": str,
+            "claimed_until": str,
+            "last_error": str,
+            "delivered_at": str,
+            "remote_id": str,
+        },
+        pk="id",
+        not_null={"incident_id", "channel", "kind", "text", "status", "created_at"},
+        defaults={"status": "pending", "attempts": 0},
+        foreign_keys=[("incident_id", "incidents", "id"), ("entry_id", "entries", "id")],
+    )
+    db["outbox"].create_index(["status", "incident_id", "id"])
+
+
 #: Migration N brings a database from schema N-1 to N. Append, never edit.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_1]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_1, _migrate_to_2]
 
 
 def _describe(exc: sqlite3.Error) -> str:
@@ -228,13 +295,15 @@ class Store:
         rows = self._read(
             "SELECT id, title, severity, status, stage, impact, declared_at,"
             " resolved_at, frozen, bridge, next_update_due, last_seq,"
-            " incident_commander, communications_lead, scribe"
+            " incident_commander, communications_lead, scribe,"
+            " impact_started_at, detected_at, mitigated_at, closed_at"
             " FROM incidents WHERE id = ?",
             (incident_id,),
         )
         if not rows:
             return None
-        (*head, commander, comms, scribe) = rows[0]
+        (*head, commander, comms, scribe) = rows[0][:15]
+        milestones = Milestones(*rows[0][15:])
         engineers = tuple(
             r[0]
             for r in self._read(
@@ -255,6 +324,7 @@ class Store:
             *head,
             roles=Roles(commander, comms, scribe, engineers),
             checklist=checklist,
+            milestones=milestones,
         )
 
     def incidents(self, *, include_closed: bool = True) -> list[Incident]:

@@ -9,6 +9,7 @@ written. The console's Textual import happens only when a console opens, so
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from warroom import __version__
 from warroom.clock import SystemClock
 from warroom.errors import WarroomError
 
-GLOBAL_KEYS = ("db", "user")
+GLOBAL_KEYS = ("db", "user", "playbook")
 
 
 def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
@@ -29,7 +30,15 @@ def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
 
 
 def global_options(func):
-    """Add --db and --as; the value given last (group or subcommand) wins."""
+    """Add --db, --as and --playbook; the value given last (group or subcommand) wins."""
+    func = click.option(
+        "--playbook",
+        "playbook",
+        metavar="FILE",
+        expose_value=False,
+        callback=_remember,
+        help="Playbook TOML file [env WARROOM_PLAYBOOK; default: built-in, see 'playbook show'].",
+    )(func)
     func = click.option(
         "--as",
         "user",
@@ -58,6 +67,14 @@ class Context:
         self.db_path = resolve_db(ctx.meta.get("warroom.db"))
         self.user = resolve_user(ctx.meta.get("warroom.user"))
         self._store = None
+        self._playbook = None
+        # A playbook given by option or environment is checked now, before any
+        # command opens (or creates) a database: a mistake writes nothing.
+        given = ctx.meta.get("warroom.playbook") or os.environ.get("WARROOM_PLAYBOOK") or None
+        if given:
+            from warroom.playbook import load_playbook
+
+            self._playbook = load_playbook(Path(given))
 
     @property
     def store(self):
@@ -69,14 +86,46 @@ class Context:
 
     @property
     def playbook(self):
-        from warroom.playbook import default_playbook
+        if self._playbook is None:
+            from warroom.playbook import default_playbook
 
-        return default_playbook()
+            self._playbook = default_playbook()
+        return self._playbook
+
+    @property
+    def comms(self):
+        """Slack / SMTP settings (environment, then config file); one line if refused."""
+        if not hasattr(self, "_comms"):
+            from warroom.comms.config import load_comms_config
+
+            self._comms = load_comms_config()
+        return self._comms
 
     def operations(self):
         from warroom.operations import Operations
 
-        return Operations(self.store, SystemClock(), self.playbook)
+        comms = self.comms  # before .store: a refused config file writes nothing
+        return Operations(self.store, SystemClock(), self.playbook, comms=comms)
+
+    def deliver_before_exit(self, deadline_seconds: float = 10.0) -> None:
+        """Send what this command queued (bounded); say so on stderr if some is left."""
+        from warroom.comms.delivery import channels_for, deliver_pending
+
+        if not channels_for(self.comms):
+            return
+        report = deliver_pending(
+            self.store, self.comms, playbook=self.playbook, deadline_seconds=deadline_seconds
+        )
+        if report.failed:
+            _complain(
+                f"{report.failed} message(s) could not be delivered; the console shows why"
+                " and can retry them"
+            )
+        if report.remaining:
+            _complain(
+                f"{report.remaining} message(s) not delivered yet; they stay in the outbox"
+                " and the next console or command sends them"
+            )
 
     def incident_id(self, text: str) -> int:
         token = text.strip().upper().removeprefix("INC-")
@@ -103,13 +152,14 @@ def cli(ctx: click.Context) -> None:
     """
     if ctx.invoked_subcommand is None:
         app_ctx = Context(ctx)
-        _run_console(app_ctx.store, app_ctx.user)
+        comms = app_ctx.comms  # a refused config file stops here, before the screen
+        _run_console(app_ctx.store, app_ctx.user, playbook=app_ctx.playbook, comms=comms)
 
 
-def _run_console(store, user: str, *, title_hint: str | None = None) -> None:
+def _run_console(store, user: str, *, playbook=None, comms=None) -> None:
     from warroom.tui.app import WarroomApp
 
-    app = WarroomApp(store=store, user=user)
+    app = WarroomApp(store=store, user=user, playbook=playbook, comms=comms)
     app.run()
     if app.return_code:
         sys.exit(app.return_code)
@@ -173,6 +223,8 @@ def declare(ctx: click.Context, severity: str, title: str, impact: str, commande
         severity=level, title=title, impact=impact, commander=commander, author=app_ctx.user
     )
     click.echo(incident.ref)
+    sys.stdout.flush()
+    app_ctx.deliver_before_exit()
 
 
 @cli.command()
@@ -199,6 +251,8 @@ def log(ctx: click.Context, incident: str, text: str, kind: str, author: str | N
     if text != "-":
         entry = ops.note(incident_id, who, text, kind=kind)
         click.echo(f"INC-{incident_id} #{entry.seq}")
+        sys.stdout.flush()
+        app_ctx.deliver_before_exit()
         return
     stream = click.get_binary_stream("stdin")
     for number, raw in enumerate(stream, start=1):
@@ -213,6 +267,7 @@ def log(ctx: click.Context, incident: str, text: str, kind: str, author: str | N
         entry = ops.note(incident_id, who, line, kind=kind)
         click.echo(f"INC-{incident_id} #{entry.seq}")
         sys.stdout.flush()
+    app_ctx.deliver_before_exit()
 
 
 @cli.command("list")
@@ -257,31 +312,101 @@ def list_(ctx: click.Context, show_all: bool, as_json: bool) -> None:
 @cli.command()
 @click.argument("incident")
 @click.option(
-    "--format", "fmt", type=click.Choice(["json", "md"]), default="json", show_default=True
+    "--format", "fmt", type=click.Choice(["json", "md", "ics"]), default="json", show_default=True
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @global_options
 @click.pass_context
 def export(ctx: click.Context, incident: str, fmt: str, output: Path | None) -> None:
-    """Export the incident record (json) or the review document (md)."""
-    from warroom.export import build_export, render_markdown
+    """Export the incident record (json), the review document (md) or its meeting (ics)."""
+    from warroom.export import build_export
+    from warroom.figures import figures_for
+    from warroom.review import render_ics, render_review
 
     app_ctx = Context(ctx)
     incident_id = app_ctx.incident_id(incident)  # before .store: no new file on a mistake
     record = app_ctx.store.incident(incident_id)
     assert record is not None
+    now = SystemClock().now()
     if fmt == "json":
-        text = build_export(app_ctx.store, record).to_json()
+        text = build_export(app_ctx.store, record, app_ctx.playbook, now=now).to_json()
+    elif fmt == "md":
+        text = render_review(app_ctx.store, record, app_ctx.playbook, now=now)
     else:
-        text = render_markdown(app_ctx.store, record, app_ctx.playbook)
+        figures = figures_for(app_ctx.store, record, app_ctx.playbook, now)
+        review = app_ctx.store.review(incident_id)
+        text = render_ics(record, review, app_ctx.playbook, now=now, figures=figures)
+    _emit(text, output)
+
+
+@cli.command()
+@click.argument("incident")
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@global_options
+@click.pass_context
+def followups(ctx: click.Context, incident: str, fmt: str, output: Path | None) -> None:
+    """Export an incident's follow-up actions (CSV or JSON) for a backlog tracker.
+
+    Columns: incident, ref, text, owner, due, done, done_at.
+    """
+    from warroom.export import followups_csv, followups_json
+
+    app_ctx = Context(ctx)
+    incident_id = app_ctx.incident_id(incident)
+    record = app_ctx.store.incident(incident_id)
+    assert record is not None
+    render = followups_csv if fmt == "csv" else followups_json
+    _emit(render(app_ctx.store, record), output)
+
+
+@cli.group()
+def playbook() -> None:
+    """The playbook: severities, cadences, roles, checklist, templates, holidays."""
+
+
+@playbook.command("show")
+def playbook_show() -> None:
+    """Print the built-in playbook as TOML: copy it, change it, load it with --playbook."""
+    from warroom.playbook import default_playbook_text
+
+    click.echo(default_playbook_text(), nl=False)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    """``text`` to standard output, or to ``output`` byte for byte (CRLF kept)."""
     if output is None:
         click.echo(text, nl=False)
         return
     try:
-        output.write_text(text, encoding="utf-8")
+        with output.open("w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
     except OSError as exc:
         raise WarroomError(f"cannot write {output}: {exc.strerror}") from None
     click.echo(f"wrote {output}", err=True)
+
+
+@cli.group()
+def slack() -> None:
+    """Slack: WARROOM_SLACK_WEBHOOK_URL, or WARROOM_SLACK_BOT_TOKEN + WARROOM_SLACK_CHANNEL."""
+
+
+@slack.command("check")
+@click.option("--timeout", default=10.0, show_default=True, metavar="SECONDS", hidden=True)
+def slack_check(timeout: float) -> None:
+    """Send a test message and report Slack's answer in one line (exit 2 if not ok)."""
+    from warroom.comms.config import load_comms_config
+    from warroom.comms.slack import check
+    from warroom.textsafe import printable
+
+    ok, line = check(load_comms_config(), timeout=timeout)
+    if ok:
+        click.echo(printable(line))
+        return
+    click.echo(printable(line), err=True)
+    sys.exit(2)
 
 
 def _complain(message: str) -> None:

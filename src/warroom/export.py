@@ -6,16 +6,19 @@ models: a field cannot go missing or change type without a test noticing.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel
 
+from warroom.clock import SystemClock
 from warroom.models import Entry, Incident
-from warroom.playbook import Playbook
+from warroom.playbook import Playbook, default_playbook
 from warroom.store import Store
-from warroom.textsafe import printable
 
 SCHEMA = "warroom.incident/1"
 
@@ -57,6 +60,36 @@ class FollowUpOut(BaseModel):
     owner: str
     due: str
     done: bool
+    done_at: str | None
+
+
+class MilestonesOut(BaseModel):
+    impact_started_at: str | None
+    detected_at: str | None
+    mitigated_at: str | None
+    resolved_at: str | None
+    closed_at: str | None
+
+
+class ReviewOut(BaseModel):
+    root_cause: str
+    contributing_factors: str
+    resolution_steps: str
+    #: The meeting date (``YYYY-MM-DD``): as set on the review screen, else the
+    #: proposal (resolution + the playbook's business days; today + them while open).
+    review_at: str
+    review_at_proposed: bool
+    invitees: list[str]
+
+
+class FiguresOut(BaseModel):
+    time_to_mitigate_seconds: int | None
+    time_to_resolve_seconds: int | None
+    updates_sent: int
+    updates_due: int
+    updates_late: int
+    late_by_seconds_total: int
+    late_by_seconds_max: int
 
 
 class IncidentExport(BaseModel):
@@ -78,6 +111,9 @@ class IncidentExport(BaseModel):
     updates: list[UpdateOut]
     next_update_due: str | None
     followups: list[FollowUpOut]
+    milestones: MilestonesOut
+    review: ReviewOut
+    figures: FiguresOut
 
     def to_json(self) -> str:
         data = self.model_dump()
@@ -103,8 +139,29 @@ def _timeline(entries: Iterator[Entry]) -> list[EntryOut]:
     ]
 
 
-def build_export(store: Store, incident: Incident) -> IncidentExport:
+def build_export(
+    store: Store,
+    incident: Incident,
+    playbook: Playbook | None = None,
+    *,
+    now: datetime | None = None,
+) -> IncidentExport:
+    """The record as the ``warroom.incident/1`` model (DESIGN.md's keys, and more).
+
+    ``playbook`` gives the cadences the figures replay and the review invitees
+    (default: the built-in one); ``now`` ends the figures of an open incident.
+    """
+    from warroom.figures import figures_for
+    from warroom.review import review_date
+
+    if playbook is None:
+        playbook = default_playbook()
+    if now is None:
+        now = SystemClock().now()
     roles = incident.roles
+    milestones = incident.milestones
+    review = store.review(incident.id)
+    figures = figures_for(store, incident, playbook, now)
     return IncidentExport(
         id=incident.id,
         ref=incident.ref,
@@ -134,59 +191,81 @@ def build_export(store: Store, incident: Incident) -> IncidentExport:
         ],
         next_update_due=incident.next_update_due,
         followups=[
-            FollowUpOut(text=f.text, owner=f.owner, due=f.due, done=f.done)
+            FollowUpOut(text=f.text, owner=f.owner, due=f.due, done=f.done, done_at=f.done_at)
             for f in store.followups(incident.id)
         ],
+        milestones=MilestonesOut(
+            impact_started_at=milestones.impact_started_at,
+            detected_at=milestones.detected_at,
+            mitigated_at=milestones.mitigated_at,
+            resolved_at=incident.resolved_at,
+            closed_at=milestones.closed_at,
+        ),
+        review=ReviewOut(
+            root_cause=review.root_cause,
+            contributing_factors=review.contributing_factors,
+            resolution_steps=review.resolution_steps,
+            review_at=review_date(review, incident, playbook, now).isoformat(),
+            review_at_proposed=review.review_at is None,
+            invitees=list(playbook.review_invitees),
+        ),
+        figures=FiguresOut(
+            time_to_mitigate_seconds=figures.time_to_mitigate_seconds,
+            time_to_resolve_seconds=figures.time_to_resolve_seconds,
+            updates_sent=figures.updates_sent,
+            updates_due=figures.updates_due,
+            updates_late=figures.updates_late,
+            late_by_seconds_total=figures.late_by_seconds_total,
+            late_by_seconds_max=figures.late_by_seconds_max,
+        ),
     )
 
 
-def _md_text(text: str) -> str:
-    """User text inside Markdown: shown literally, on one line, with no terminal escapes."""
-    escaped = "".join("\\" + ch if ch in "\\`*_{}[]<>()#+!|~" else ch for ch in text)
-    one_line = escaped.replace("\r\n", " ⏎ ").replace("\n", " ⏎ ").replace("\r", " ⏎ ")
-    return printable(one_line)
+def render_markdown(
+    store: Store, incident: Incident, playbook: Playbook, *, now: datetime | None = None
+) -> str:
+    """The post-incident review document (kept under this name for existing callers)."""
+    from warroom.review import render_review
+
+    return render_review(store, incident, playbook, now=now)
 
 
-def render_markdown(store: Store, incident: Incident, playbook: Playbook) -> str:
-    """A plain Markdown record of the incident (the review document comes later)."""
-    sev = playbook.severity(incident.severity)
-    roles = incident.roles
-    lines = [
-        f"# {incident.ref}: {_md_text(incident.title)}",
-        "",
-        f"- **Severity:** {sev.name} ({sev.description})",
-        f"- **Status:** {incident.status}, stage {incident.stage}",
-        f"- **Impact:** {_md_text(incident.impact) or '(not recorded)'}",
-        f"- **Declared:** {incident.declared_at}",
-        f"- **Resolved:** {incident.resolved_at or '(not yet)'}",
-        f"- **Change freeze:** {'on' if incident.frozen else 'off'}",
-        f"- **Bridge:** {_md_text(incident.bridge or '(none)')}",
-        "",
-        "## Roles",
-        "",
-        f"- Incident Commander: {_md_text(roles.incident_commander or '(unassigned)')}",
-        f"- Communications Lead: {_md_text(roles.communications_lead or '(unassigned)')}",
-        f"- Scribe: {_md_text(roles.scribe or '(unassigned)')}",
-        "- Response Engineers: " + (_md_text(", ".join(roles.response_engineers)) or "(none)"),
-        "",
-        "## Checklist",
-        "",
+# -- follow-ups, for backlog trackers ------------------------------------------------
+
+FOLLOWUP_FIELDS = ("incident", "ref", "text", "owner", "due", "done", "done_at")
+
+
+def followup_rows(store: Store, incident: Incident) -> list[dict[str, object]]:
+    """One row per follow-up: ``ref`` (``INC-7-FU-2``) is stable, for de-duplicating."""
+    return [
+        {
+            "incident": incident.ref,
+            "ref": f"{incident.ref}-FU-{number}",
+            "text": f.text,
+            "owner": f.owner,
+            "due": f.due,
+            "done": f.done,
+            "done_at": f.done_at,
+        }
+        for number, f in enumerate(store.followups(incident.id), start=1)
     ]
-    for item in incident.checklist:
-        done = f" ({item.done_at}, {_md_text(item.done_by or '')})" if item.done else ""
-        lines.append(f"- [{'x' if item.done else ' '}] {_md_text(item.label)}{done}")
-    lines += ["", "## Timeline", ""]
-    for e in store.iter_entries(incident.id):
-        when = e.at if not e.occurred_at else f"{e.occurred_at} (logged {e.at})"
-        text = _md_text(e.text)
-        if e.struck:
-            text = f"~~{text}~~"
-        star = "★ " if e.starred else ""
-        lines.append(f"- {star}#{e.seq} {when} **{_md_text(e.author)}** [{e.kind}] {text}")
-    followups = store.followups(incident.id)
-    if followups:
-        lines += ["", "## Follow-up actions", ""]
-        for f in followups:
-            mark = "x" if f.done else " "
-            lines.append(f"- [{mark}] {_md_text(f.text)} (@{_md_text(f.owner)}, due {f.due})")
-    return "\n".join(lines) + "\n"
+
+
+def followups_csv(store: Store, incident: Incident) -> str:
+    """RFC 4180 CSV (CRLF rows, quoted where needed), text exactly as typed."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(FOLLOWUP_FIELDS)
+    for row in followup_rows(store, incident):
+        writer.writerow(
+            [
+                "true" if value is True else "false" if value is False else value or ""
+                for value in (row[key] for key in FOLLOWUP_FIELDS)
+            ]
+        )
+    return out.getvalue()
+
+
+def followups_json(store: Store, incident: Incident) -> str:
+    """The same rows as JSON: a list of objects with the CSV's columns as keys."""
+    return json.dumps(followup_rows(store, incident), ensure_ascii=False, indent=2) + "\n"

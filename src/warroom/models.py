@@ -112,3 +112,39 @@ class FollowUp:
     owner: str
     due: str
     done: bool
+    done_at: str | None = None
+    done_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """The post-incident review as written on the review screen.
+
+    Text is stored exactly as typed (several lines allowed); ``review_at`` is the
+    review meeting's date (ISO ``YYYY-MM-DD``) once someone has set it.
+    """
+
+    root_cause: str = ""
+    contributing_factors: str = ""
+    resolution_steps: str = ""
+    review_at: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    """One incident in the history list: enough to draw a row, in one query."""
+
+    id: int
+    title: str
+    severity: int
+    status: str
+    stage: str
+    declared_at: str
+    impact_started_at: str | None
+    resolved_at: str | None
+    closed_at: str | None
+    open_followups: int
+
+    @property
+    def ref(self) -> str:
+        return f"INC-{self.id}"

@@ -10,7 +10,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from warroom.clock import Clock, format_time, parse_time
@@ -18,6 +20,13 @@ from warroom.errors import CommandError, WarroomError
 from warroom.models import ROLE_KEYS, USER_KINDS, Entry, Incident
 from warroom.playbook import Playbook
 from warroom.store import ENTRY_COLUMNS, Store, _entry
+
+if TYPE_CHECKING:
+    from warroom.comms.config import CommsConfig
+
+#: Entries that change what the Slack root message shows (severity, status, stage,
+#: commander, next update): each queues an edit of it, rendered when sent.
+ROOT_EDIT_KINDS = frozenset({"severity", "update", "resolve", "reopen", "stage", "role", "close"})
 
 MAX_NAME = 64
 MAX_TITLE = 200
@@ -71,13 +80,124 @@ def check_declaration(
     return title, commander
 
 
+#: The milestones a person may correct, and the incidents column that holds each.
+MILESTONE_COLUMNS = {
+    "impact_started": "impact_started_at",
+    "detected": "detected_at",
+    "mitigated": "mitigated_at",
+    "resolved": "resolved_at",
+}
+MILESTONE_LABELS = {
+    "impact_started": "impact started",
+    "detected": "detected",
+    "mitigated": "mitigated",
+    "resolved": "resolved",
+}
+#: Review text fields: long, several lines, stored exactly as typed.
+MAX_REVIEW_TEXT = 100_000
+
+
+def _check_milestone_order(times: dict[str, str | None]) -> None:
+    """Refuse an order that would make a review figure negative."""
+    for earlier, later in (
+        ("impact_started", "detected"),
+        ("impact_started", "mitigated"),
+        ("impact_started", "resolved"),
+        ("mitigated", "resolved"),
+    ):
+        a, b = times[earlier], times[later]
+        if a is not None and b is not None and parse_time(a) > parse_time(b):
+            raise CommandError(
+                f"{MILESTONE_LABELS[earlier]} ({a}) cannot be after {MILESTONE_LABELS[later]} ({b})"
+            )
+
+
+def mitigated_stage_index(playbook: Playbook) -> int | None:
+    """Index of the first stage that means "mitigation is in place".
+
+    That is the stage after ``mitigate`` (``restore`` in the default playbook):
+    while in ``mitigate`` the team is still working on it; moving on says it
+    holds. A playbook without a ``mitigate`` stage (or ending with it) gets no
+    automatic stamp; resolving the incident stamps it instead.
+    """
+    stages = playbook.stages
+    if "mitigate" not in stages:
+        return None
+    after = stages.index("mitigate") + 1
+    return after if after < len(stages) else None
+
+
 class Operations:
     """The incident operations, bound to one store, clock and playbook."""
 
-    def __init__(self, store: Store, clock: Clock, playbook: Playbook) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        playbook: Playbook,
+        comms: CommsConfig | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.playbook = playbook
+        #: Slack / SMTP settings: with them, messages are queued in the outbox in
+        #: the same transaction as the entry that caused them.
+        self.comms = comms
+
+    # -- outgoing messages (comms/outbox.py delivers them) -------------------
+
+    @property
+    def _slack(self) -> bool:
+        return self.comms is not None and self.comms.slack_enabled
+
+    def _queue_slack(
+        self, tx: sqlite3.Connection, incident_id: int, entry_id: int | None, kind: str, text: str
+    ) -> int | None:
+        """Queue a Slack message inside ``tx`` (nothing when Slack is off); its id."""
+        if not self._slack:
+            return None
+        from warroom.comms.outbox import enqueue
+
+        return enqueue(tx, incident_id, entry_id, "slack", kind, text, created_at=self.clock.now())
+
+    def _queue_root_edit(self, tx: sqlite3.Connection, incident_id: int) -> None:
+        """Queue an edit of the Slack root message (bot token only: webhooks cannot edit)."""
+        if self.comms is not None and self.comms.slack_mode == "bot":
+            from warroom.comms.outbox import enqueue
+
+            enqueue(tx, incident_id, None, "slack", "root", "", created_at=self.clock.now())
+
+    def _write_client_email(
+        self, tx: sqlite3.Connection, incident_id: int, entry: Entry, subject: str, body: str
+    ) -> tuple[Path, int | None]:
+        """Write the .eml file and, with SMTP configured, queue it; (file, outbox id)."""
+        from warroom.comms.email import build_email, eml_path, write_eml
+        from warroom.comms.outbox import enqueue
+
+        smtp = self.comms.smtp if self.comms is not None else None
+        message = build_email(
+            subject=subject,
+            body=body,
+            date=self.clock.now(),
+            incident_id=incident_id,
+            entry_id=entry.id,
+            sender=smtp.from_ if smtp else None,
+            recipients=smtp.to if smtp else (),
+        )
+        outbox_id = None
+        if self.comms is not None and self.comms.email_enabled:
+            outbox_id = enqueue(
+                tx,
+                incident_id,
+                entry.id,
+                "email",
+                "update",
+                body,
+                str(message["Subject"]),
+                created_at=self.clock.now(),
+            )
+        path = write_eml(eml_path(self.store.path, incident_id, entry.seq), message)
+        return path, outbox_id
 
     # -- helpers ----------------------------------------------------------
 
@@ -114,6 +234,8 @@ class Operations:
             f" VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING {ENTRY_COLUMNS}",
             (incident_id, seq, at or self._now(), occurred_at, author, kind, text, ref),
         ).fetchone()
+        if kind in ROOT_EDIT_KINDS:
+            self._queue_root_edit(tx, incident_id)
         return _entry(row)
 
     def _autotick(
@@ -190,10 +312,16 @@ class Operations:
             summary = f"declared {sev.name}: {title}"
             if impact:
                 summary += f" — impact: {impact}"
-            self._append(tx, incident_id, author, "declared", summary)
+            declared = self._append(tx, incident_id, author, "declared", summary)
             if commander:
                 self._append(tx, incident_id, author, "role", f"Incident Commander: {commander}")
             self._autotick(tx, incident_id, "declare", author)
+            if self._slack:
+                from warroom.comms.templates import render_internal
+
+                text = render_internal(self._incident(incident_id), self.playbook, now, None)
+                # The declaration is the root message: queued edits would only repeat it.
+                self._queue_slack(tx, incident_id, declared.id, "declare", text.strip("\n"))
         return self._incident(incident_id)
 
     def _check_severity(self, severity: int):
@@ -259,7 +387,7 @@ class Operations:
                 (severity, due, incident_id),
             )
             verb = "raised" if severity < incident.severity else "lowered"
-            return self._append(
+            entry = self._append(
                 tx,
                 incident_id,
                 author,
@@ -267,6 +395,8 @@ class Operations:
                 f"severity {verb}: {old.name} → {new.name}"
                 f" (updates every {new.update_every_minutes} min)",
             )
+            self._queue_slack(tx, incident_id, entry.id, "severity", entry.text)
+            return entry
 
     def set_role(self, incident_id: int, author: str, role: str, name: str) -> list[Entry]:
         if role not in ROLE_KEYS:
@@ -319,9 +449,22 @@ class Operations:
             if incident.stage == stage:
                 raise CommandError(f"{incident.ref} is already in {stage}")
             tx.execute("UPDATE incidents SET stage = ? WHERE id = ?", (stage, incident_id))
-            return self._append(
-                tx, incident_id, author, "stage", f"stage: {incident.stage} → {stage}"
-            )
+            text = f"stage: {incident.stage} → {stage}"
+            # Reaching the stage after "mitigate" (restore, by default) means the
+            # mitigation is in place: that is the "mitigated" milestone. Only the
+            # first time: a later correction goes through correct_milestone.
+            after = mitigated_stage_index(self.playbook)
+            if (
+                after is not None
+                and self.playbook.stages.index(stage) >= after
+                and incident.milestones.mitigated_at is None
+            ):
+                tx.execute(
+                    "UPDATE incidents SET mitigated_at = ? WHERE id = ?",
+                    (self._now(), incident_id),
+                )
+                text += " (mitigated: milestone stamped)"
+            return self._append(tx, incident_id, author, "stage", text)
 
     def set_check(self, incident_id: int, author: str, position: int, done: bool) -> Entry:
         with self._changing(incident_id) as (tx, incident):
@@ -376,25 +519,69 @@ class Operations:
             return entries
 
     def record_update(
-        self, incident_id: int, author: str, text: str, *, audience: str = "internal"
+        self,
+        incident_id: int,
+        author: str,
+        text: str,
+        *,
+        audience: str = "internal",
+        subject: str | None = None,
     ) -> list[Entry]:
-        """A stakeholder update went out (or was recorded): reset the deadline."""
+        """A stakeholder update went out (or was recorded): reset the deadline.
+
+        Internal updates are queued for Slack when it is configured. A client
+        update is written as an ``.eml`` file beside the database and, with SMTP
+        configured, queued for email; ``subject`` defaults to the playbook's.
+        Either way the queued message commits with the entry, or neither does.
+        """
         if not text.strip():
             raise CommandError("an update needs some text")
-        with self._changing(incident_id) as (tx, incident):
-            now = self.clock.now()
-            due = format_time(now + self._cadence(incident.severity))
-            entry = self._append(tx, incident_id, author, "update", f"update ({audience}): {text}")
-            tx.execute(
-                "INSERT INTO updates (incident_id, at, audience, text, delivery, entry_id)"
-                " VALUES (?, ?, ?, ?, 'recorded', ?)",
-                (incident_id, format_time(now), audience, text, entry.id),
-            )
-            tx.execute(
-                "UPDATE incidents SET next_update_due = ? WHERE id = ?",
-                (due, incident_id),
-            )
-            return [entry, *self._autotick(tx, incident_id, "update", author)]
+        if audience not in ("internal", "client"):
+            raise CommandError(f"unknown audience {audience!r}: internal or client")
+        if audience == "client" and subject is not None and not subject.strip():
+            raise CommandError("a client email needs a subject")
+        written: Path | None = None
+        try:
+            with self._changing(incident_id) as (tx, incident):
+                now = self.clock.now()
+                due = format_time(now + self._cadence(incident.severity))
+                entry = self._append(
+                    tx, incident_id, author, "update", f"update ({audience}): {text}"
+                )
+                outbox_id = None
+                if audience == "internal":
+                    outbox_id = self._queue_slack(tx, incident_id, entry.id, "update", text)
+                else:
+                    if subject is None:
+                        from warroom.comms.templates import render_email
+
+                        subject, _body = render_email(incident, self.playbook, now, None)
+                    written, outbox_id = self._write_client_email(
+                        tx, incident_id, entry, subject, text
+                    )
+                tx.execute(
+                    "INSERT INTO updates (incident_id, at, audience, text, delivery, entry_id,"
+                    " subject, outbox_id) VALUES (?, ?, ?, ?, 'recorded', ?, ?, ?)",
+                    (
+                        incident_id,
+                        format_time(now),
+                        audience,
+                        text,
+                        entry.id,
+                        subject if audience == "client" else None,
+                        outbox_id,
+                    ),
+                )
+                tx.execute(
+                    "UPDATE incidents SET next_update_due = ? WHERE id = ?",
+                    (due, incident_id),
+                )
+                return [entry, *self._autotick(tx, incident_id, "update", author)]
+        except BaseException:
+            # The transaction did not commit: the .eml must not claim otherwise.
+            if written is not None:
+                written.unlink(missing_ok=True)
+            raise
 
     def undo(self, incident_id: int, author: str) -> Entry:
         """Strike the author's last entry. It stays in the record, struck through."""
@@ -468,17 +655,155 @@ class Operations:
             )
             return entry
 
+    def set_followup_done(
+        self, incident_id: int, author: str, followup_id: int, done: bool
+    ) -> Entry:
+        """Tick (or untick) follow-up ``followup_id`` (``FollowUp.id``), on the record."""
+        with self._changing(incident_id) as (tx, _incident):
+            row = tx.execute(
+                "SELECT f.text, f.owner, f.done, e.seq FROM followups f"
+                " LEFT JOIN entries e ON e.id = f.entry_id"
+                " WHERE f.id = ? AND f.incident_id = ?",
+                (followup_id, incident_id),
+            ).fetchone()
+            if row is None:
+                raise CommandError(f"no follow-up {followup_id} in INC-{incident_id}")
+            text, owner, was_done, seq = row
+            if bool(was_done) == done:
+                raise CommandError("that follow-up is " + ("already done" if done else "not done"))
+            tx.execute(
+                "UPDATE followups SET done = ?, done_at = ?, done_by = ? WHERE id = ?",
+                (int(done), self._now() if done else None, author if done else None, followup_id),
+            )
+            mark = "✓ follow-up done" if done else "✗ follow-up not done after all"
+            return self._append(
+                tx, incident_id, author, "followup", f"{mark}: {text} (@{owner})", ref=seq
+            )
+
+    def correct_milestone(
+        self, incident_id: int, author: str, which: str, when: datetime, reason: str
+    ) -> Entry:
+        """Correct a milestone (``impact_started``, ``detected``, ``mitigated``, ``resolved``).
+
+        The figures in the review are computed from these, so a correction is
+        logged with the old and new time and the reason. Times in the future, an
+        empty reason, and an order that would make a duration negative (impact
+        started ≤ detected, mitigated ≤ resolved) are refused. A naive ``when``
+        is taken as UTC.
+        """
+        column = MILESTONE_COLUMNS.get(which)
+        if column is None:
+            raise CommandError(
+                f"no milestone {which!r}: choose one of {', '.join(MILESTONE_COLUMNS)}"
+            )
+        if not reason.strip():
+            raise CommandError("a correction needs a reason")
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        if when > self.clock.now():
+            raise CommandError("a milestone cannot be in the future")
+        new = format_time(when)
+        with self._changing(incident_id) as (tx, incident):
+            current = {
+                "impact_started": incident.milestones.impact_started_at,
+                "detected": incident.milestones.detected_at,
+                "mitigated": incident.milestones.mitigated_at,
+                "resolved": incident.resolved_at,
+            }
+            if which == "resolved" and incident.resolved_at is None:
+                raise CommandError(f"{incident.ref} is not resolved: /resolve stamps it")
+            old = current[which]
+            if old == new:
+                raise CommandError(f"{MILESTONE_LABELS[which]} is already {new}")
+            current[which] = new
+            _check_milestone_order(current)
+            tx.execute(f"UPDATE incidents SET {column} = ? WHERE id = ?", (new, incident_id))
+            return self._append(
+                tx,
+                incident_id,
+                author,
+                "milestone",
+                f"milestone corrected: {MILESTONE_LABELS[which]} {old or 'unset'} → {new}"
+                f" ({reason.strip()})",
+            )
+
+    def set_review(
+        self,
+        incident_id: int,
+        author: str,
+        *,
+        root_cause: str,
+        contributing_factors: str,
+        resolution_steps: str,
+        review_at: date | None,
+    ) -> Entry | None:
+        """Save the review screen: the text exactly as typed, and the meeting date.
+
+        One timeline entry per save, naming what changed (not the text, which
+        can be pages long; the export has it). A save that changes nothing
+        writes nothing and returns None.
+        """
+        fields = {
+            "root cause": root_cause,
+            "contributing factors": contributing_factors,
+            "resolution steps": resolution_steps,
+        }
+        for label, value in fields.items():
+            if len(value) > MAX_REVIEW_TEXT:
+                raise CommandError(f"the {label} is at most {MAX_REVIEW_TEXT:,} characters")
+        meeting = review_at.isoformat() if review_at is not None else None
+        with self._changing(incident_id) as (tx, _incident):
+            before = self.store.review(incident_id)
+            changed = [
+                label
+                for label, old, new in (
+                    ("root cause", before.root_cause, root_cause),
+                    ("contributing factors", before.contributing_factors, contributing_factors),
+                    ("resolution steps", before.resolution_steps, resolution_steps),
+                )
+                if old != new
+            ]
+            if before.review_at != meeting:
+                changed.append(f"review meeting {meeting or 'unset'}")
+            if not changed:
+                return None
+            tx.execute(
+                "UPDATE incidents SET root_cause = ?, contributing_factors = ?,"
+                " resolution_steps = ?, review_at = ? WHERE id = ?",
+                (root_cause, contributing_factors, resolution_steps, meeting, incident_id),
+            )
+            return self._append(
+                tx, incident_id, author, "review", f"review saved: {', '.join(changed)}"
+            )
+
+    def close(self, incident_id: int, author: str) -> Entry:
+        """Close a resolved incident after its review: from then on it is read-only."""
+        with self._changing(incident_id) as (tx, incident):
+            if incident.status != "resolved":
+                raise CommandError(f"{incident.ref} is not resolved: resolve it, then review it")
+            tx.execute(
+                "UPDATE incidents SET status = 'closed', closed_at = ?, next_update_due = NULL"
+                " WHERE id = ?",
+                (self._now(), incident_id),
+            )
+            return self._append(tx, incident_id, author, "close", "closed: the record is final")
+
     def resolve(self, incident_id: int, author: str) -> Entry:
         with self._changing(incident_id) as (tx, incident):
             if incident.status == "resolved":
                 raise CommandError(f"{incident.ref} is already resolved")
             now = self._now()
+            # Impact is over, so it is mitigated by now at the latest (a team that
+            # never moved the stage still gets a time to mitigate).
             tx.execute(
                 "UPDATE incidents SET status = 'resolved', resolved_at = ?,"
+                " mitigated_at = COALESCE(mitigated_at, ?),"
                 " next_update_due = NULL WHERE id = ?",
-                (now, incident_id),
+                (now, now, incident_id),
             )
-            return self._append(tx, incident_id, author, "resolve", "resolved: impact is over")
+            entry = self._append(tx, incident_id, author, "resolve", "resolved: impact is over")
+            self._queue_slack(tx, incident_id, entry.id, "resolve", entry.text)
+            return entry
 
     def reopen(self, incident_id: int, author: str) -> Entry:
         with self._changing(incident_id) as (tx, incident):
@@ -490,4 +815,6 @@ class Operations:
                 " next_update_due = ? WHERE id = ?",
                 (due, incident_id),
             )
-            return self._append(tx, incident_id, author, "reopen", "reopened: impact is back")
+            entry = self._append(tx, incident_id, author, "reopen", "reopened: impact is back")
+            self._queue_slack(tx, incident_id, entry.id, "reopen", entry.text)
+            return entry

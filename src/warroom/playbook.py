@@ -8,12 +8,20 @@ team can load its own TOML file instead.
 from __future__ import annotations
 
 import tomllib
+from datetime import date, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from warroom.errors import WarroomError
 
@@ -71,6 +79,24 @@ class Playbook(_Model):
     checklist: list[ChecklistItem]
     templates: Templates
 
+    @field_validator("holidays", mode="before")
+    @classmethod
+    def _iso_dates(cls, value: object) -> object:
+        """Holidays are ISO dates, as strings or TOML dates; a bad one is named."""
+        if not isinstance(value, list):
+            return value
+        days = []
+        for item in value:
+            if isinstance(item, date) and not isinstance(item, datetime):
+                item = item.isoformat()
+            if not isinstance(item, str):
+                raise ValueError(f'{item!r} is not a date: use "YYYY-MM-DD"')
+            try:
+                days.append(date.fromisoformat(item).isoformat())
+            except ValueError:
+                raise ValueError(f'{item!r} is not a date: use "YYYY-MM-DD"') from None
+        return days
+
     @model_validator(mode="after")
     def _consistent(self) -> Playbook:
         levels = [s.level for s in self.severities]
@@ -106,7 +132,8 @@ def load_playbook_text(text: str, source: str) -> Playbook:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        raise WarroomError(f"{source}: {where}: {first['msg']}") from None
+        message = first["msg"].removeprefix("Value error, ")
+        raise WarroomError(f"{source}: {where}: {message}") from None
 
 
 def load_playbook(path: Path) -> Playbook:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -24,8 +24,10 @@ from warroom.models import (
     ChecklistItem,
     Entry,
     FollowUp,
+    HistoryRow,
     Incident,
     Milestones,
+    Review,
     Roles,
     Update,
 )
@@ -358,18 +360,129 @@ class Store:
             raise DatabaseError(_describe(exc)) from None
 
     def updates(self, incident_id: int) -> list[Update]:
+        """The stakeholder updates, oldest first.
+
+        ``delivery`` is "recorded" when nothing was queued (no channel
+        configured); otherwise it follows the outbox row as it is now:
+        "pending" (also while sending), "delivered" or "failed".
+        """
         rows = self._read(
-            "SELECT at, audience, text, delivery FROM updates WHERE incident_id = ? ORDER BY id",
+            "SELECT u.at, u.audience, u.text,"
+            " CASE WHEN o.id IS NULL THEN u.delivery"
+            "  WHEN o.status = 'sending' THEN 'pending' ELSE o.status END"
+            " FROM updates AS u LEFT JOIN outbox AS o ON o.id = u.outbox_id"
+            " WHERE u.incident_id = ? ORDER BY u.id",
             (incident_id,),
         )
         return [Update(*row) for row in rows]
 
+    def open_followup_counts(self) -> dict[int, int]:
+        """Open follow-ups per incident, for the incident history."""
+        rows = self._read(
+            "SELECT incident_id, count(*) FROM followups WHERE done = 0 GROUP BY incident_id"
+        )
+        return dict(rows)
+
     def followups(self, incident_id: int) -> list[FollowUp]:
         rows = self._read(
-            "SELECT id, text, owner, due, done FROM followups WHERE incident_id = ? ORDER BY id",
+            "SELECT id, text, owner, due, done, done_at, done_by FROM followups"
+            " WHERE incident_id = ? ORDER BY id",
             (incident_id,),
         )
-        return [FollowUp(i, t, o, d, bool(done)) for i, t, o, d, done in rows]
+        return [FollowUp(i, t, o, d, bool(done), at, by) for i, t, o, d, done, at, by in rows]
+
+    def review(self, incident_id: int) -> Review:
+        """The review text and meeting date (empty until someone writes them)."""
+        rows = self._read(
+            "SELECT root_cause, contributing_factors, resolution_steps, review_at"
+            " FROM incidents WHERE id = ?",
+            (incident_id,),
+        )
+        if not rows:
+            return Review()
+        cause, factors, steps, review_at = rows[0]
+        return Review(cause or "", factors or "", steps or "", review_at)
+
+    def history(self) -> list[HistoryRow]:
+        """Every incident, newest first, with its open follow-ups counted: one query."""
+        rows = self._read(
+            "SELECT i.id, i.title, i.severity, i.status, i.stage, i.declared_at,"
+            " i.impact_started_at, i.resolved_at, i.closed_at,"
+            " (SELECT count(*) FROM followups f WHERE f.incident_id = i.id AND f.done = 0)"
+            " FROM incidents i ORDER BY i.id DESC"
+        )
+        return [HistoryRow(*row) for row in rows]
+
+    def search(
+        self,
+        incident_id: int,
+        *,
+        text: str | None = None,
+        kind: str | Sequence[str] | None = None,
+        author: str | None = None,
+        starred: bool | None = None,
+    ) -> list[int]:
+        """The numbers (seq) of the entries that match every filter given, in order.
+
+        One SQL query over the incident's rows (the ``(incident_id, seq)`` index
+        gives them in order). ``text`` is a case-insensitive substring: ``%``,
+        ``_`` and ``\\`` in it are literal. SQLite's LIKE folds ASCII case only,
+        so a needle with other letters is matched by a casefolding SQL function
+        instead (slower, still one pass in SQLite). An ASCII needle stays on the
+        fast LIKE: it will not find ``Straße`` for ``STRASSE``. ``author`` matches the whole
+        name, ignoring ASCII case; ``kind`` is one kind or several.
+        """
+        where = ["incident_id = ?"]
+        params: list[object] = [incident_id]
+        if text:
+            if text.isascii():
+                escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                where.append("text LIKE ? ESCAPE '\\'")
+                params.append(f"%{escaped}%")
+            else:
+                self.conn.create_function("warroom_contains", 2, _contains, deterministic=True)
+                where.append("warroom_contains(text, ?)")
+                params.append(text.casefold())
+        if kind:
+            kinds = [kind] if isinstance(kind, str) else list(kind)
+            where.append(f"kind IN ({','.join('?' * len(kinds))})")
+            params.extend(kinds)
+        if author:
+            where.append("author = ? COLLATE NOCASE")
+            params.append(author)
+        if starred is not None:
+            where.append("starred = ?")
+            params.append(int(starred))
+        rows = self._read(
+            f"SELECT seq FROM entries WHERE {' AND '.join(where)} ORDER BY seq", tuple(params)
+        )
+        return [row[0] for row in rows]
+
+    def query(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
+        """A read-only query for exporters that shape rows in SQL (the review's
+        timeline); errors become one-line :class:`DatabaseError` messages."""
+        return self._read(sql, params)
+
+    def entries_of_kinds(
+        self, incident_id: int, kinds: Sequence[str], *, or_backdated: bool = False
+    ) -> list[Entry]:
+        """The entries of some kinds, in order: e.g. what the review figures replay.
+
+        ``or_backdated`` adds every entry with an occurred-at (``/at`` notes), so
+        the review finds the earliest time it will show in the same single pass.
+        """
+        marks = ",".join("?" * len(kinds))
+        extra = " OR occurred_at IS NOT NULL" if or_backdated else ""
+        rows = self._read(
+            f"SELECT {ENTRY_COLUMNS} FROM entries WHERE incident_id = ?"
+            f" AND (kind IN ({marks}){extra}) ORDER BY seq",
+            (incident_id, *kinds),
+        )
+        return [_entry(row) for row in rows]
+
+
+def _contains(text: str | None, needle: str) -> bool:
+    return text is not None and needle in text.casefold()
 
 
 def _entry(row: tuple) -> Entry:

@@ -14,7 +14,11 @@ def _hhmm(when: datetime) -> str:
 
 
 def template_fields(
-    incident: Incident, playbook: Playbook, now: datetime, mitigation: str | None
+    incident: Incident,
+    playbook: Playbook,
+    now: datetime,
+    mitigation: str | None,
+    mitigation_started: datetime | None = None,
 ) -> dict[str, str]:
     severity = playbook.severity(incident.severity)
     next_update = now + timedelta(minutes=severity.update_every_minutes)
@@ -29,7 +33,7 @@ def template_fields(
         "start": incident.declared_at.replace("T", " ").replace("Z", " UTC"),
         "impact": incident.impact or "(impact being assessed)",
         "mitigation": mitigation or "(investigating)",
-        "mitigation_time": _hhmm(now),
+        "mitigation_time": _hhmm(mitigation_started or now),
         "next_update": _hhmm(next_update),
         "next_update_iso": format_time(next_update),
         "tracker": tracker,
@@ -42,6 +46,21 @@ def render_internal(
     """The internal (Slack) template; unknown placeholders are left as written."""
     fields = template_fields(incident, playbook, now, mitigation)
     return playbook.templates.internal.format_map(_Keep(fields))
+
+
+def render_email(
+    incident: Incident,
+    playbook: Playbook,
+    now: datetime,
+    mitigation: str | None,
+    mitigation_started: datetime | None = None,
+) -> tuple[str, str]:
+    """The client email's subject and body, from the playbook's email template."""
+    fields = _Keep(template_fields(incident, playbook, now, mitigation, mitigation_started))
+    subject = playbook.templates.email_subject.format_map(fields)
+    # A subject is one line, whatever the title held.
+    subject = " ".join(subject.split())
+    return subject, playbook.templates.email_body.format_map(fields)
 
 
 class _Keep(dict):

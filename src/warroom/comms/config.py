@@ -1,0 +1,255 @@
+"""Where Slack and SMTP settings come from, and how their secrets are kept out of sight.
+
+Settings come from the environment (``WARROOM_SLACK_*``, ``WARROOM_SMTP_*``)
+and, under them, from an optional TOML file (``WARROOM_CONFIG``, default
+``<user config dir>/warroom/config.toml``). The environment wins, so a one-off
+``WARROOM_SLACK_API_URL=… warroom slack check`` needs no edit of the file.
+
+A config file holds tokens, so one that its group or other users could read is
+refused outright (one line naming the file and ``chmod 600``): a warning would
+scroll by while the token stayed readable. Secrets are ``SecretStr`` so they
+never appear in a ``repr`` or a log line, and :func:`redact` scrubs them from
+any text (an exception message, an HTTP error) before it is shown or stored.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from warroom.errors import WarroomError
+
+DEFAULT_API_URL = "https://slack.com/api"
+REDACTED = "[redacted]"
+
+#: Things that look like secrets even when they are not ours (another token in
+#: an error message): Slack tokens and incoming-webhook paths.
+_SECRET_PATTERNS = (
+    re.compile(r"xox[abposre]-[A-Za-z0-9-]+"),
+    re.compile(r"xapp-[A-Za-z0-9-]+"),
+    re.compile(r"(?:https?://)?hooks\.slack(?:-gov)?\.com/\S+"),
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class SlackSettings(_Model):
+    """Either an incoming webhook, or a bot token and a channel for the Web API."""
+
+    webhook_url: SecretStr | None = None
+    bot_token: SecretStr | None = None
+    channel: str | None = None
+    api_url: str = DEFAULT_API_URL
+    #: With a bot token, post later messages in the declaration's thread.
+    threads: bool = True
+
+    @field_validator("webhook_url", "bot_token", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("channel", mode="before")
+    @classmethod
+    def _blank_channel(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/") or DEFAULT_API_URL
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an http(s) URL such as https://slack.com/api")
+        return value
+
+
+class SmtpSettings(_Model):
+    """An SMTP relay for client emails (optional; the .eml file is written anyway)."""
+
+    host: str | None = None
+    port: int = Field(default=587, ge=1, le=65535)
+    user: str | None = None
+    password: SecretStr | None = None
+    from_: str | None = Field(default=None, alias="from")
+    to: tuple[str, ...] = ()
+    starttls: bool = True
+    timeout: float = Field(default=10.0, gt=0, le=120)
+
+    @field_validator("to", mode="before")
+    @classmethod
+    def _split_to(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("host", "user", "from_", mode="before")
+    @classmethod
+    def _blank(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+
+class CommsConfig(_Model):
+    """Everything warroom needs to talk to Slack and SMTP. Empty means "offline"."""
+
+    slack: SlackSettings = SlackSettings()
+    smtp: SmtpSettings = SmtpSettings()
+    #: The file the settings were read from, if any (for messages).
+    source: str | None = None
+
+    @property
+    def slack_mode(self) -> Literal["bot", "webhook"] | None:
+        """``bot`` (token + channel: threads and edits), ``webhook``, or None."""
+        if self.slack.bot_token is not None and self.slack.channel:
+            return "bot"
+        if self.slack.webhook_url is not None:
+            return "webhook"
+        return None
+
+    @property
+    def slack_enabled(self) -> bool:
+        return self.slack_mode is not None
+
+    @property
+    def email_enabled(self) -> bool:
+        """SMTP delivery is on: a host, a sender and at least one recipient."""
+        return bool(self.smtp.host and self.smtp.from_ and self.smtp.to)
+
+    @property
+    def threads(self) -> bool:
+        return self.slack_mode == "bot" and self.slack.threads
+
+    def secrets(self) -> list[str]:
+        """Every secret value, longest first (so a URL goes before its own path)."""
+        found: list[str] = []
+        if self.slack.bot_token is not None:
+            found.append(self.slack.bot_token.get_secret_value())
+        if self.slack.webhook_url is not None:
+            url = self.slack.webhook_url.get_secret_value()
+            found.append(url)
+            parts = urlsplit(url)
+            # httpx and proxies sometimes quote only the path: that is the secret part.
+            if len(parts.path) >= 8:
+                found.append(parts.path)
+        if self.smtp.password is not None:
+            found.append(self.smtp.password.get_secret_value())
+        return sorted({s for s in found if s}, key=len, reverse=True)
+
+
+def redact(text: str, config: CommsConfig | None) -> str:
+    """``text`` with every secret of ``config`` (and anything token-shaped) replaced.
+
+    Used on every error before it is shown, logged or written to the outbox.
+    """
+    if config is not None:
+        for secret in config.secrets():
+            text = text.replace(secret, REDACTED)
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(REDACTED, text)
+    return text
+
+
+def default_config_path() -> Path:
+    from platformdirs import user_config_path
+
+    return user_config_path("warroom", appauthor=False) / "config.toml"
+
+
+#: Environment variable → (section, key).
+ENV_KEYS: dict[str, tuple[str, str]] = {
+    "WARROOM_SLACK_WEBHOOK_URL": ("slack", "webhook_url"),
+    "WARROOM_SLACK_BOT_TOKEN": ("slack", "bot_token"),
+    "WARROOM_SLACK_CHANNEL": ("slack", "channel"),
+    "WARROOM_SLACK_API_URL": ("slack", "api_url"),
+    "WARROOM_SLACK_THREADS": ("slack", "threads"),
+    "WARROOM_SMTP_HOST": ("smtp", "host"),
+    "WARROOM_SMTP_PORT": ("smtp", "port"),
+    "WARROOM_SMTP_USER": ("smtp", "user"),
+    "WARROOM_SMTP_PASSWORD": ("smtp", "password"),
+    "WARROOM_SMTP_FROM": ("smtp", "from"),
+    "WARROOM_SMTP_TO": ("smtp", "to"),
+    "WARROOM_SMTP_STARTTLS": ("smtp", "starttls"),
+}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _read_file(path: Path, *, explicit: bool) -> dict[str, Any]:
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        if explicit:
+            raise WarroomError(f"config file {path} does not exist (WARROOM_CONFIG)") from None
+        return {}
+    except OSError as exc:
+        raise WarroomError(f"cannot read config file {path}: {exc.strerror}") from None
+    if os.name == "posix" and info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise WarroomError(
+            f"config file {path} is readable by other users and may hold secrets;"
+            f" refusing to use it: run chmod 600 {path}"
+        )
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise WarroomError(f"config file {path}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WarroomError(f"cannot read config file {path}: {exc}") from None
+
+
+def _section(model: type[_Model], name: str, values: dict[str, Any]) -> Any:
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in (name, *first["loc"]))
+        # Never include the input: it may be the token.
+        raise WarroomError(f"Slack/SMTP settings: {where}: {first['msg']}") from None
+
+
+def load_comms_config(
+    environ: Mapping[str, str] | None = None, path: Path | str | None = None
+) -> CommsConfig:
+    """Read the settings: the environment over the config file over the defaults.
+
+    Raises :class:`WarroomError` (one line, never a secret) for a file others can
+    read, bad TOML, an unknown key, a bad value, or a bot token without a channel.
+    """
+    env = os.environ if environ is None else environ
+    # Only a file named in WARROOM_CONFIG must exist; the default one is optional.
+    explicit = path is None and bool(env.get("WARROOM_CONFIG"))
+    file_path = Path(path or env.get("WARROOM_CONFIG") or default_config_path()).expanduser()
+    data = _read_file(file_path, explicit=explicit)
+    sections: dict[str, dict[str, Any]] = {
+        "slack": dict(data.pop("slack", {}) or {}),
+        "smtp": dict(data.pop("smtp", {}) or {}),
+    }
+    if data:
+        unknown = ", ".join(sorted(data))
+        raise WarroomError(f"config file {file_path}: unknown section {unknown} (slack, smtp)")
+    for name, (section, key) in ENV_KEYS.items():
+        value = env.get(name)
+        if value is None or value == "":
+            continue
+        if key in ("threads", "starttls"):
+            sections[section][key] = value.strip().lower() not in _FALSE
+        else:
+            sections[section][key] = value
+    config = CommsConfig(
+        slack=_section(SlackSettings, "slack", sections["slack"]),
+        smtp=_section(SmtpSettings, "smtp", sections["smtp"]),
+        source=str(file_path) if file_path.is_file() else None,
+    )
+    slack = config.slack
+    if slack.bot_token is not None and not slack.channel and slack.webhook_url is None:
+        raise WarroomError(
+            "WARROOM_SLACK_BOT_TOKEN needs WARROOM_SLACK_CHANNEL (the channel to post in)"
+        )
+    return config

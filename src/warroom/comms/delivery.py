@@ -1,0 +1,406 @@
+"""Draining the outbox: a bounded pass for the command line, an async loop for the console.
+
+Both do the same three steps per message: claim it (one short transaction),
+send it (no transaction open: the network may take seconds), record what
+happened (another short transaction). Nothing here holds a database lock
+across a network wait, so a scribe's Enter is never stuck behind Slack.
+
+The console's :class:`Deliverer` opens its *own* :class:`Store` (sqlite3
+connections belong to one thread) with a short busy timeout, never raises
+out of :meth:`Deliverer.run` (a failure is written into the outbox row and
+shown), and reports through ``on_status`` whenever what the indicator would
+show changes. Sleep and clock are injectable so tests run in milliseconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import secrets
+import socket
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+from warroom.clock import Clock, parse_time
+from warroom.comms import outbox
+from warroom.comms.config import CommsConfig, redact
+from warroom.comms.email import build_email, send_smtp, send_smtp_async
+from warroom.comms.outcome import Outcome, Transient
+from warroom.comms.slack import (
+    DEFAULT_TIMEOUT,
+    SlackClient,
+    SlackRequest,
+    message_request,
+    render_mrkdwn,
+    render_root,
+    update_request,
+)
+from warroom.errors import DatabaseError
+from warroom.playbook import Playbook
+from warroom.store import Store, latest_text_of_kinds
+
+log = logging.getLogger(__name__)
+
+#: The console's connection waits this long for a lock, then tries again later.
+DELIVERER_BUSY_MS = 200
+
+
+class PreciseClock:
+    """Now, to the microsecond: the outbox paces sends to one a second."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+def new_owner() -> str:
+    """Who holds a claim: host, process, and a random part per deliverer."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def channels_for(config: CommsConfig) -> tuple[str, ...]:
+    """The outbox channels this configuration can deliver (others wait in the table)."""
+    found = []
+    if config.slack_enabled:
+        found.append("slack")
+    if config.email_enabled:
+        found.append("email")
+    return tuple(found)
+
+
+def prepare(
+    store: Store,
+    config: CommsConfig,
+    playbook: Playbook,
+    message: outbox.OutboxMessage,
+    now: datetime,
+) -> SlackRequest | EmailMessage | None:
+    """What to send for one outbox row, read from the database as it is now.
+
+    None means there is nothing to send: a root edit with no root message (a
+    webhook cannot edit; or the declaration has not been delivered by a bot).
+    """
+    if message.channel == "email":
+        return build_email(
+            subject=message.subject or "Incident update",
+            body=message.text,
+            date=parse_time(message.created_at),
+            incident_id=message.incident_id,
+            entry_id=message.entry_id,
+            sender=config.smtp.from_,
+            recipients=config.smtp.to,
+        )
+    rows = store._read(
+        "SELECT slack_channel, slack_ts FROM incidents WHERE id = ?", (message.incident_id,)
+    )
+    root_channel, root_ts = rows[0] if rows else (None, None)
+    if message.kind == "root":
+        incident = store.incident(message.incident_id)
+        if config.slack_mode != "bot" or not root_ts or not root_channel or incident is None:
+            return None
+        mitigation = latest_text_of_kinds(store, incident.id, ("decision", "action"))
+        text = render_root(incident, playbook, now, mitigation)
+        return update_request(render_mrkdwn("root", text, message.ref), root_channel, root_ts)
+    mrkdwn = render_mrkdwn(message.kind, message.text, message.ref)
+    thread = root_ts if message.kind != "declare" else None
+    return message_request(config, mrkdwn, thread_ts=thread)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    """What a bounded pass did, and how many messages it left in the outbox."""
+
+    delivered: int
+    failed: int
+    remaining: int
+
+
+def deliver_pending(
+    store: Store,
+    config: CommsConfig,
+    clock: Clock | None = None,
+    *,
+    playbook: Playbook | None = None,
+    deadline_seconds: float = 10.0,
+    timeout: float = DEFAULT_TIMEOUT,
+    min_interval: float = outbox.MIN_INTERVAL,
+    sleep: Callable[[float], None] = time.sleep,
+    monotonic: Callable[[], float] = time.monotonic,
+    owner: str | None = None,
+    rng: random.Random | None = None,
+) -> DeliveryReport:
+    """Send what can go within ``deadline_seconds`` (for ``declare`` and ``log``).
+
+    Whatever is still waiting at the deadline (a 429, a backoff, a slow Slack)
+    stays in the outbox for the next console or command. Never raises for a
+    delivery problem; a database problem is a :class:`DatabaseError` as usual.
+    """
+    channels = channels_for(config)
+    if not channels:
+        return DeliveryReport(0, 0, outbox.pending_count(store))
+    from warroom.playbook import default_playbook
+
+    clock = clock or PreciseClock()
+    playbook = playbook or default_playbook()
+    owner = owner or new_owner()
+    end = monotonic() + deadline_seconds
+    delivered = failed = 0
+    client: SlackClient | None = None
+    try:
+        while (remaining := end - monotonic()) > 0:
+            now = clock.now()
+            message = outbox.claim_next(
+                store, owner, now, channels=channels, min_interval=min_interval
+            )
+            if message is None:
+                wait = outbox.next_due(store, now, channels=channels, min_interval=min_interval)
+                if wait is None or wait > remaining:
+                    break
+                sleep(max(wait, 0.01))
+                continue
+            try:
+                request = prepare(store, config, playbook, message, now)
+            except Exception as exc:  # a bug must not lose the message: retry later
+                log.warning("outbox %s: %s", message.id, redact(str(exc), config))
+                request, outcome = None, Transient(redact(f"internal error: {exc}", config))
+            else:
+                outcome = None
+            if request is None and outcome is None:
+                outbox.mark_delivered(store, message.id, clock.now(), skipped=True)
+                continue
+            if outcome is None:
+                if isinstance(request, EmailMessage):
+                    outcome = send_smtp(config, request)
+                else:
+                    assert request is not None
+                    if client is None:
+                        client = SlackClient(config, timeout=min(timeout, max(remaining, 0.5)))
+                    outcome = client.send(request)
+            status = outbox.record_outcome(store, message, owner, clock.now(), outcome, rng=rng)
+            delivered += status == "delivered"
+            failed += status == "failed"
+    finally:
+        if client is not None:
+            client.close()
+    return DeliveryReport(delivered, failed, outbox.pending_count(store))
+
+
+StatusCallback = Callable[[outbox.OutboxStatus], None]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class Deliverer:
+    """The console's outbox worker: ``await deliverer.run()`` in a Textual worker.
+
+    It opens its own connection to ``db_path`` when ``run`` starts and uses it
+    only from the thread that runs the loop. ``on_status`` is called (on that
+    thread) whenever the summary changes. ``wake()`` after an operation that
+    queued a message makes it look at once instead of at the next poll;
+    ``stop()`` ends ``run`` at the next pause.
+    """
+
+    def __init__(
+        self,
+        db_path: Path | str,
+        config: CommsConfig,
+        *,
+        playbook: Playbook | None = None,
+        clock: Clock | None = None,
+        sleep: Sleep | None = None,
+        on_status: StatusCallback | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        min_interval: float = outbox.MIN_INTERVAL,
+        poll_interval: float = 1.0,
+        owner: str | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.db_path = Path(db_path)
+        self.config = config
+        self.playbook = playbook
+        self.clock: Clock = clock or PreciseClock()
+        self._sleep: Sleep = sleep or asyncio.sleep
+        self.on_status = on_status
+        self.timeout = timeout
+        self.min_interval = min_interval
+        self.poll_interval = poll_interval
+        self.owner = owner or new_owner()
+        self.rng = rng
+        self.channels = channels_for(config)
+        self.status: outbox.OutboxStatus | None = None
+        self._store: Store | None = None
+        self._client: SlackClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+        self._stopping = False
+
+    def __repr__(self) -> str:
+        return f"Deliverer({str(self.db_path)!r}, channels={self.channels!r})"
+
+    # -- control (safe from any thread) -----------------------------------------
+
+    def wake(self) -> None:
+        """Look at the outbox now (something was queued or retried)."""
+        self._call_in_loop(lambda: self._wake.set() if self._wake else None)
+
+    def stop(self) -> None:
+        """End :meth:`run` at its next pause."""
+        self._stopping = True
+        self.wake()
+
+    def _call_in_loop(self, func: Callable[[], object]) -> None:
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            func()
+        else:
+            loop.call_soon_threadsafe(func)
+
+    # -- the loop -------------------------------------------------------------------
+
+    async def run(self, *, until_idle: bool = False) -> None:
+        """Deliver until stopped (or, ``until_idle``, until nothing is waiting).
+
+        Never raises (except cancellation): every error is logged, redacted,
+        and the loop carries on after a pause.
+        """
+        from warroom.playbook import default_playbook
+
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        self.playbook = self.playbook or default_playbook()
+        try:
+            self._store = Store(self.db_path)
+            self._store.set_busy_timeout(DELIVERER_BUSY_MS)
+        except Exception as exc:
+            log.error("outbox: cannot open %s: %s", self.db_path, redact(str(exc), self.config))
+            return
+        if "slack" in self.channels:
+            self._client = SlackClient(self.config, timeout=self.timeout)
+        try:
+            while not self._stopping:
+                try:
+                    progressed = await self.step()
+                except DatabaseError as exc:  # locked by another writer: later
+                    log.info("outbox: %s", exc)
+                    progressed = False
+                except Exception as exc:
+                    log.error("outbox: %s", redact(repr(exc), self.config))
+                    progressed = False
+                self._emit()
+                if progressed or self._stopping:
+                    continue
+                wait = self._wait_seconds()
+                if wait is None and until_idle:
+                    return
+                pause = self.poll_interval if wait is None else min(wait, self.poll_interval)
+                await self._pause(max(pause, 0.01))
+        finally:
+            if self._client is not None:
+                await self._client.aclose()
+                self._client = None
+            self._store.close()
+            self._store = None
+
+    def _wait_seconds(self) -> float | None:
+        assert self._store is not None
+        try:
+            return outbox.next_due(
+                self._store,
+                self.clock.now(),
+                channels=self.channels,
+                min_interval=self.min_interval,
+            )
+        except DatabaseError:
+            return self.poll_interval
+
+    async def _pause(self, seconds: float) -> None:
+        assert self._wake is not None
+        if self._wake.is_set():
+            self._wake.clear()
+            return
+        sleeper = asyncio.ensure_future(self._sleep(max(seconds, 0.0)))
+        waker = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (sleeper, waker):
+                task.cancel()
+            self._wake.clear()
+
+    async def step(self) -> bool:
+        """Claim, send and record one message; False if none could go now."""
+        store = self._store
+        assert store is not None and self.playbook is not None
+        message = outbox.claim_next(
+            store,
+            self.owner,
+            self.clock.now(),
+            channels=self.channels,
+            min_interval=self.min_interval,
+        )
+        if message is None:
+            return False
+        outcome: Outcome | None = None
+        try:
+            request = prepare(store, self.config, self.playbook, message, self.clock.now())
+            if request is None:
+                await self._record(
+                    lambda: outbox.mark_delivered(store, message.id, self.clock.now(), skipped=True)
+                )
+                return True
+            if isinstance(request, EmailMessage):
+                outcome = await send_smtp_async(self.config, request)
+            else:
+                assert self._client is not None
+                outcome = await self._client.send_async(request)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            outcome = Transient(redact(f"internal error: {type(exc).__name__}: {exc}", self.config))
+        final = outcome
+        await self._record(
+            lambda: outbox.record_outcome(
+                store, message, self.owner, self.clock.now(), final, rng=self.rng
+            )
+        )
+        return True
+
+    async def _record(self, write: Callable[[], object]) -> None:
+        """Write an outcome, retrying while another console holds the lock: an
+        unrecorded delivery would be sent again when its lease ran out."""
+        for attempt in range(50):
+            try:
+                write()
+                return
+            except DatabaseError:
+                if attempt == 49:
+                    raise
+                await asyncio.sleep(0.05)
+
+    def _emit(self) -> None:
+        if self._store is None:
+            return
+        try:
+            status = outbox.status_summary(
+                self._store, self.clock.now(), enabled=bool(self.channels)
+            )
+        except DatabaseError:
+            return
+        if status == self.status:
+            return
+        self.status = status
+        if self.on_status is not None:
+            try:
+                self.on_status(status)
+            except Exception as exc:  # the UI's problem must not stop delivery
+                log.error("outbox: on_status failed: %r", exc)

@@ -1,0 +1,481 @@
+"""The durable outbox: messages written with the change that caused them, sent later.
+
+Why a table and not a queue in memory: an update must not be lost because the
+network was down, the console was closed, or Slack said 429. The row is
+written in the *same* transaction as the timeline entry (:func:`enqueue` takes
+the caller's transaction), so either both exist or neither does; any console
+(or ``warroom declare``) that opens the database later delivers it.
+
+Who sends what: :func:`claim_next` runs in its own ``BEGIN IMMEDIATE`` and
+marks one row ``sending`` with an owner and a lease, so two consoles on one
+database never both take the same message. A console that dies mid-send
+leaves a lease that expires (30 s) and the message is taken again: Slack has no
+idempotency key, so that one case can post twice, which beats never posting.
+
+Order: per incident and channel, strictly oldest first; a ``failed`` message
+does not hold back later ones (it is shown, and a key retries it). Pace: at
+most one message per second per channel, measured from the claim times stored
+in the rows themselves, so it holds across consoles too; a 429 pauses the
+whole channel until its ``Retry-After``.
+
+Times in this table are written by :func:`stamp` (milliseconds, ``Z``) so that
+they compare correctly as text in SQL.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from warroom.clock import parse_time
+from warroom.comms.outcome import Delivered, Outcome, Permanent, RetryAfter, Transient
+from warroom.store import Store
+
+LEASE = timedelta(seconds=30)
+GIVE_UP_AFTER = timedelta(minutes=10)
+MIN_INTERVAL = 1.0
+MAX_BACKOFF = 60.0
+RATE_LIMITED = "rate limited"
+#: Kinds of row: the messages, and ``root`` (an edit of the Slack root message).
+KINDS = ("declare", "update", "severity", "resolve", "reopen", "root", "test")
+CHANNELS = ("slack", "email")
+
+_COLUMNS = (
+    "id, incident_id, entry_id, channel, kind, text, subject, status, attempts, created_at,"
+    " first_attempt_at, not_before, claimed_by, claimed_until, last_error, delivered_at,"
+    " remote_id"
+)
+
+
+def stamp(when: datetime) -> str:
+    """``2026-11-23T22:00:00.000Z``: one fixed width, so SQL can compare it as text."""
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    id: int
+    incident_id: int
+    entry_id: int | None
+    channel: str
+    kind: str
+    text: str
+    subject: str | None
+    status: str
+    attempts: int
+    created_at: str
+    first_attempt_at: str | None
+    not_before: str | None
+    claimed_by: str | None
+    claimed_until: str | None
+    last_error: str | None
+    delivered_at: str | None
+    remote_id: str | None
+
+    @property
+    def ref(self) -> str:
+        return f"INC-{self.incident_id}"
+
+
+def enqueue(
+    tx: sqlite3.Connection,
+    incident_id: int,
+    entry_id: int | None,
+    channel: str,
+    kind: str,
+    text: str,
+    subject: str | None = None,
+    *,
+    created_at: datetime,
+) -> int:
+    """Add a message inside the caller's transaction; returns its id.
+
+    A new ``root`` edit (or the declaration, which *is* the root message)
+    replaces a still-pending edit of the same incident: an edit is rendered
+    from the incident as it is when sent, so the older one would only repeat
+    it and use up a second of the channel's pace.
+    """
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown outbox channel {channel!r}")
+    if kind not in KINDS:
+        raise ValueError(f"unknown outbox kind {kind!r}")
+    if kind in ("root", "declare"):
+        tx.execute(
+            "DELETE FROM outbox WHERE incident_id = ? AND channel = ? AND kind = 'root'"
+            " AND status = 'pending' AND attempts = 0",
+            (incident_id, channel),
+        )
+    (message_id,) = tx.execute(
+        "INSERT INTO outbox (incident_id, entry_id, channel, kind, text, subject, status,"
+        " attempts, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?) RETURNING id",
+        (incident_id, entry_id, channel, kind, text, subject, stamp(created_at)),
+    ).fetchone()
+    return message_id
+
+
+def _message(row: tuple) -> OutboxMessage:
+    return OutboxMessage(*row)
+
+
+def get(store: Store, message_id: int) -> OutboxMessage | None:
+    rows = store._read(f"SELECT {_COLUMNS} FROM outbox WHERE id = ?", (message_id,))
+    return _message(rows[0]) if rows else None
+
+
+def messages(store: Store, incident_id: int | None = None) -> list[OutboxMessage]:
+    """Every row (of one incident), oldest first: for tests and the console's list."""
+    if incident_id is None:
+        rows = store._read(f"SELECT {_COLUMNS} FROM outbox ORDER BY id")
+    else:
+        rows = store._read(
+            f"SELECT {_COLUMNS} FROM outbox WHERE incident_id = ? ORDER BY id", (incident_id,)
+        )
+    return [_message(row) for row in rows]
+
+
+def claim_next(
+    store: Store,
+    owner: str,
+    now: datetime,
+    *,
+    channels: tuple[str, ...] = CHANNELS,
+    lease: timedelta = LEASE,
+    min_interval: float = MIN_INTERVAL,
+) -> OutboxMessage | None:
+    """Take the next message that may go now, or None.
+
+    Eligible: ``pending`` (or ``sending`` with an expired lease), its
+    ``not_before`` passed, the oldest undelivered message of its incident and
+    channel, on a channel not used in the last ``min_interval`` seconds and not
+    paused by a 429. The row is marked ``sending`` by ``owner`` until
+    ``now + lease``, in one ``BEGIN IMMEDIATE`` transaction.
+    """
+    if not channels:
+        return None
+    now_s = stamp(now)
+    # A claim at time T stores claimed_until = T + lease: "claimed within the
+    # last min_interval" is "claimed_until > now - min_interval + lease".
+    recent = stamp(now + lease - timedelta(seconds=min_interval))
+    marks = ",".join("?" * len(channels))
+    with store.write() as tx:
+        row = tx.execute(
+            f"SELECT {_COLUMNS} FROM outbox AS o"
+            f" WHERE o.channel IN ({marks})"
+            " AND (o.status = 'pending' OR (o.status = 'sending' AND o.claimed_until <= ?))"
+            " AND (o.not_before IS NULL OR o.not_before <= ?)"
+            " AND NOT EXISTS (SELECT 1 FROM outbox AS p WHERE p.incident_id = o.incident_id"
+            "   AND p.channel = o.channel AND p.status IN ('pending', 'sending') AND p.id < o.id)"
+            " AND NOT EXISTS (SELECT 1 FROM outbox AS r WHERE r.channel = o.channel"
+            "   AND r.claimed_until > ?)"
+            " AND NOT EXISTS (SELECT 1 FROM outbox AS q WHERE q.channel = o.channel"
+            "   AND q.status = 'pending' AND q.not_before > ? AND q.last_error LIKE ?)"
+            " ORDER BY o.id LIMIT 1",
+            (*channels, now_s, now_s, recent, now_s, f"{RATE_LIMITED}%"),
+        ).fetchone()
+        if row is None:
+            return None
+        message = _message(row)
+        until = stamp(now + lease)
+        tx.execute(
+            "UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_until = ?,"
+            " first_attempt_at = COALESCE(first_attempt_at, ?) WHERE id = ?",
+            (owner, until, now_s, message.id),
+        )
+    return get(store, message.id)
+
+
+def mark_delivered(
+    store: Store,
+    message_id: int,
+    now: datetime,
+    *,
+    remote_id: str | None = None,
+    root: tuple[str, str] | None = None,
+    skipped: bool = False,
+) -> None:
+    """It went out (or, ``skipped``, there was nothing to do: a root edit without a root).
+
+    ``root`` is the (Slack channel id, ts) of a delivered declaration: stored on
+    the incident, in the same transaction, so later posts thread under it. A
+    skipped message gives back its claim time, so it costs no second of pace.
+    """
+    with store.write() as tx:
+        row = tx.execute(
+            "UPDATE outbox SET status = 'delivered', delivered_at = ?, remote_id = ?,"
+            " attempts = attempts + ?, last_error = ?,"
+            " claimed_until = CASE WHEN ? THEN NULL ELSE claimed_until END"
+            " WHERE id = ? RETURNING incident_id",
+            (
+                stamp(now),
+                remote_id,
+                0 if skipped else 1,
+                "skipped: nothing to edit" if skipped else None,
+                int(skipped),
+                message_id,
+            ),
+        ).fetchone()
+        if row is not None and root is not None:
+            tx.execute(
+                "UPDATE incidents SET slack_channel = ?, slack_ts = ?"
+                " WHERE id = ? AND slack_ts IS NULL",
+                (root[0], root[1], row[0]),
+            )
+
+
+def mark_retry(store: Store, message_id: int, owner: str, not_before: datetime, error: str) -> bool:
+    """Back to ``pending``, not before ``not_before``. False if no longer ours."""
+    with store.write() as tx:
+        cursor = tx.execute(
+            "UPDATE outbox SET status = 'pending', attempts = attempts + 1, not_before = ?,"
+            " last_error = ? WHERE id = ? AND status = 'sending' AND claimed_by = ?",
+            (stamp(not_before), error, message_id, owner),
+        )
+        return cursor.rowcount == 1
+
+
+def mark_failed(store: Store, message_id: int, owner: str | None, error: str) -> bool:
+    """``failed``: shown in the console until someone retries it. Never dropped."""
+    with store.write() as tx:
+        cursor = tx.execute(
+            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?"
+            " WHERE id = ? AND status = 'sending' AND (? IS NULL OR claimed_by = ?)",
+            (error, message_id, owner, owner),
+        )
+        return cursor.rowcount == 1
+
+
+def release(store: Store, message_id: int, owner: str) -> None:
+    """Give back a claim that was never sent (the console is closing)."""
+    with store.write() as tx:
+        tx.execute(
+            "UPDATE outbox SET status = 'pending', claimed_until = NULL"
+            " WHERE id = ? AND status = 'sending' AND claimed_by = ?",
+            (message_id, owner),
+        )
+
+
+def retry_failed(store: Store, message_id: int) -> bool:
+    """A person asked to try a failed message again: back to ``pending``, fresh budget."""
+    with store.write() as tx:
+        cursor = tx.execute(
+            "UPDATE outbox SET status = 'pending', attempts = 0, first_attempt_at = NULL,"
+            " not_before = NULL, claimed_by = NULL, last_error = NULL"
+            " WHERE id = ? AND status = 'failed'",
+            (message_id,),
+        )
+        return cursor.rowcount == 1
+
+
+def retry_all_failed(store: Store, incident_id: int | None = None) -> int:
+    """:func:`retry_failed` for every failed message (of one incident); how many."""
+    with store.write() as tx:
+        cursor = tx.execute(
+            "UPDATE outbox SET status = 'pending', attempts = 0, first_attempt_at = NULL,"
+            " not_before = NULL, claimed_by = NULL, last_error = NULL"
+            " WHERE status = 'failed' AND (? IS NULL OR incident_id = ?)",
+            (incident_id, incident_id),
+        )
+        return cursor.rowcount
+
+
+def backoff(attempts: int, rng: random.Random | None = None) -> float:
+    """Seconds to wait after the ``attempts``-th failure: exponential, capped, jittered.
+
+    Jitter (half to full of the delay) keeps two consoles, or many CLI runs,
+    from retrying in lock step.
+    """
+    delay = min(MAX_BACKOFF, 2.0 ** max(0, attempts - 1))
+    return delay * (rng or random).uniform(0.5, 1.0)
+
+
+def record_outcome(
+    store: Store,
+    message: OutboxMessage,
+    owner: str,
+    now: datetime,
+    outcome: Outcome,
+    *,
+    rng: random.Random | None = None,
+    give_up_after: timedelta = GIVE_UP_AFTER,
+) -> str:
+    """Apply the delivery policy to one answer; returns the message's new status.
+
+    Delivered → ``delivered``. 429 → ``pending`` until Retry-After (and the
+    channel pauses). Transient → ``pending`` after a backoff, until ten minutes
+    have passed since the first attempt, then ``failed``. Permanent →
+    ``failed`` at once with Slack's error word.
+    """
+    match outcome:
+        case Delivered(ts=ts, channel=channel):
+            root = (channel, ts) if message.kind == "declare" and ts and channel else None
+            mark_delivered(store, message.id, now, remote_id=ts, root=root)
+            return "delivered"
+        case RetryAfter(seconds=seconds):
+            error = f"{RATE_LIMITED} (429), retry after {seconds:g} s"
+            mark_retry(store, message.id, owner, now + timedelta(seconds=seconds), error)
+            return "pending"
+        case Transient(reason=reason):
+            first = parse_time(message.first_attempt_at) if message.first_attempt_at else now
+            deadline = first + give_up_after
+            if now >= deadline:
+                minutes = give_up_after.total_seconds() / 60
+                mark_failed(store, message.id, owner, f"gave up after {minutes:g} min: {reason}")
+                return "failed"
+            wait = timedelta(seconds=backoff(message.attempts + 1, rng))
+            mark_retry(store, message.id, owner, min(now + wait, deadline), reason)
+            return "pending"
+        case Permanent(error=error):
+            mark_failed(store, message.id, owner, error)
+            return "failed"
+    raise TypeError(f"not an outcome: {outcome!r}")
+
+
+def next_due(
+    store: Store,
+    now: datetime,
+    *,
+    channels: tuple[str, ...] = CHANNELS,
+    lease: timedelta = LEASE,
+    min_interval: float = MIN_INTERVAL,
+) -> float | None:
+    """Seconds until a message might become claimable (0: now); None if nothing waits.
+
+    Mirrors :func:`claim_next`: only the head of each incident's queue counts,
+    and a channel is held back by its pace and by a 429 pause. An upper bound
+    for a sleep, not a promise: another console may take the message first.
+    """
+    soonest: datetime | None = None
+    for channel in channels:
+        heads = store._read(
+            "SELECT o.status, o.not_before, o.claimed_until FROM outbox AS o"
+            " WHERE o.channel = ? AND o.status IN ('pending', 'sending')"
+            " AND NOT EXISTS (SELECT 1 FROM outbox AS p WHERE p.incident_id = o.incident_id"
+            "   AND p.channel = o.channel AND p.status IN ('pending', 'sending')"
+            "   AND p.id < o.id)",
+            (channel,),
+        )
+        if not heads:
+            continue
+        earliest = min(
+            parse_time(claimed_until)
+            if status == "sending" and claimed_until
+            else parse_time(not_before)
+            if status == "pending" and not_before
+            else now
+            for status, not_before, claimed_until in heads
+        )
+        last_claim, paused = store._read(
+            "SELECT max(claimed_until),"
+            " (SELECT max(not_before) FROM outbox WHERE channel = ? AND status = 'pending'"
+            "  AND last_error LIKE ?)"
+            " FROM outbox WHERE channel = ?",
+            (channel, f"{RATE_LIMITED}%", channel),
+        )[0]
+        if last_claim:
+            earliest = max(
+                earliest, parse_time(last_claim) - lease + timedelta(seconds=min_interval)
+            )
+        if paused:
+            earliest = max(earliest, parse_time(paused))
+        soonest = earliest if soonest is None else min(soonest, earliest)
+    if soonest is None:
+        return None
+    return max(0.0, (soonest - now).total_seconds())
+
+
+def pending_count(store: Store, incident_id: int | None = None) -> int:
+    """Messages not yet delivered nor failed."""
+    (count,) = store._read(
+        "SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')"
+        " AND (? IS NULL OR incident_id = ?)",
+        (incident_id, incident_id),
+    )[0]
+    return count
+
+
+# -- what the console shows -------------------------------------------------------
+
+State = Literal["off", "delivered", "sending", "retrying", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class FailedMessage:
+    """A message that did not go out: shown until someone retries it."""
+
+    id: int
+    incident_id: int
+    channel: str
+    kind: str
+    text: str
+    error: str
+    attempts: int
+    created_at: str
+
+    @property
+    def ref(self) -> str:
+        return f"INC-{self.incident_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxStatus:
+    """The outbox in one glance.
+
+    ``state``: ``off`` (nothing configured, nothing queued), ``delivered``
+    (nothing waiting), ``sending`` (waiting, no trouble), ``retrying`` (the next
+    try is in ``retry_in`` seconds, after ``last_error``), ``failed`` (see
+    ``failed``; takes precedence). ``text`` is one short line for a status bar.
+    """
+
+    state: State
+    text: str
+    waiting: int = 0
+    retry_in: float | None = None
+    last_error: str | None = None
+    failed: tuple[FailedMessage, ...] = ()
+
+
+def status_summary(
+    store: Store, now: datetime, *, enabled: bool = True, incident_id: int | None = None
+) -> OutboxStatus:
+    """What the console's indicator shows (for one incident, or all)."""
+    where = "" if incident_id is None else " AND incident_id = ?"
+    params: tuple = () if incident_id is None else (incident_id,)
+    failed = tuple(
+        FailedMessage(*row)
+        for row in store._read(
+            "SELECT id, incident_id, channel, kind, text, coalesce(last_error, ''), attempts,"
+            f" created_at FROM outbox WHERE status = 'failed'{where} ORDER BY id",
+            params,
+        )
+    )
+    waiting_rows = store._read(
+        "SELECT status, not_before, last_error FROM outbox"
+        f" WHERE status IN ('pending', 'sending'){where} ORDER BY id",
+        params,
+    )
+    waiting = len(waiting_rows)
+    retry_in: float | None = None
+    last_error: str | None = None
+    for _status, not_before, error in waiting_rows:
+        if error and not_before:
+            seconds = max(0.0, (parse_time(not_before) - now).total_seconds())
+            if retry_in is None or seconds < retry_in:
+                retry_in, last_error = seconds, error
+    if failed:
+        first = failed[0]
+        more = f" (+{len(failed) - 1} more)" if len(failed) > 1 else ""
+        text = f"{first.channel} failed: {first.error}{more}"
+        if waiting:
+            text += f"; {waiting} waiting"
+        return OutboxStatus("failed", text, waiting, retry_in, last_error, failed)
+    if retry_in is not None:
+        text = f"retrying in {retry_in:.0f} s: {last_error}"
+        return OutboxStatus("retrying", text, waiting, retry_in, last_error)
+    if waiting:
+        return OutboxStatus("sending", f"sending {waiting}", waiting)
+    if not enabled:
+        return OutboxStatus("off", "off")
+    return OutboxStatus("delivered", "delivered")

@@ -1,0 +1,211 @@
+"""The review's figures, as pure functions of the incident and its timeline.
+
+Time to mitigate and time to resolve come from the milestones (impact started,
+mitigated, resolved), so a correction of a milestone corrects the figures.
+
+Stakeholder updates are judged by replaying the timeline entries that changed
+the update obligation (``declared``, ``severity``, ``update``, ``snooze``,
+``resolve``, ``reopen``), in the order they were logged:
+
+- **Due** is the minimum the cadence asked for: the number of whole cadence
+  windows that elapsed from the declaration to the resolution (or to now, if
+  still open). Windows run back to back from the declaration, whatever was
+  sent; a severity change shortens the current window as the console's
+  deadline does (``min(window end, change + new cadence)``) and later windows
+  take the new cadence. Time spent resolved (between ``/resolve`` and
+  ``/reopen``) owes nothing.
+- **Sent** counts every update entry, including any after resolution.
+- **Late** compares each update with the deadline the console showed at that
+  moment: declaration + cadence, then each update + cadence, shortened by a
+  severity change, pushed back by a snooze, stopped by resolving and restarted
+  by reopening. An update after its deadline is late by the difference.
+
+These mirror :mod:`warroom.operations`, which computes the live deadline the
+same way; the replay is approximate only where a milestone was corrected after
+the fact (the replay follows the entries, not the corrected milestone).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from warroom.clock import parse_time
+from warroom.models import Entry, Incident
+from warroom.playbook import Playbook
+
+#: The entry kinds the update replay reads.
+TIMING_KINDS = ("declared", "severity", "update", "snooze", "resolve", "reopen")
+
+_DECLARED = re.compile(r"declared SEV-(\d+)")
+_CADENCE = re.compile(r"updates every (\d+) min")
+_TO_LEVEL = re.compile(r"→ SEV-(\d+)")
+_SNOOZE = re.compile(r"pushed (\d+) min")
+
+
+@dataclass(frozen=True, slots=True)
+class LateUpdate:
+    """One update that went out after its deadline."""
+
+    at: str
+    deadline: str
+    seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """The numbers the review reports. Durations are whole seconds; None = not yet."""
+
+    time_to_mitigate_seconds: int | None
+    time_to_resolve_seconds: int | None
+    updates_sent: int
+    updates_due: int
+    updates_late: int
+    late_by_seconds_total: int
+    late_by_seconds_max: int
+    late: tuple[LateUpdate, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LiveClocks:
+    """The header's time-to-mitigate and time-to-resolve clocks at ``now``.
+
+    A clock counts up from impact start until its milestone is reached, then
+    shows the figure and stops; ``/reopen`` clears resolved_at, so the resolve
+    clock runs again.
+    """
+
+    to_mitigate_seconds: int
+    mitigated: bool
+    to_resolve_seconds: int
+    resolved: bool
+
+
+def impact_start(incident: Incident) -> str:
+    """When impact started: the milestone, or the declaration for old records."""
+    return incident.milestones.impact_started_at or incident.declared_at
+
+
+def _seconds(start: str, end: str | None) -> int | None:
+    if end is None:
+        return None
+    return int((parse_time(end) - parse_time(start)).total_seconds())
+
+
+def live_clocks(incident: Incident, now: datetime) -> LiveClocks:
+    """Cheap enough for every tick: two subtractions, no database."""
+    start = impact_start(incident)
+    running = max(0, int((now - parse_time(start)).total_seconds()))
+    mitigated = _seconds(start, incident.milestones.mitigated_at)
+    resolved = _seconds(start, incident.resolved_at)
+    return LiveClocks(
+        to_mitigate_seconds=running if mitigated is None else mitigated,
+        mitigated=mitigated is not None,
+        to_resolve_seconds=running if resolved is None else resolved,
+        resolved=resolved is not None,
+    )
+
+
+def _cadence(playbook: Playbook, level: int) -> timedelta:
+    try:
+        return timedelta(minutes=playbook.severity(level).update_every_minutes)
+    except Exception:
+        # A record from another playbook: the slowest cadence this one knows.
+        return timedelta(minutes=max(s.update_every_minutes for s in playbook.severities))
+
+
+def _severity_cadence(text: str, playbook: Playbook) -> timedelta | None:
+    if found := _CADENCE.search(text):
+        return timedelta(minutes=int(found.group(1)))
+    if found := _TO_LEVEL.search(text):
+        return _cadence(playbook, int(found.group(1)))
+    return None
+
+
+def compute_figures(
+    incident: Incident, events: Iterable[Entry], playbook: Playbook, now: datetime
+) -> Figures:
+    """The review figures from the incident's milestones and its timing entries.
+
+    ``events`` are the incident's entries of :data:`TIMING_KINDS` in logged
+    order (other kinds are ignored, so the whole timeline may be passed).
+    ``now`` ends the replay of an incident that is still open.
+    """
+    start = impact_start(incident)
+    declared = parse_time(incident.declared_at)
+    cadence = _cadence(playbook, incident.severity)
+    deadline: datetime | None = declared + cadence
+    window_end: datetime | None = declared + cadence
+    sent = due = 0
+    late: list[LateUpdate] = []
+    first = True
+
+    def close_windows(until: datetime) -> None:
+        nonlocal due, window_end
+        while window_end is not None and window_end <= until:
+            due += 1
+            window_end += cadence
+
+    for entry in events:
+        kind = entry.kind
+        if kind not in TIMING_KINDS:
+            continue
+        at = parse_time(entry.at)
+        if kind == "declared":
+            if first and (found := _DECLARED.search(entry.text)):
+                cadence = _cadence(playbook, int(found.group(1)))
+                deadline = window_end = declared + cadence
+            first = False
+            continue
+        first = False
+        close_windows(at)
+        if kind == "update":
+            sent += 1
+            if deadline is not None:
+                if at > deadline:
+                    late.append(
+                        LateUpdate(
+                            entry.at,
+                            deadline.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                            int((at - deadline).total_seconds()),
+                        )
+                    )
+                deadline = at + cadence
+        elif kind == "severity":
+            new = _severity_cadence(entry.text, playbook)
+            if new is not None:
+                cadence = new
+                if window_end is not None:
+                    window_end = min(window_end, at + new)
+                if deadline is not None:
+                    deadline = min(deadline, at + new)
+        elif kind == "snooze":
+            if deadline is not None and (found := _SNOOZE.search(entry.text)):
+                deadline = max(deadline, at) + timedelta(minutes=int(found.group(1)))
+        elif kind == "resolve":
+            window_end = deadline = None
+        elif kind == "reopen":
+            window_end = deadline = at + cadence
+    if incident.status == "open":
+        close_windows(now)
+
+    seconds = [item.seconds for item in late]
+    return Figures(
+        time_to_mitigate_seconds=_seconds(start, incident.milestones.mitigated_at),
+        time_to_resolve_seconds=_seconds(start, incident.resolved_at),
+        updates_sent=sent,
+        updates_due=due,
+        updates_late=len(late),
+        late_by_seconds_total=sum(seconds),
+        late_by_seconds_max=max(seconds, default=0),
+        late=tuple(late),
+    )
+
+
+def figures_for(store, incident: Incident, playbook: Playbook, now: datetime) -> Figures:
+    """:func:`compute_figures` reading only the timing entries (one query)."""
+    return compute_figures(
+        incident, store.entries_of_kinds(incident.id, TIMING_KINDS), playbook, now
+    )

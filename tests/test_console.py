@@ -262,14 +262,21 @@ async def test_slash_help_and_slash_update_open_their_screens(tmp_path):
         assert isinstance(app.screen, UpdateScreen)
 
 
-async def test_export_key_writes_the_record_beside_the_database(tmp_path):
+async def test_export_key_opens_the_review_and_ctrl_s_exports_it(tmp_path):
     app = demo_app(tmp_path / "w.db")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         await pilot.press("ctrl+e")
         await pilot.pause()
-    exported = (tmp_path / "w-INC-1.md").read_text()
-    assert exported.startswith("# INC-1: QuickBooks sync halted")
+        await pilot.press(*"Token refresh storm at Intuit")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.store.review(1).root_cause == "Token refresh storm at Intuit"
+    exported = (tmp_path / "w-INC-1-review.md").read_text()
+    assert "QuickBooks sync halted" in exported
+    assert "Token refresh storm at Intuit" in exported
+    invite = (tmp_path / "w-INC-1-review.ics").read_bytes()
+    assert invite.startswith(b"BEGIN:VCALENDAR\r\n")
 
 
 async def test_palette_offers_the_console_commands(tmp_path):

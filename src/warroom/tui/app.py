@@ -9,13 +9,15 @@ durable. Other consoles on the same file are noticed through
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 
 from warroom.clock import Clock, SystemClock
-from warroom.comms.templates import render_internal
+from warroom.comms.templates import render_email, render_internal
 from warroom.errors import WarroomError
 from warroom.models import Incident
 from warroom.operations import Operations
@@ -25,7 +27,22 @@ from warroom.tui.palette import WarroomCommands
 from warroom.tui.screens.console import ConsoleScreen
 from warroom.tui.screens.start import StartScreen
 
+if TYPE_CHECKING:
+    from warroom.comms.config import CommsConfig
+    from warroom.comms.delivery import Deliverer
+    from warroom.comms.outbox import OutboxStatus
+
 POLL_SECONDS = 0.5
+
+
+class OutboxStatusChanged(Message):
+    """The delivery worker's summary changed (posted from its loop; thread-safe)."""
+
+    def __init__(self, status: OutboxStatus | None) -> None:
+        super().__init__()
+        self.status = status
+
+
 #: How long a keystroke may wait for another console's write before we say so.
 UI_BUSY_TIMEOUT_MS = 1500
 
@@ -49,8 +66,12 @@ class WarroomApp(App):
         Binding("ctrl+u", "compose_update", "Update", priority=True, id="update"),
         Binding("ctrl+n", "declare", "Declare", priority=True, id="declare"),
         Binding("ctrl+o", "switch_incident", "Incidents", priority=True, id="switch"),
-        Binding("ctrl+e", "export", "Export", priority=True, id="export"),
+        Binding("ctrl+e", "export", "Review", priority=True, id="export"),
         Binding("f1", "help", "Help", priority=True, id="help"),
+        Binding("f2", "bridge_view", "Bridge view", priority=True, id="bridge"),
+        Binding("f3", "followups", "Follow-ups", priority=True, id="followups"),
+        Binding("f4", "retry_failed", "Retry failed", priority=True, id="retry", show=False),
+        Binding("ctrl+f", "filter", "Filter", priority=True, id="filter", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
     ]
 
@@ -63,6 +84,7 @@ class WarroomApp(App):
         playbook: Playbook | None = None,
         incident_id: int | None = None,
         cursor_blink: bool = True,
+        comms: CommsConfig | None = None,
     ) -> None:
         super().__init__()
         self.cursor_blink = cursor_blink
@@ -71,9 +93,12 @@ class WarroomApp(App):
         self.user = user
         self.clock = clock or SystemClock()
         self.playbook = playbook or default_playbook()
-        self.ops = Operations(store, self.clock, self.playbook)
+        self.comms = comms
+        self.ops = Operations(store, self.clock, self.playbook, comms=comms)
+        self.deliverer: Deliverer | None = None
         self._incident_id = incident_id
         self._data_version = 0
+        self.outbox_status: OutboxStatus | None = None
 
     # -- lifecycle ----------------------------------------------------
 
@@ -85,6 +110,50 @@ class WarroomApp(App):
         self.push_screen(ConsoleScreen(incident) if incident else StartScreen())
         self.set_interval(1.0, self._tick, name="clock")
         self.set_interval(POLL_SECONDS, self._poll, name="poll")
+        self._start_outbox()
+
+    # -- the outbox ---------------------------------------------------
+
+    def _start_outbox(self) -> None:
+        """Deliver queued Slack/email messages in the background, if configured.
+
+        An async worker on the app's loop: its HTTP is async and its database
+        calls take a millisecond, so a stalled Slack never stalls the screen,
+        and quitting never waits for a request in flight.
+        """
+        from warroom.comms.delivery import Deliverer, channels_for
+
+        if self.comms is None or not channels_for(self.comms):
+            self.post_message(OutboxStatusChanged(None))
+            return
+        self.deliverer = Deliverer(
+            self.store.path,
+            self.comms,
+            playbook=self.playbook,
+            on_status=lambda status: self.post_message(OutboxStatusChanged(status)),
+        )
+        self.run_worker(self.deliverer.run(), name="outbox", exit_on_error=False)
+
+    def outbox_wake(self) -> None:
+        """Something was queued: deliver it now, not at the next poll."""
+        if self.deliverer is not None:
+            self.deliverer.wake()
+
+    def on_outbox_status_changed(self, message: OutboxStatusChanged) -> None:
+        self.outbox_status = message.status
+        for screen in self.screen_stack:
+            if isinstance(screen, ConsoleScreen):
+                screen.show_outbox(message.status)
+
+    def action_retry_failed(self) -> None:
+        if self.deliverer is None:
+            self.notify("Slack and email are not configured: nothing to retry")
+            return
+        from warroom.comms.outbox import retry_all_failed
+
+        count = retry_all_failed(self.store)
+        self.outbox_wake()
+        self.notify(f"retrying {count} failed message(s)" if count else "no failed messages")
 
     def settle_cursors(self, screen: Screen) -> None:
         """Snapshot tests and screenshots want a steady cursor."""
@@ -144,7 +213,10 @@ class WarroomApp(App):
                     self.open_incident(incident)
 
         current = self.console_screen.incident.id if self.console_screen else None
-        self.push_screen(SwitcherScreen(self.store.incidents(), current), chosen)
+        self.push_screen(
+            SwitcherScreen(self.store.incidents(), current, self.store.open_followup_counts()),
+            chosen,
+        )
 
     def action_help(self) -> None:
         from warroom.tui.screens.help import HelpScreen
@@ -153,7 +225,7 @@ class WarroomApp(App):
             self.push_screen(HelpScreen())
 
     def action_compose_update(self) -> None:
-        from warroom.tui.screens.update import UpdateScreen
+        from warroom.tui.screens.update import Drafts, Sent, UpdateScreen
 
         console = self.console_screen
         if console is None:
@@ -163,30 +235,138 @@ class WarroomApp(App):
             return
         incident = console.incident
         mitigation = latest_text_of_kinds(self.store, incident.id, ("decision", "action"))
-        draft = render_internal(incident, self.playbook, self.clock.now(), mitigation)
+        now = self.clock.now()
+        subject, body = render_email(incident, self.playbook, now, mitigation)
+        drafts = Drafts(
+            internal=render_internal(incident, self.playbook, now, mitigation),
+            email_subject=subject,
+            email_body=body,
+        )
 
-        def done(sent: bool | None) -> None:
-            if sent:
-                console.reload()
-                self.notify("Update recorded; countdown reset", title="Update")
+        def done(sent: Sent | None) -> None:
+            if sent is None:
+                return
+            console.reload()
+            if sent.audience == "client":
+                self.copy_to_clipboard(f"Subject: {sent.subject}\n\n{sent.text}")
+            self.notify(self.delivery_summary(sent.audience), title="Update")
 
-        self.push_screen(UpdateScreen(incident.id, draft), done)
+        self.push_screen(UpdateScreen(incident.id, drafts, self.delivery_note()), done)
+
+    def record_update(
+        self, incident_id: int, text: str, *, audience: str, subject: str | None
+    ) -> None:
+        self.ops.record_update(incident_id, self.user, text, audience=audience, subject=subject)
+        self.outbox_wake()
+
+    def delivery_note(self) -> str:
+        comms = self.comms
+        slack = (
+            "internal: queued for Slack"
+            if comms and comms.slack_enabled
+            else "internal: recorded only (Slack is not configured)"
+        )
+        email = (
+            "client: .eml written and sent by SMTP"
+            if comms and comms.email_enabled
+            else "client: .eml written beside the database and copied to the clipboard"
+        )
+        return f"ctrl+s sends ({slack}; {email}) and resets the countdown · escape cancels"
+
+    def delivery_summary(self, audience: str) -> str:
+        comms = self.comms
+        if audience == "client":
+            from warroom.comms.email import outbox_folder
+
+            where = outbox_folder(self.store.path)
+            sent = " and queued for SMTP" if comms and comms.email_enabled else ""
+            return f"Email written to {where}{sent}, copied to the clipboard; countdown reset"
+        if comms and comms.slack_enabled:
+            return "Update queued for Slack; countdown reset"
+        return "Update recorded (not sent anywhere: Slack is not configured); countdown reset"
+
+    def action_followups(self) -> None:
+        from warroom.tui.screens.followups import FollowupsScreen
+
+        console = self.console_screen
+        if console is None or isinstance(self.screen, FollowupsScreen):
+            return
+
+        def closed(_: None) -> None:
+            console.reload()
+
+        self.push_screen(FollowupsScreen(console.incident.id), closed)
+
+    def action_filter(self) -> None:
+        console = self.console_screen
+        if console is not None and self.screen is console:
+            console.open_filter()
+
+    def action_bridge_view(self) -> None:
+        from warroom.tui.screens.bridge import BridgeScreen
+
+        console = self.console_screen
+        if console is None or isinstance(self.screen, BridgeScreen):
+            return
+        self.push_screen(BridgeScreen(console.incident))
 
     def action_export(self) -> None:
-        from warroom.export import render_markdown
+        """ctrl+e: the review screen, which saves and exports the review document."""
+        from warroom.tui.screens.review import ReviewScreen
 
         console = self.console_screen
         if console is None:
-            self.notify("No incident to export", severity="warning")
+            self.notify("No incident to review", severity="warning")
+            return
+        if isinstance(self.screen, ReviewScreen):
             return
         incident = console.incident
-        target = self.store.path.with_name(f"{self.store.path.stem}-{incident.ref}.md")
-        try:
-            target.write_text(render_markdown(self.store, incident, self.playbook), "utf-8")
-        except OSError as exc:
-            self.notify(f"cannot write {target}: {exc.strerror}", severity="error")
+        if incident.status == "closed":
+            self._notify_written(incident, self.export_review(incident.id))
             return
-        self.notify(str(target), title=f"{incident.ref} exported")
+
+        def done(written: list[Path] | None) -> None:
+            if written:
+                console.reload()
+                self._notify_written(incident, written)
+
+        self.push_screen(ReviewScreen(incident), done)
+
+    def _notify_written(self, incident: Incident, written: list[Path]) -> None:
+        self.notify("\n".join(str(p) for p in written), title=f"{incident.ref} review exported")
+
+    def export_review(self, incident_id: int) -> list[Path]:
+        """Write the review document (.md) and meeting invite (.ics) beside the database."""
+        from warroom.review import render_ics, render_review
+
+        incident = self.store.incident(incident_id)
+        assert incident is not None
+        now = self.clock.now()
+        stem = self.store.path.with_name(f"{self.store.path.stem}-{incident.ref}-review")
+        targets = {
+            stem.with_suffix(".md"): render_review(self.store, incident, self.playbook, now=now),
+            stem.with_suffix(".ics"): render_ics(
+                incident, self.store.review(incident_id), self.playbook, now=now
+            ),
+        }
+        for target, text in targets.items():
+            try:
+                target.write_text(text, encoding="utf-8", newline="")
+            except OSError as exc:
+                raise WarroomError(f"cannot write {target}: {exc.strerror}") from None
+        return list(targets)
+
+    def action_close_incident(self) -> None:
+        console = self.console_screen
+        if console is None:
+            return
+        try:
+            self.ops.close(console.incident.id, self.user)
+        except WarroomError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        console.reload()
+        self.notify(f"{console.incident.ref} closed: it is read-only now", title="Closed")
 
     def action_scribe(self, line: str) -> None:
         """Run a scribe line from the palette as if typed."""

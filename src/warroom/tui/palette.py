@@ -10,8 +10,12 @@ ACTIONS = [
     ("Compose stakeholder update", "compose_update", "ctrl+u"),
     ("Declare a new incident", "declare", "ctrl+n"),
     ("Switch incident", "switch_incident", "ctrl+o"),
-    ("Export incident record", "export", "ctrl+e"),
+    ("Post-incident review: write and export", "export", "ctrl+e"),
+    ("Close the incident (after the review; read-only after)", "close_incident", ""),
     ("Help: keys and commands", "help", "f1"),
+    ("Filter the timeline", "filter", "ctrl+f"),
+    ("Follow-up actions", "followups", "f3"),
+    ("Bridge view (big countdown for screen-sharing)", "bridge_view", "f2"),
     ("Freeze deployments", "scribe('/freeze on')", ""),
     ("Unfreeze deployments", "scribe('/freeze off')", ""),
     *(

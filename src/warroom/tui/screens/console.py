@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Label
+from textual.widgets import Footer, Input, Label
 
 from warroom.cadence import countdown
 from warroom.commands import run_line
 from warroom.errors import WarroomError
 from warroom.models import Incident
+from warroom.search import Filter, parse_filter
+from warroom.textsafe import printable
 from warroom.tui.widgets.checklist import Checklist
 from warroom.tui.widgets.countdown import UpdateCountdown
+from warroom.tui.widgets.filter_input import FilterInput
 from warroom.tui.widgets.header import IncidentHeader
 from warroom.tui.widgets.roles import RolesPanel, roles_line
 from warroom.tui.widgets.scribe_input import ScribeInput
 from warroom.tui.widgets.timeline import Timeline
+
+if TYPE_CHECKING:
+    from warroom.comms.outbox import OutboxStatus
 
 
 class ConsoleScreen(Screen):
@@ -28,6 +36,7 @@ class ConsoleScreen(Screen):
         super().__init__()
         self.incident = incident
         self._ready = False  # the clock and the poller may fire before compose is done
+        self._filter: Filter | None = None
 
     @property
     def ops(self):
@@ -39,12 +48,17 @@ class ConsoleScreen(Screen):
         with Horizontal(id="body"):
             yield RolesPanel(self.app.playbook, id="roles")
             with Vertical(id="center"):
+                yield FilterInput(
+                    placeholder="filter: words  kind:decision  @author  starred — escape clears",
+                    id="filter",
+                )
                 yield Timeline(
                     self.app.store, self.incident.id, self.incident.entry_count, id="timeline"
                 )
                 yield ScribeInput(self._names, self.commit_line, id="scribe")
                 yield Label(id="scribe-error")
             with Vertical(id="side"):
+                yield Label(id="comms-status")
                 yield UpdateCountdown(id="countdown")
                 yield Checklist(id="checklist")
         yield Footer()
@@ -58,6 +72,7 @@ class ConsoleScreen(Screen):
     def _first_show(self) -> None:
         self._ready = True
         self.show_incident(self.incident)
+        self.show_outbox(self.app.outbox_status)
         self.query_one(Timeline).scroll_end(animate=False, immediate=True)
 
     def _names(self) -> list[str]:
@@ -72,7 +87,15 @@ class ConsoleScreen(Screen):
         self.query_one("#roles-line", Label).update(Content(roles_line(incident)))
         self.query_one(Checklist).show(incident)
         self.query_one(Timeline).set_count(incident.entry_count)
+        if self._filter is not None:
+            self._apply_filter()
         self.set_class(incident.status != "open", "-not-open")
+        closed = incident.status == "closed"
+        self.set_class(closed, "-read-only")
+        scribe = self.query_one(ScribeInput)
+        scribe.disabled = closed
+        if closed:
+            scribe.placeholder = f"{incident.ref} is closed: read-only (ctrl+o for another)"
         self.tick()
 
     def reload(self, *, others_changed: bool = False) -> None:
@@ -101,6 +124,19 @@ class ConsoleScreen(Screen):
             detail = f"({severity.name}, every {severity.update_every_minutes}m)"
         self.query_one(UpdateCountdown).show(state, detail)
 
+    def show_outbox(self, status: OutboxStatus | None) -> None:
+        """Slack/email delivery, always in view: off, delivered, sending, retrying, failed."""
+        label = self.query_one("#comms-status", Label)
+        if status is None:
+            text, state = "Slack: off (not configured)", "off"
+        else:
+            text, state = f"Slack: {status.text}", status.state
+            if status.failed:
+                text += " · f4 retries"
+        label.update(Content(printable(text, 200)))
+        for name in ("off", "delivered", "sending", "retrying", "failed"):
+            label.set_class(state == name, f"-{name}")
+
     @on(UpdateCountdown.BecameOverdue)
     def _overdue(self) -> None:
         self.app.bell()
@@ -109,6 +145,56 @@ class ConsoleScreen(Screen):
             title="Update overdue",
             severity="error",
             timeout=30,
+        )
+
+    # -- filtering ----------------------------------------------------
+
+    def open_filter(self) -> None:
+        bar = self.query_one("#filter", FilterInput)
+        bar.add_class("-shown")
+        bar.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        try:
+            query = parse_filter(event.value)
+        except WarroomError as exc:
+            self._error(str(exc))
+            return
+        self._error("")
+        self._filter = None if query.empty else query
+        self._apply_filter()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.query_one(ScribeInput).focus()
+
+    @on(FilterInput.Cleared)
+    def clear_filter(self) -> None:
+        bar = self.query_one("#filter", FilterInput)
+        bar.value = ""
+        bar.remove_class("-shown")
+        self._filter = None
+        self._apply_filter()
+        self.query_one(ScribeInput).focus()
+
+    def _apply_filter(self) -> None:
+        timeline = self.query_one(Timeline)
+        query = self._filter
+        if query is None:
+            timeline.show_rows(None)
+            timeline.border_title = "Timeline (scribe)"
+            return
+        rows = self.app.store.search(
+            self.incident.id,
+            text=query.text,
+            kind=query.kind,
+            author=query.author,
+            starred=query.starred,
+        )
+        timeline.show_rows(rows)
+        timeline.border_title = (
+            f"Timeline — {query.describe()}: {len(rows)} of {self.incident.entry_count}"
         )
 
     # -- writing ------------------------------------------------------
@@ -127,6 +213,7 @@ class ConsoleScreen(Screen):
             self._error(str(exc))
             return False
         self._error("")
+        self.app.outbox_wake()
         if outcome.entries:
             self.query_one(Timeline).scroll_end(animate=False, immediate=True)
         self.reload()

@@ -20,8 +20,12 @@ KEYS = [
     ("ctrl+u", "compose a stakeholder update"),
     ("ctrl+n", "declare a new incident"),
     ("ctrl+o", "switch incident"),
-    ("ctrl+e", "export the incident record (Markdown, beside the database)"),
+    ("ctrl+e", "post-incident review: write it, then ctrl+s exports .md and .ics"),
+    ("f4", "retry failed Slack/email messages"),
+    ("ctrl+f", "filter the timeline: words, kind:decision, @author, starred (escape clears)"),
+    ("f3", "follow-up actions: tick them off"),
     ("f1", "this help"),
+    ("f2", "bridge view: countdown and severity in big digits, for screen-sharing"),
     ("ctrl+p", "command palette"),
     ("ctrl+q", "quit (everything is already saved)"),
 ]

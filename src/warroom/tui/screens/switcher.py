@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,25 +13,44 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+from warroom.clock import format_duration, parse_time
 from warroom.models import Incident
 from warroom.textsafe import printable
+
+
+def incident_duration(incident: Incident, now: datetime) -> str:
+    """From declaration to resolution (or to now, while it runs)."""
+    end = parse_time(incident.resolved_at) if incident.resolved_at else now
+    return format_duration((end - parse_time(incident.declared_at)).total_seconds())
 
 
 class SwitcherScreen(ModalScreen[int | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, incidents: list[Incident], current: int | None) -> None:
+    def __init__(
+        self, incidents: list[Incident], current: int | None, open_followups: dict[int, int]
+    ) -> None:
         super().__init__()
         self.incidents = incidents
         self.current = current
+        self.open_followups = open_followups
 
     def compose(self) -> ComposeResult:
         with Vertical(id="switcher-box"):
-            yield Label(Content("Incidents (Enter opens, escape cancels)"), id="switcher-title")
+            yield Label(
+                Content(
+                    "Incidents, newest first (Enter opens, escape cancels; closed = read-only)"
+                ),
+                id="switcher-title",
+            )
+            now = self.app.clock.now()
             options = [
                 Option(
                     Content(
-                        f"{i.ref:<8} SEV-{i.severity}  {i.status:<8} {i.declared_at[:16]}  "
+                        f"{i.ref:<8} SEV-{i.severity}  {i.status:<8} "
+                        f"{i.declared_at[:10]} {i.declared_at[11:16]}  "
+                        f"{incident_duration(i, now):>9}  "
+                        f"{self.open_followups.get(i.id, 0):>2} open fu  "
                         f"{printable(i.title, 80)}"
                     ),
                     id=f"incident-{i.id}",

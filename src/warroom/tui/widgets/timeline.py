@@ -65,6 +65,8 @@ class Timeline(ScrollView, can_focus=True):
         self.count = count
         self._blocks: OrderedDict[int, list[Entry]] = OrderedDict()
         self._strips: dict[tuple[int, int], Strip] = {}
+        #: With a filter on: the entry numbers shown, row by row. None shows every entry.
+        self.rows: list[int] | None = None
         #: Keep the newest entry in view, until the reader scrolls up.
         self._follow = True
         self.virtual_size = Size(0, count)
@@ -93,6 +95,17 @@ class Timeline(ScrollView, can_focus=True):
         if self.size.height:
             self._follow = new_value >= self.max_scroll_y
 
+    @property
+    def row_count(self) -> int:
+        return self.count if self.rows is None else len(self.rows)
+
+    def show_rows(self, rows: list[int] | None) -> None:
+        """Show only these entries (a filter), or every entry again with None."""
+        self.rows = rows
+        self.virtual_size = Size(self.size.width, self.row_count)
+        self.scroll_end(animate=False, immediate=True, x_axis=False)
+        self.refresh()
+
     def set_count(self, count: int) -> None:
         """Entries up to ``count`` exist now: grow, and follow if we were at the bottom."""
         if count == self.count:
@@ -102,7 +115,7 @@ class Timeline(ScrollView, can_focus=True):
             # The last block may have been read while it was partly empty.
             self._forget_block_of(self.count)
         self.count = count
-        self.virtual_size = Size(self.size.width, count)
+        self.virtual_size = Size(self.size.width, self.row_count)
         if follow:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         self.refresh()
@@ -123,15 +136,16 @@ class Timeline(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         follow = self._follow
         self._strips.clear()
-        self.virtual_size = Size(self.size.width, self.count)
+        self.virtual_size = Size(self.size.width, self.row_count)
         if follow:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
 
     def render_line(self, y: int) -> Strip:
-        seq = self.scroll_offset.y + y + 1
+        row = self.scroll_offset.y + y
         width = self.size.width
-        if seq > self.count or width <= 0:
+        if row >= self.row_count or width <= 0:
             return Strip.blank(width, self.rich_style)
+        seq = row + 1 if self.rows is None else self.rows[row]
         key = (seq, width)
         strip = self._strips.get(key)
         if strip is None:

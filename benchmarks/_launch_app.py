@@ -1,0 +1,15 @@
+"""The console opened in-process, as ``python -m warroom --db DB`` opens it, minus click.
+
+``python benchmarks/_launch_app.py DB``: ``WarroomApp(store=Store(DB), user="bench").run()``.
+``bench_launch.py`` runs it in a pseudo-terminal beside the real entry point.
+"""
+
+from __future__ import annotations
+
+import sys
+
+if __name__ == "__main__":
+    from warroom.store import Store
+    from warroom.tui.app import WarroomApp
+
+    WarroomApp(store=Store(sys.argv[1]), user="bench").run()

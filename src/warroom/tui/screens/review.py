@@ -1,0 +1,132 @@
+"""The post-incident review (ctrl+e): write it while the call is fresh, export it.
+
+ctrl+s (or ctrl+e again) saves the text exactly as typed and writes the review
+document and the meeting invite beside the database.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, TextArea
+
+from warroom.clock import format_duration
+from warroom.errors import WarroomError
+from warroom.models import Incident
+
+
+class ReviewScreen(ModalScreen[list[Path] | None]):
+    BINDINGS = [
+        Binding("escape", "cancel", "Close"),
+        Binding("ctrl+s", "save", "Save & export", priority=True),
+        Binding("ctrl+e", "save", "Save & export", priority=True, show=False),
+    ]
+
+    def __init__(self, incident: Incident) -> None:
+        super().__init__()
+        self.incident = incident
+        self._warned = False
+
+    def compose(self) -> ComposeResult:
+        from warroom.figures import figures_for
+        from warroom.review import review_date
+
+        app = self.app
+        review = app.store.review(self.incident.id)
+        now = app.clock.now()
+        figures = figures_for(app.store, self.incident, app.playbook, now)
+        meeting = review_date(review, self.incident, app.playbook, now)
+        with VerticalScroll(id="review-box"):
+            yield Label(Content(f"Post-incident review · {self.incident.ref}"), id="review-title")
+            yield Label(Content(_figures_line(figures)), id="review-figures")
+            yield Label(Content("Root cause"), classes="field-label")
+            yield TextArea(review.root_cause, id="review-root-cause", classes="review-text")
+            yield Label(Content("Contributing factors"), classes="field-label")
+            yield TextArea(review.contributing_factors, id="review-factors", classes="review-text")
+            yield Label(Content("Resolution steps"), classes="field-label")
+            yield TextArea(review.resolution_steps, id="review-steps", classes="review-text")
+            yield Label(
+                Content(
+                    "Review meeting (YYYY-MM-DD; proposed: "
+                    f"{app.playbook.review_within_business_days} business days after resolution)"
+                ),
+                classes="field-label",
+            )
+            yield Input(meeting.isoformat(), id="review-date", classes="declare-field")
+            yield Label(
+                Content("Invite: " + ", ".join(app.playbook.review_invitees)),
+                id="review-invitees",
+            )
+            yield Label(id="review-error")
+            yield Label(
+                Content("ctrl+s saves and exports the review (.md) and invite (.ics) · escape"),
+                id="review-help",
+            )
+
+    def on_mount(self) -> None:
+        self.app.settle_cursors(self)
+        self.query_one("#review-root-cause", TextArea).focus()
+
+    def _fail(self, message: str) -> None:
+        error = self.query_one("#review-error", Label)
+        error.update(Content(message))
+        error.add_class("-shown")
+
+    def action_save(self) -> None:
+        raw_date = self.query_one("#review-date", Input).value.strip()
+        try:
+            meeting = date.fromisoformat(raw_date) if raw_date else None
+        except ValueError:
+            self._fail(f"{raw_date!r} is not a date: use YYYY-MM-DD")
+            return
+        try:
+            self.app.ops.set_review(
+                self.incident.id,
+                self.app.user,
+                root_cause=self.query_one("#review-root-cause", TextArea).text,
+                contributing_factors=self.query_one("#review-factors", TextArea).text,
+                resolution_steps=self.query_one("#review-steps", TextArea).text,
+                review_at=meeting,
+            )
+            written = self.app.export_review(self.incident.id)
+        except WarroomError as exc:
+            self._fail(str(exc))
+            return
+        self.dismiss(written)
+
+    def action_cancel(self) -> None:
+        if self._changed() and not self._warned:
+            self._warned = True
+            self._fail("unsaved changes: ctrl+s saves, escape again discards them")
+            return
+        self.dismiss(None)
+
+    def _changed(self) -> bool:
+        review = self.app.store.review(self.incident.id)
+        return (
+            self.query_one("#review-root-cause", TextArea).text != review.root_cause
+            or self.query_one("#review-factors", TextArea).text != review.contributing_factors
+            or self.query_one("#review-steps", TextArea).text != review.resolution_steps
+        )
+
+
+def _figures_line(figures) -> str:
+    def clock(seconds: int | None) -> str:
+        return "—" if seconds is None else format_duration(seconds)
+
+    late = (
+        f", {figures.updates_late} late (worst by {format_duration(figures.late_by_seconds_max)})"
+        if figures.updates_late
+        else ""
+    )
+    return (
+        f"time to mitigate {clock(figures.time_to_mitigate_seconds)} · "
+        f"time to resolve {clock(figures.time_to_resolve_seconds)} · "
+        f"updates {figures.updates_sent} sent of {figures.updates_due} due{late}"
+    )

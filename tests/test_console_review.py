@@ -1,0 +1,111 @@
+"""Filtering, follow-ups, the bridge view, closing: driven with keys, checked on screen."""
+
+from __future__ import annotations
+
+from console_support import demo_app, screen_text, type_line
+from warroom.tui.screens.bridge import BridgeScreen
+from warroom.tui.screens.followups import FollowupsScreen
+from warroom.tui.widgets.scribe_input import ScribeInput
+from warroom.tui.widgets.timeline import Timeline
+
+
+async def test_ctrl_f_filters_the_timeline_and_escape_restores_it(tmp_path):
+    app = demo_app(tmp_path / "w.db")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        timeline = app.screen.query_one(Timeline)
+        await pilot.press("ctrl+f")
+        await pilot.press(*"kind:action")
+        await pilot.pause()
+        shown = [timeline.render_line(y).text for y in range(timeline.row_count)]
+        assert timeline.row_count == 2
+        assert all("action:" in line for line in shown)
+        assert "2 of 33" in screen_text(app)
+        await pilot.press("enter")  # keep the filter, back to the scribe line
+        assert isinstance(app.focused, ScribeInput)
+        await type_line(pilot, "/action paged the DBA")  # new matches join the view
+        assert timeline.row_count == 3
+        await pilot.press("ctrl+f", "escape")
+        await pilot.pause()
+        assert timeline.rows is None and timeline.row_count == app.store.incident(1).entry_count
+
+
+async def test_filter_by_text_author_and_star(tmp_path):
+    app = demo_app(tmp_path / "w.db")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        await type_line(pilot, "/star 18")
+        timeline = app.screen.query_one(Timeline)
+        await pilot.press("ctrl+f", *"starred")
+        await pilot.pause()
+        assert timeline.rows == [18]
+        await pilot.press(*["backspace"] * 7, *"queue @carol")
+        await pilot.pause()
+        assert timeline.rows == [15, 25, 29, 33]
+
+
+async def test_followups_are_listed_and_ticked_off_with_space(tmp_path):
+    app = demo_app(tmp_path / "w.db")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        await type_line(pilot, "/fu add a sync-lag alert @dan due:2026-12-01")
+        await pilot.press("f3")
+        await pilot.pause()
+        assert isinstance(app.screen, FollowupsScreen)
+        assert "[ ] add a sync-lag alert  @dan  due 2026-12-01" in screen_text(app)
+        await pilot.press("space")
+        await pilot.pause()
+        (followup,) = app.store.followups(1)
+        assert followup.done
+        assert "[x] add a sync-lag alert" in screen_text(app)
+
+
+async def test_bridge_view_shows_the_countdown_big_and_escape_returns(tmp_path):
+    app = demo_app(tmp_path / "w.db")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("f2")
+        await pilot.pause()
+        assert isinstance(app.screen, BridgeScreen)
+        text = screen_text(app)
+        assert "SEV-1 · INC-1 · MITIGATE" in text and "QuickBooks sync halted" in text
+        assert app.screen.query_one("#bridge-digits").value == "04:43"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.focused, ScribeInput)
+
+
+async def test_a_closed_incident_opens_read_only(tmp_path):
+    app = demo_app(tmp_path / "w.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await type_line(pilot, "/resolve")
+        assert "TTR 00:42:17 ✓" in screen_text(app)
+        app.action_close_incident()
+        await pilot.pause()
+        scribe = app.screen.query_one(ScribeInput)
+        assert scribe.disabled
+        assert "read-only" in screen_text(app)
+        before = app.store.incident(1).entry_count
+        await pilot.press(*"should not land", "enter")
+        assert app.store.incident(1).entry_count == before
+
+
+async def test_client_email_is_written_as_eml_and_copied(tmp_path):
+    app = demo_app(tmp_path / "w.db")
+    copied: list[str] = []
+    app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+u")
+        await pilot.pause()
+        app.screen.query_one("#audience-client").value = True
+        await pilot.pause()
+        assert "AdvisorOS Incident Update - QuickBooks sync halted" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        update = app.store.updates(1)[-1]
+        assert update.audience == "client"
+    (eml,) = (tmp_path / "w-outbox").glob("*.eml")
+    assert b"Subject: AdvisorOS Incident Update - QuickBooks sync halted" in eml.read_bytes()
+    assert copied and copied[0].startswith("Subject: AdvisorOS Incident Update")

@@ -12,4 +12,5 @@ if __name__ == "__main__":
     from warroom.store import Store
     from warroom.tui.app import WarroomApp
 
-    WarroomApp(store=Store(sys.argv[1]), user="bench").run()
+    # As the command line opens it: the integrity check runs after the first frame.
+    WarroomApp(store=Store(sys.argv[1], verify=False), user="bench").run()

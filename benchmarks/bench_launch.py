@@ -50,6 +50,7 @@ sys.path.insert(0, str(HERE))
 
 from _bare_app import READY  # noqa: E402
 from _fixture import CACHE_DIR, LAST_MARKER, TITLE, fresh_copy  # noqa: E402
+from _same_tree_app import READY as TREE_READY  # noqa: E402
 
 TARGET = 1.3
 COLUMNS, LINES = 120, 40
@@ -148,6 +149,7 @@ def run(args: argparse.Namespace, folder: Path) -> None:
     last = f"{LAST_MARKER} #{args.entries}"
     variants = {
         "bare": ([python, str(HERE / "_bare_app.py")], [READY]),
+        "tree": ([python, str(HERE / "_same_tree_app.py")], [TREE_READY]),
         "cli": ([python, "-m", "warroom", "--db", str(db), "--as", "bench"], [TITLE, last]),
         "app": ([python, str(HERE / "_launch_app.py"), str(db)], [TITLE, last]),
         # For reference: the same command on a 10-entry incident. What the
@@ -199,6 +201,10 @@ def run(args: argparse.Namespace, folder: Path) -> None:
         f"(median of per-round ratios {statistics.median(per_round):.2f}x)"
     )
     print(f"RATIO app/bare (spawn->painted, medians)      {med['app'] / med['bare']:.2f}x")
+    print(
+        f"RATIO cli/tree (spawn->painted, medians)      {med['cli'] / med['tree']:.2f}x"
+        "  (vs the console's own widget tree and stylesheet, no warroom code: what warroom adds)"
+    )
     print(
         f"RATIO cli/cli10 (spawn->painted, medians)     {med['cli'] / med['cli10']:.2f}x"
         "  (100,000 entries vs 10: what the incident's size costs)"

@@ -159,3 +159,16 @@ def test_cli_refuses_a_readable_config_file(run_cli, tmp_path):
     assert not (tmp_path / "w.db").exists()  # nothing written
     code, out, err = run_cli("slack", "check", env={"WARROOM_CONFIG": str(path)})
     assert code == 2 and "chmod 600" in err
+
+
+def test_nothing_configured_is_known_without_loading_settings(tmp_path, monkeypatch):
+    from warroom.comms.presence import comms_may_be_configured
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert not comms_may_be_configured({})
+    assert comms_may_be_configured({"WARROOM_SLACK_WEBHOOK_URL": "x"})
+    assert comms_may_be_configured({"WARROOM_SMTP_HOST": "x"})
+    assert comms_may_be_configured({"WARROOM_CONFIG": "/x.toml"})
+    (tmp_path / "warroom").mkdir()
+    (tmp_path / "warroom" / "config.toml").write_text("")
+    assert comms_may_be_configured({})

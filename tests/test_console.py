@@ -331,3 +331,27 @@ async def test_a_locked_database_says_so_keeps_the_line_and_retries(tmp_path):
         assert app.store.incident(1).entry_count == before + 1
         assert app.store.entry(1, before + 1).text == "while locked"
         assert not error.display
+
+
+async def test_a_damaged_database_is_reported_and_the_console_turns_read_only(tmp_path):
+    """The integrity check runs after the first frame; the console must not crash."""
+    path = tmp_path / "w.db"
+    app = demo_app(path)
+    store = app.store
+    # Fill the file well past a few pages, then scramble its middle.
+    for n in range(400):
+        app.ops.note(1, "carol", f"padding entry {n} " + "x" * 200)
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    size = path.stat().st_size
+    with path.open("r+b") as handle:
+        handle.seek(size // 2)
+        handle.write(b"\xff" * 8192)
+    damaged = WarroomApp(store=Store(path, verify=False), user="carol", clock=FrozenClock(DEMO_NOW))
+    async with damaged.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.8)  # the check starts half a second after the first frame
+        await damaged.workers.wait_for_complete()
+        await pilot.pause()
+        assert damaged.damaged and "damaged" in damaged.damaged
+        assert damaged.screen.query_one(ScribeInput).disabled
+        assert "is damaged" in screen_text(damaged)

@@ -459,7 +459,7 @@ def test_a_backdated_note_before_midnight_dates_every_time(ops, clock):
 
 
 def test_review_date_proposal_skips_weekend_and_holidays(ops, clock, incident, playbook):
-    holiday_playbook = playbook.model_copy(update={"holidays": ["2026-11-30"]})
+    holiday_playbook = playbook.replace(holidays=["2026-11-30"])
     clock.set("2026-11-27T16:00:00Z")  # a Friday
     ops.resolve(incident.id, "alice")
     found = ops.store.incident(incident.id)
@@ -470,3 +470,10 @@ def test_review_date_proposal_skips_weekend_and_holidays(ops, clock, incident, p
 
 def test_frozen_clock_helper_is_utc():
     assert FrozenClock("2026-11-23T22:00:00Z").now().tzinfo is not None
+
+
+def test_the_built_in_playbook_passes_the_same_validation_as_a_teams_own():
+    """default_playbook() skips pydantic for start-up speed; prove it loses nothing."""
+    from warroom.playbook import default_playbook, default_playbook_text, load_playbook_text
+
+    assert load_playbook_text(default_playbook_text(), "built-in") == default_playbook()

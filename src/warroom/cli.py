@@ -152,7 +152,13 @@ def cli(ctx: click.Context) -> None:
     """
     if ctx.invoked_subcommand is None:
         app_ctx = Context(ctx)
-        comms = app_ctx.comms  # a refused config file stops here, before the screen
+        from warroom.comms.presence import comms_may_be_configured
+        from warroom.store import Store
+
+        # A refused config file stops here, before the database is touched.
+        comms = app_ctx.comms if comms_may_be_configured() else None
+        # The console checks the file's integrity after its first frame.
+        app_ctx._store = Store(app_ctx.db_path, verify=False)
         _run_console(app_ctx.store, app_ctx.user, playbook=app_ctx.playbook, comms=comms)
 
 

@@ -232,9 +232,12 @@ def _describe(exc: sqlite3.Error) -> str:
 class Store:
     """One connection to one warroom database. Not shared across threads."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, verify: bool = True) -> None:
+        """Open ``path``. ``verify=False`` skips the integrity check, whose cost
+        grows with the file: the console runs :func:`verify_file` after its first
+        frame instead. A file about to be migrated is always checked first."""
         self.path = Path(path)
-        self.conn = _open(self.path)
+        self.conn = _open(self.path, verify=verify)
 
     def close(self) -> None:
         self.conn.close()
@@ -490,7 +493,7 @@ def _entry(row: tuple) -> Entry:
     return Entry(id_, seq, at, occurred_at, author, kind, text, bool(struck), bool(starred), ref)
 
 
-def _open(path: Path) -> sqlite3.Connection:
+def _open(path: Path, *, verify: bool = True) -> sqlite3.Connection:
     """Open (creating if need be) and check a database before anything writes to it."""
     if path.is_dir():
         raise DatabaseError(f"{path} is a directory, not a warroom database")
@@ -510,7 +513,7 @@ def _open(path: Path) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         raise DatabaseError(f"cannot open {path}: {exc}") from None
     try:
-        _check_and_migrate(conn, path)
+        _check_and_migrate(conn, path, verify=verify)
         _use_wal(conn)
         conn.execute("PRAGMA synchronous = FULL")
     except DatabaseError:
@@ -547,7 +550,30 @@ def _create_private_file(path: Path) -> None:
         raise DatabaseError(f"cannot create {path}: {exc.strerror}") from None
 
 
-def _check_and_migrate(conn: sqlite3.Connection, path: Path) -> None:
+def _quick_check(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a damaged file. A damaged page would otherwise surface only when
+    read, and a write could land in a damaged file first. ~15 ms for 100,000
+    entries: it grows with the file, which is why the console defers it."""
+    try:
+        (verdict,) = conn.execute("PRAGMA quick_check(1)").fetchone()
+    except sqlite3.OperationalError as exc:
+        raise DatabaseError(f"{path}: {_describe(exc)}") from None
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path} is damaged ({exc}); it was not changed") from None
+    if verdict != "ok":
+        raise DatabaseError(f"{path} is damaged (integrity check failed); it was not changed")
+
+
+def verify_file(path: Path) -> None:
+    """The integrity check on a connection of its own (safe from a worker thread)."""
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        _quick_check(conn, path)
+    finally:
+        conn.close()
+
+
+def _check_and_migrate(conn: sqlite3.Connection, path: Path, *, verify: bool = True) -> None:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
     try:
@@ -572,17 +598,8 @@ def _check_and_migrate(conn: sqlite3.Connection, path: Path) -> None:
             f"{path} was written by a newer warroom (schema {version}; "
             f"this warroom reads up to {SCHEMA_VERSION}): upgrade warroom"
         )
-    if tables:
-        # A damaged page would otherwise surface only when read, and a write
-        # could land in a damaged file first. ~15 ms for 100,000 entries.
-        try:
-            (verdict,) = conn.execute("PRAGMA quick_check(1)").fetchone()
-        except sqlite3.OperationalError as exc:
-            raise DatabaseError(f"{path}: {_describe(exc)}") from None
-        except sqlite3.DatabaseError as exc:
-            raise DatabaseError(f"{path} is damaged ({exc}); it was not changed") from None
-        if verdict != "ok":
-            raise DatabaseError(f"{path} is damaged (integrity check failed); it was not changed")
+    if tables and (verify or version < SCHEMA_VERSION):
+        _quick_check(conn, path)
     if version < SCHEMA_VERSION:
         conn.execute("BEGIN IMMEDIATE")
         try:

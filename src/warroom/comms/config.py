@@ -159,9 +159,9 @@ def redact(text: str, config: CommsConfig | None) -> str:
 
 
 def default_config_path() -> Path:
-    from platformdirs import user_config_path
+    from warroom.comms.presence import default_config_path as path
 
-    return user_config_path("warroom", appauthor=False) / "config.toml"
+    return path()
 
 
 #: Environment variable → (section, key).

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
@@ -23,6 +24,7 @@ from warroom.models import Incident
 from warroom.operations import Operations
 from warroom.playbook import Playbook, default_playbook
 from warroom.store import Store, latest_text_of_kinds
+from warroom.tui import resources
 from warroom.tui.palette import WarroomCommands
 from warroom.tui.screens.console import ConsoleScreen
 from warroom.tui.screens.start import StartScreen
@@ -33,6 +35,15 @@ if TYPE_CHECKING:
     from warroom.comms.outbox import OutboxStatus
 
 POLL_SECONDS = 0.5
+VERIFY_AFTER_SECONDS = 0.5
+
+
+class DatabaseDamaged(Message):
+    """The integrity check failed: nothing more is written to this file."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__()
+        self.problem = problem
 
 
 class OutboxStatusChanged(Message):
@@ -49,11 +60,7 @@ UI_BUSY_TIMEOUT_MS = 1500
 
 def stylesheet() -> Path:
     """``styles/warroom.tcss``: inside the wheel, or at the top of a source checkout."""
-    here = Path(__file__).resolve()
-    packaged = here.parents[1] / "styles" / "warroom.tcss"
-    if packaged.exists():
-        return packaged
-    return here.parents[3] / "styles" / "warroom.tcss"
+    return resources.stylesheet("warroom.tcss")
 
 
 class WarroomApp(App):
@@ -68,8 +75,8 @@ class WarroomApp(App):
         Binding("ctrl+o", "switch_incident", "Incidents", priority=True, id="switch"),
         Binding("ctrl+e", "export", "Review", priority=True, id="export"),
         Binding("f1", "help", "Help", priority=True, id="help"),
-        Binding("f2", "bridge_view", "Bridge view", priority=True, id="bridge"),
-        Binding("f3", "followups", "Follow-ups", priority=True, id="followups"),
+        Binding("f2", "bridge_view", "Bridge view", priority=True, id="bridge", show=False),
+        Binding("f3", "followups", "Follow-ups", priority=True, id="followups", show=False),
         Binding("f4", "retry_failed", "Retry failed", priority=True, id="retry", show=False),
         Binding("ctrl+f", "filter", "Filter", priority=True, id="filter", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
@@ -99,6 +106,8 @@ class WarroomApp(App):
         self._incident_id = incident_id
         self._data_version = 0
         self.outbox_status: OutboxStatus | None = None
+        #: Set when the integrity check fails: the console turns read-only.
+        self.damaged: str | None = None
 
     # -- lifecycle ----------------------------------------------------
 
@@ -111,6 +120,25 @@ class WarroomApp(App):
         self.set_interval(1.0, self._tick, name="clock")
         self.set_interval(POLL_SECONDS, self._poll, name="poll")
         self._start_outbox()
+        # Well after the first frame: the check reads the whole file.
+        self.set_timer(VERIFY_AFTER_SECONDS, self._verify_database)
+
+    @work(thread=True, exit_on_error=False, name="verify")
+    def _verify_database(self) -> None:
+        """The integrity check, off the screen's path: its cost grows with the file."""
+        from warroom.store import verify_file
+
+        try:
+            verify_file(self.store.path)
+        except WarroomError as exc:
+            self.post_message(DatabaseDamaged(str(exc)))
+
+    def on_database_damaged(self, message: DatabaseDamaged) -> None:
+        self.damaged = message.problem
+        self.notify(message.problem, title="Database damaged", severity="error", timeout=3600)
+        for screen in self.screen_stack:
+            if isinstance(screen, ConsoleScreen):
+                screen.reload()
 
     # -- the outbox ---------------------------------------------------
 
@@ -121,9 +149,12 @@ class WarroomApp(App):
         calls take a millisecond, so a stalled Slack never stalls the screen,
         and quitting never waits for a request in flight.
         """
+        if self.comms is None:  # the usual case: import none of the delivery stack
+            self.post_message(OutboxStatusChanged(None))
+            return
         from warroom.comms.delivery import Deliverer, channels_for
 
-        if self.comms is None or not channels_for(self.comms):
+        if not channels_for(self.comms):
             self.post_message(OutboxStatusChanged(None))
             return
         self.deliverer = Deliverer(
@@ -154,6 +185,15 @@ class WarroomApp(App):
         count = retry_all_failed(self.store)
         self.outbox_wake()
         self.notify(f"retrying {count} failed message(s)" if count else "no failed messages")
+
+    def breakpoint_class(self) -> str:
+        """The width class the first Resize would give a screen, given up front.
+
+        Textual adds it on the first Resize, after the first frame, and every
+        widget is styled again then: a whole extra frame of work at start-up.
+        """
+        width = self.size.width
+        return next(name for edge, name in reversed(self.HORIZONTAL_BREAKPOINTS) if width >= edge)
 
     def settle_cursors(self, screen: Screen) -> None:
         """Snapshot tests and screenshots want a steady cursor."""

@@ -12,9 +12,11 @@ from textual.widgets import Digits, Label
 from warroom.cadence import countdown
 from warroom.models import Incident
 from warroom.textsafe import printable
+from warroom.tui.resources import MODALS
 
 
 class BridgeScreen(Screen[None]):
+    CSS_PATH = MODALS
     BINDINGS = [
         Binding("escape", "close", "Back"),
         Binding("f2", "close", "Back"),

@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label
 
-from warroom.cadence import countdown
+from warroom.cadence import Countdown, countdown
 from warroom.commands import run_line
 from warroom.errors import WarroomError
 from warroom.models import Incident
@@ -29,11 +29,19 @@ if TYPE_CHECKING:
     from warroom.comms.outbox import OutboxStatus
 
 
+def outbox_line(status: OutboxStatus | None) -> tuple[str, str]:
+    """The delivery indicator's text and state class."""
+    if status is None:
+        return "Slack: off", "off"
+    text = f"Slack: {status.text}" + (" · f4 retries" if status.failed else "")
+    return printable(text, 200), status.state
+
+
 class ConsoleScreen(Screen):
     AUTO_FOCUS = "#scribe"
 
     def __init__(self, incident: Incident) -> None:
-        super().__init__()
+        super().__init__(classes=self.app.breakpoint_class())
         self.incident = incident
         self._ready = False  # the clock and the poller may fire before compose is done
         self._filter: Filter | None = None
@@ -43,37 +51,39 @@ class ConsoleScreen(Screen):
         return self.app.ops
 
     def compose(self) -> ComposeResult:
-        yield IncidentHeader(id="header")
-        yield Label(id="roles-line")
+        incident = self.incident
+        yield IncidentHeader(incident, self.app.playbook, self.app.clock.now(), id="header")
+        yield Label(Content(roles_line(incident)), id="roles-line")
         with Horizontal(id="body"):
-            yield RolesPanel(self.app.playbook, id="roles")
+            yield RolesPanel(self.app.playbook, incident, id="roles")
             with Vertical(id="center"):
-                yield FilterInput(
-                    placeholder="filter: words  kind:decision  @author  starred — escape clears",
-                    id="filter",
-                )
                 yield Timeline(
                     self.app.store, self.incident.id, self.incident.entry_count, id="timeline"
                 )
                 yield ScribeInput(self._names, self.commit_line, id="scribe")
                 yield Label(id="scribe-error")
             with Vertical(id="side"):
-                yield Label(id="comms-status")
-                yield UpdateCountdown(id="countdown")
-                yield Checklist(id="checklist")
+                yield Label(Content(outbox_line(self.app.outbox_status)[0]), id="comms-status")
+                yield UpdateCountdown(*self._countdown(), id="countdown")
+                yield Checklist(incident, id="checklist")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.app.settle_cursors(self)
-        self.query_one("#timeline", Timeline).border_title = "Timeline (scribe)"
-        # After the first refresh every pane has composed its parts.
-        self.call_after_refresh(self._first_show)
+        # Each pane fills itself in as it mounts, so the first frame shows the
+        # incident. As the app's first screen this may run before its children
+        # exist, so what touches them waits for that frame.
+        self.call_after_refresh(self._after_first_frame)
 
-    def _first_show(self) -> None:
-        self._ready = True
-        self.show_incident(self.incident)
+    def _after_first_frame(self) -> None:
+        self.app.settle_cursors(self)
         self.show_outbox(self.app.outbox_status)
-        self.query_one(Timeline).scroll_end(animate=False, immediate=True)
+        self._show_status(self.incident)
+        scribe = self.query_one(ScribeInput)
+        if not scribe.disabled:
+            # AUTO_FOCUS does not apply to an app's default screen.
+            scribe.focus()
+        # From now on the clock and the poller may update the panes.
+        self._ready = True
 
     def _names(self) -> list[str]:
         return self.incident.roles.names()
@@ -89,20 +99,31 @@ class ConsoleScreen(Screen):
         self.query_one(Timeline).set_count(incident.entry_count)
         if self._filter is not None:
             self._apply_filter()
+        self._show_status(incident)
+        self.tick()
+
+    def _show_status(self, incident: Incident) -> None:
         self.set_class(incident.status != "open", "-not-open")
         closed = incident.status == "closed"
-        self.set_class(closed, "-read-only")
+        damaged = self.app.damaged
+        self.set_class(closed or bool(damaged), "-read-only")
         scribe = self.query_one(ScribeInput)
-        scribe.disabled = closed
-        if closed:
+        scribe.disabled = closed or bool(damaged)
+        if damaged:
+            scribe.placeholder = "the database is damaged: nothing more is written (read-only)"
+            self._error(damaged)
+        elif closed:
             scribe.placeholder = f"{incident.ref} is closed: read-only (ctrl+o for another)"
-        self.tick()
 
     def reload(self, *, others_changed: bool = False) -> None:
         """Read the incident again (after our write, or when another console wrote)."""
         if not self._ready:
             return
-        incident = self.app.store.incident(self.incident.id)
+        try:
+            incident = self.app.store.incident(self.incident.id)
+        except WarroomError as exc:
+            self.notify(str(exc), title="Cannot read the database", severity="error")
+            return
         if incident is None:
             return
         if others_changed:
@@ -113,27 +134,26 @@ class ConsoleScreen(Screen):
         """Once a second: elapsed time and the countdown, computed from stored times."""
         if not self._ready:
             return
-        now = self.app.clock.now()
-        self.query_one(IncidentHeader).tick(self.incident, now)
+        self.query_one(IncidentHeader).tick(self.incident, self.app.clock.now())
+        self.query_one(UpdateCountdown).show(*self._countdown())
+
+    def _countdown(self) -> tuple[Countdown, str]:
         playbook = self.app.playbook
-        state = countdown(self.incident.next_update_due, now, playbook.warning_minutes)
+        state = countdown(
+            self.incident.next_update_due, self.app.clock.now(), playbook.warning_minutes
+        )
         severity = playbook.severity(self.incident.severity)
         if state.phase == "off":
             detail = "resolved: no updates due" if self.incident.status != "open" else ""
         else:
             detail = f"({severity.name}, every {severity.update_every_minutes}m)"
-        self.query_one(UpdateCountdown).show(state, detail)
+        return state, detail
 
     def show_outbox(self, status: OutboxStatus | None) -> None:
         """Slack/email delivery, always in view: off, delivered, sending, retrying, failed."""
         label = self.query_one("#comms-status", Label)
-        if status is None:
-            text, state = "Slack: off (not configured)", "off"
-        else:
-            text, state = f"Slack: {status.text}", status.state
-            if status.failed:
-                text += " · f4 retries"
-        label.update(Content(printable(text, 200)))
+        text, state = outbox_line(status)
+        label.update(Content(text))
         for name in ("off", "delivered", "sending", "retrying", "failed"):
             label.set_class(state == name, f"-{name}")
 
@@ -150,7 +170,16 @@ class ConsoleScreen(Screen):
     # -- filtering ----------------------------------------------------
 
     def open_filter(self) -> None:
-        bar = self.query_one("#filter", FilterInput)
+        """Show the filter bar (mounted on first use: the first frame need not pay for it)."""
+        found = self.query("#filter")
+        if found:
+            bar = found.first(FilterInput)
+        else:
+            bar = FilterInput(
+                placeholder="filter: words  kind:decision  @author  starred — escape clears",
+                id="filter",
+            )
+            self.query_one("#center").mount(bar, before=0)
         bar.add_class("-shown")
         bar.focus()
 

@@ -14,9 +14,11 @@ from textual.widgets.option_list import Option
 from warroom.errors import WarroomError
 from warroom.models import Incident
 from warroom.playbook import Playbook
+from warroom.tui.resources import MODALS
 
 
 class DeclareScreen(ModalScreen[Incident | None]):
+    CSS_PATH = MODALS
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "declare", "Declare", priority=True),

@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 from warroom.errors import WarroomError
 from warroom.models import FollowUp
 from warroom.textsafe import printable
+from warroom.tui.resources import MODALS
 
 
 def followup_line(followup: FollowUp) -> str:
@@ -23,6 +24,7 @@ def followup_line(followup: FollowUp) -> str:
 
 
 class FollowupsScreen(ModalScreen[None]):
+    CSS_PATH = MODALS
     BINDINGS = [
         Binding("escape", "close", "Close"),
         Binding("f3", "close", "Close", show=False),

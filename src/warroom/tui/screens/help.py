@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label
 
 from warroom.commands import COMMANDS
+from warroom.tui.resources import MODALS
 
 KEYS = [
     ("Enter", "commit the scribe line (durable before the next key)"),
@@ -32,6 +33,7 @@ KEYS = [
 
 
 class HelpScreen(ModalScreen[None]):
+    CSS_PATH = MODALS
     BINDINGS = [
         Binding("escape", "close", "Close"),
         Binding("f1", "close", "Close"),

@@ -19,9 +19,11 @@ from textual.widgets import Input, Label, TextArea
 from warroom.clock import format_duration
 from warroom.errors import WarroomError
 from warroom.models import Incident
+from warroom.tui.resources import MODALS
 
 
 class ReviewScreen(ModalScreen[list[Path] | None]):
+    CSS_PATH = MODALS
     BINDINGS = [
         Binding("escape", "cancel", "Close"),
         Binding("ctrl+s", "save", "Save & export", priority=True),

@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 from warroom.clock import format_duration, parse_time
 from warroom.models import Incident
 from warroom.textsafe import printable
+from warroom.tui.resources import MODALS
 
 
 def incident_duration(incident: Incident, now: datetime) -> str:
@@ -25,6 +26,7 @@ def incident_duration(incident: Incident, now: datetime) -> str:
 
 
 class SwitcherScreen(ModalScreen[int | None]):
+    CSS_PATH = MODALS
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(

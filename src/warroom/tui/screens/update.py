@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, RadioButton, RadioSet, TextArea
 
 from warroom.errors import WarroomError
+from warroom.tui.resources import MODALS
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Sent:
 
 
 class UpdateScreen(ModalScreen[Sent | None]):
+    CSS_PATH = MODALS
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "send", "Send / record", priority=True),

@@ -25,10 +25,14 @@ class Checklist(OptionList):
             self.position = position
             self.done = done
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, incident: Incident, **kwargs) -> None:
         super().__init__(**kwargs)
         self._done: dict[int, bool] = {}
         self._shown: tuple | None = None
+        self._first = incident
+
+    def on_mount(self) -> None:
+        self.show(self._first)
 
     def show(self, incident: Incident) -> None:
         shown = tuple((i.position, i.done) for i in incident.checklist)

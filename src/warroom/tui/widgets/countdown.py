@@ -17,9 +17,13 @@ class UpdateCountdown(Vertical):
     class BecameOverdue(Message):
         """The deadline passed while we watched: ring once, notify once."""
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, state: Countdown, detail: str, **kwargs) -> None:
         super().__init__(**kwargs)
         self._phase: str | None = None
+        self._first = (state, detail)
+
+    def on_mount(self) -> None:
+        self.show(*self._first)
 
     def compose(self) -> ComposeResult:
         yield Digits("--:--", id="countdown-digits")

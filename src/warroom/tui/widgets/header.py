@@ -16,6 +16,14 @@ from warroom.textsafe import printable
 
 
 class IncidentHeader(Horizontal):
+    def __init__(self, incident: Incident, playbook: Playbook, now: datetime, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._first = (incident, playbook, now)
+
+    def on_mount(self) -> None:
+        # Filled in before the first frame, so the incident is on screen at once.
+        self.show(*self._first)
+
     def compose(self) -> ComposeResult:
         yield Label(id="sev-badge")
         yield Label(id="incident-ref")

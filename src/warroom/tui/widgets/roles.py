@@ -27,9 +27,13 @@ def roles_line(incident: Incident) -> str:
 class RolesPanel(Vertical, can_focus=False):
     BORDER_TITLE = "Roles"
 
-    def __init__(self, playbook: Playbook, **kwargs) -> None:
+    def __init__(self, playbook: Playbook, incident: Incident, **kwargs) -> None:
         super().__init__(**kwargs)
         self.playbook = playbook
+        self._first = incident
+
+    def on_mount(self) -> None:
+        self.show(self._first)
 
     def compose(self) -> ComposeResult:
         for role in self.playbook.roles:

@@ -17,6 +17,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from warroom.errors import WarroomError
 from warroom.models import Entry
 from warroom.store import Store
 from warroom.textsafe import printable
@@ -36,6 +37,8 @@ PERSON_KINDS = {"note", "decision", "action", "alert"}
 
 class Timeline(ScrollView, can_focus=True):
     """Every entry of one incident, one line each, newest at the bottom."""
+
+    BORDER_TITLE = "Timeline (scribe)"
 
     COMPONENT_CLASSES = {
         "timeline--number",
@@ -78,7 +81,11 @@ class Timeline(ScrollView, can_focus=True):
         entries = self._blocks.get(block)
         if entries is None:
             first = block * BLOCK + 1
-            entries = self.store.entries(self.incident_id, first, first + BLOCK - 1)
+            try:
+                entries = self.store.entries(self.incident_id, first, first + BLOCK - 1)
+            except WarroomError:
+                # A damaged page: draw what can be read; the console says what happened.
+                return None
             self._blocks[block] = entries
             if len(self._blocks) > MAX_BLOCKS:
                 self._blocks.popitem(last=False)
@@ -180,7 +187,10 @@ class Timeline(ScrollView, can_focus=True):
             text_style = base + style("timeline--system")
         if entry.struck:
             text_style = text_style + style("timeline--struck") + Style(strike=True)
-        text = printable(entry.text, TEXT_LIMIT).replace("␊", "⏎")
+        # Never more characters than cells left on the line: measuring and
+        # splitting a long paste (or caching its pieces) costs time and memory.
+        room = max(1, width - sum(segment.cell_length for segment in segments))
+        text = printable(entry.text, min(room, TEXT_LIMIT)).replace("␊", "⏎")
         if entry.occurred_at:
             text += f"  (logged {entry.at[11:16]})"
         segments.append(Segment(text, text_style))

@@ -355,3 +355,46 @@ async def test_a_damaged_database_is_reported_and_the_console_turns_read_only(tm
         assert damaged.damaged and "damaged" in damaged.damaged
         assert damaged.screen.query_one(ScribeInput).disabled
         assert "is damaged" in screen_text(damaged)
+
+
+async def test_countdown_follows_severity_change_snooze_and_update(tmp_path):
+    """Deadline arithmetic through the console, with the clock moved by hand."""
+    clock = FrozenClock("2026-11-23T10:00:00Z")
+    store = Store(tmp_path / "w.db")
+    app = WarroomApp(store=store, user="carol", clock=clock, cursor_blink=False)
+    app.ops.declare(severity=2, title="Checkout slow", author="carol")  # due 10:15
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        countdown = app.screen.query_one(UpdateCountdown)
+        digits = countdown.query_one("Digits")
+
+        async def at(minutes: float) -> None:
+            clock.set("2026-11-23T10:00:00Z")
+            clock.advance(minutes=minutes)
+            app.screen.tick()
+            await pilot.pause()
+
+        await at(2)
+        assert digits.value == "13:00" and countdown.has_class("-calm")
+        await type_line(pilot, "/sev 1")  # every 10 min now: due min(10:15, 10:12)
+        assert store.incident(1).next_update_due == "2026-11-23T10:12:00Z"
+        await at(8)
+        await type_line(pilot, "/sev 2")  # a longer cadence never pushes the deadline back
+        await type_line(pilot, "/sev 1")
+        assert store.incident(1).next_update_due == "2026-11-23T10:12:00Z"
+        await at(10.5)
+        assert countdown.has_class("-warning") and digits.value == "01:30"
+        await type_line(pilot, "/snooze 5 waiting for the vendor's status page")
+        assert store.incident(1).next_update_due == "2026-11-23T10:17:00Z"
+        await at(18)
+        assert countdown.has_class("-overdue") and digits.value == "+01:00"
+        await pilot.press("ctrl+u")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert store.incident(1).next_update_due == "2026-11-23T10:28:00Z"  # now + 10 min
+        app.screen.tick()
+        await pilot.pause()
+        assert countdown.has_class("-calm") and digits.value == "10:00"
+        await type_line(pilot, "/resolve")
+        assert countdown.has_class("-off") and digits.value == "--:--"

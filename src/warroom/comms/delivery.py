@@ -285,7 +285,11 @@ class Deliverer:
             log.error("outbox: cannot open %s: %s", self.db_path, redact(str(exc), self.config))
             return
         if "slack" in self.channels:
+            # httpx takes ~190 ms to import and its client tens of ms to build
+            # (SSL context, CA bundle): both on a thread, so the console's event
+            # loop, which this coroutine shares, never waits for them.
             self._client = SlackClient(self.config, timeout=self.timeout)
+            await asyncio.to_thread(self._client.prepare_async)
         try:
             while not self._stopping:
                 try:

@@ -410,13 +410,18 @@ class SlackClient:
             return self._error(exc)
         return self._outcome(request.method, response)
 
-    async def send_async(self, request: SlackRequest) -> Outcome:
-        """The same as :meth:`send`, without blocking the event loop."""
+    def prepare_async(self) -> None:
+        """Build the async client now: it loads an SSL context and CA bundle (tens
+        of ms), so the console calls this on a thread, not on its event loop."""
         import httpx
 
         _quiet_httpx()
         if self._async is None:
             self._async = httpx.AsyncClient(timeout=self.timeout, transport=self._transport)
+
+    async def send_async(self, request: SlackRequest) -> Outcome:
+        """The same as :meth:`send`, without blocking the event loop."""
+        self.prepare_async()
         try:
             response = await self._async.post(
                 self._url(request.method),

@@ -28,6 +28,8 @@ SHOTS = [
     ("declare.svg", (120, 36), ["ctrl+n"]),
     ("update.svg", (120, 36), ["ctrl+u"]),
     ("help.svg", (120, 48), ["f1"]),
+    ("review.svg", (120, 40), ["ctrl+e"]),
+    ("bridge.svg", (100, 30), ["f2"]),
 ]
 
 

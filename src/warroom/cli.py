@@ -163,6 +163,12 @@ def cli(ctx: click.Context) -> None:
 
 
 def _run_console(store, user: str, *, playbook=None, comms=None) -> None:
+    import gc
+
+    # Start-up builds many long-lived objects (modules, widgets, styles); a full
+    # collection among them costs tens of ms before the first frame. The app
+    # freezes them and turns the collector back on once it is up.
+    gc.disable()
     from warroom.tui.app import WarroomApp
 
     app = WarroomApp(store=store, user=user, playbook=playbook, comms=comms)

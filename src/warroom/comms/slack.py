@@ -368,6 +368,14 @@ class SlackClient:
             headers["Authorization"] = f"Bearer {self.config.slack.bot_token.get_secret_value()}"
         return headers
 
+    def _post(self, request: SlackRequest) -> dict[str, Any]:
+        """The same request for the sync and the async client."""
+        return {
+            "url": self._url(request.method),
+            "content": self._body(request),
+            "headers": self._headers(request.method),
+        }
+
     @staticmethod
     def _body(request: SlackRequest) -> bytes:
         return json.dumps(request.payload, ensure_ascii=False).encode("utf-8")
@@ -401,11 +409,7 @@ class SlackClient:
         if self._sync is None:
             self._sync = httpx.Client(timeout=self.timeout, transport=self._transport)
         try:
-            response = self._sync.post(
-                self._url(request.method),
-                content=self._body(request),
-                headers=self._headers(request.method),
-            )
+            response = self._sync.post(**self._post(request))
         except Exception as exc:
             return self._error(exc)
         return self._outcome(request.method, response)
@@ -423,11 +427,7 @@ class SlackClient:
         """The same as :meth:`send`, without blocking the event loop."""
         self.prepare_async()
         try:
-            response = await self._async.post(
-                self._url(request.method),
-                content=self._body(request),
-                headers=self._headers(request.method),
-            )
+            response = await self._async.post(**self._post(request))
         except Exception as exc:
             return self._error(exc)
         return self._outcome(request.method, response)

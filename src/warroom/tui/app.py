@@ -132,9 +132,11 @@ class WarroomApp(App):
         caches): measured here as a 50 ms pause of the event loop, which a
         scribe feels as a stuck key. Objects alive after start-up live as long
         as the app, so the collector need not look at them again. (No collect
-        first: that would itself be the pause this avoids.)
+        first: that would itself be the pause this avoids.) The command line
+        pauses the collector for start-up; it is back on from here.
         """
         gc.freeze()
+        gc.enable()
 
     @work(thread=True, exit_on_error=False, name="verify")
     def _verify_database(self) -> None:

@@ -151,30 +151,23 @@ def cli(ctx: click.Context) -> None:
     With no command, opens the console on the active incident.
     """
     if ctx.invoked_subcommand is None:
-        app_ctx = Context(ctx)
-        from warroom.comms.presence import comms_may_be_configured
-        from warroom.store import Store
+        from warroom.launch import open_console
 
-        # A refused config file stops here, before the database is touched.
-        comms = app_ctx.comms if comms_may_be_configured() else None
-        # The console checks the file's integrity after its first frame.
-        app_ctx._store = Store(app_ctx.db_path, verify=False)
-        _run_console(app_ctx.store, app_ctx.user, playbook=app_ctx.playbook, comms=comms)
+        code = open_console(
+            ctx.meta.get("warroom.db"),
+            ctx.meta.get("warroom.user"),
+            ctx.meta.get("warroom.playbook"),
+        )
+        if code:
+            sys.exit(code)
 
 
 def _run_console(store, user: str, *, playbook=None, comms=None) -> None:
-    import gc
+    from warroom.launch import run_app
 
-    # Start-up builds many long-lived objects (modules, widgets, styles); a full
-    # collection among them costs tens of ms before the first frame. The app
-    # freezes them and turns the collector back on once it is up.
-    gc.disable()
-    from warroom.tui.app import WarroomApp
-
-    app = WarroomApp(store=store, user=user, playbook=playbook, comms=comms)
-    app.run()
-    if app.return_code:
-        sys.exit(app.return_code)
+    code = run_app(store, user, playbook=playbook, comms=comms)
+    if code:
+        sys.exit(code)
 
 
 @cli.command()

@@ -21,6 +21,7 @@ from warroom.tui.widgets.checklist import Checklist
 from warroom.tui.widgets.countdown import UpdateCountdown
 from warroom.tui.widgets.filter_input import FilterInput
 from warroom.tui.widgets.header import IncidentHeader
+from warroom.tui.widgets.milestones import MilestoneClocks
 from warroom.tui.widgets.roles import RolesPanel, roles_line
 from warroom.tui.widgets.scribe_input import ScribeInput
 from warroom.tui.widgets.timeline import Timeline
@@ -65,6 +66,7 @@ class ConsoleScreen(Screen):
             with Vertical(id="side"):
                 yield Label(Content(outbox_line(self.app.outbox_status)[0]), id="comms-status")
                 yield UpdateCountdown(*self._countdown(), id="countdown")
+                yield MilestoneClocks(incident, self.app.clock.now(), id="milestones")
                 yield Checklist(incident, id="checklist")
         yield Footer()
 
@@ -134,7 +136,9 @@ class ConsoleScreen(Screen):
         """Once a second: elapsed time and the countdown, computed from stored times."""
         if not self._ready:
             return
-        self.query_one(IncidentHeader).tick(self.incident, self.app.clock.now())
+        now = self.app.clock.now()
+        self.query_one(IncidentHeader).tick(self.incident, now)
+        self.query_one(MilestoneClocks).show(self.incident, now)
         self.query_one(UpdateCountdown).show(*self._countdown())
 
     def _countdown(self) -> tuple[Countdown, str]:

@@ -30,8 +30,6 @@ class IncidentHeader(Horizontal):
         yield Label(id="incident-title")
         yield Label(id="incident-stage")
         yield Label(id="incident-elapsed")
-        yield Label(id="incident-ttm", classes="milestone-clock")
-        yield Label(id="incident-ttr", classes="milestone-clock")
         yield Label("FROZEN", id="incident-frozen")
         yield Label(id="incident-status")
         yield Label(id="incident-bridge")
@@ -61,14 +59,3 @@ class IncidentHeader(Horizontal):
         end = parse_time(incident.resolved_at) if incident.resolved_at else now
         elapsed = (end - parse_time(incident.declared_at)).total_seconds()
         self.query_one("#incident-elapsed", Label).update(Content(format_duration(elapsed)))
-        started = parse_time(incident.milestones.impact_started_at or incident.declared_at)
-        for key, label, reached in (
-            ("ttm", "TTM", incident.milestones.mitigated_at),
-            ("ttr", "TTR", incident.resolved_at),
-        ):
-            # Live while counting, fixed (with a tick) once the milestone is reached.
-            stop = parse_time(reached) if reached else now
-            text = f"{label} {format_duration((stop - started).total_seconds())}"
-            clock = self.query_one(f"#incident-{key}", Label)
-            clock.update(Content(text + (" ✓" if reached else "")))
-            clock.set_class(bool(reached), "-reached")

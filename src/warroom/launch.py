@@ -1,0 +1,98 @@
+"""Open the console: the path ``warroom`` and ``warroom --db X`` take.
+
+Plain ``warroom [--db PATH] [--as NAME] [--playbook FILE]`` is what a person
+types at 3 a.m., and it needs none of the command-line machinery: this module
+opens the console without importing click, and hands anything else (a
+subcommand, --help, a typo) to :mod:`warroom.cli`, which shares
+:func:`open_console` so both paths behave the same.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from warroom.errors import WarroomError
+
+#: The global options, as the command line spells them, and their meaning.
+GLOBAL_OPTIONS = {"--db": "db", "--as": "user", "--playbook": "playbook"}
+
+
+def console_options(argv: list[str]) -> dict[str, str] | None:
+    """The global options when ``argv`` holds nothing else; otherwise None."""
+    options: dict[str, str] = {}
+    index = 0
+    while index < len(argv):
+        name, equals, value = argv[index].partition("=")
+        if name not in GLOBAL_OPTIONS:
+            return None
+        if not equals:
+            index += 1
+            if index >= len(argv) or argv[index].startswith("--"):
+                return None  # let the command line say what is missing
+            value = argv[index]
+        options[GLOBAL_OPTIONS[name]] = value
+        index += 1
+    return options
+
+
+def open_console(
+    db: str | None = None, user: str | None = None, playbook: str | None = None
+) -> int:
+    """Check everything a mistake could be in, then open the console; its exit status."""
+    from warroom.comms.presence import comms_may_be_configured
+    from warroom.config import resolve_db, resolve_user
+    from warroom.store import Store
+
+    db_path = resolve_db(db)
+    who = resolve_user(user)
+    given = playbook or os.environ.get("WARROOM_PLAYBOOK") or None
+    book = None
+    if given:
+        from warroom.playbook import load_playbook
+
+        book = load_playbook(Path(given))
+    comms = None
+    if comms_may_be_configured():  # a refused config file stops here, before the database
+        from warroom.comms.config import load_comms_config
+
+        comms = load_comms_config()
+    # The console checks the file's integrity after its first frame.
+    store = Store(db_path, verify=False)
+    return run_app(store, who, playbook=book, comms=comms)
+
+
+def run_app(store, user: str, *, playbook=None, comms=None) -> int:
+    import gc
+
+    # Start-up builds many long-lived objects (modules, widgets, styles); a full
+    # collection among them costs tens of ms before the first frame. The app
+    # freezes them and turns the collector back on once it is up.
+    gc.disable()
+    from warroom.tui.app import WarroomApp
+
+    app = WarroomApp(store=store, user=user, playbook=playbook, comms=comms)
+    app.run()
+    return app.return_code or 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The ``warroom`` entry point."""
+    args = sys.argv[1:] if argv is None else argv
+    options = console_options(args)
+    if options is None:
+        from warroom.cli import main as cli_main
+
+        cli_main(argv)
+        return
+    try:
+        code = open_console(**options)
+    except WarroomError as exc:
+        from warroom.textsafe import printable
+
+        print(f"warroom: {printable(str(exc))}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    sys.exit(code)

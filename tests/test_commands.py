@@ -602,7 +602,27 @@ BAD: list[tuple[list[str], str]] = [
     ([], "/ sev 1"),
     ([], "/severity 1"),
     ([], "/" + "x" * 500),
+    ([], "/milestone"),
+    ([], "/milestone mitigated"),
+    ([], "/milestone mitigated 21:50"),  # no reason
+    ([], "/milestone lunch 21:50 ate"),
+    ([], "/milestone mitigated 25:00 typo"),
+    ([], "/milestone mitigated yesterday typo"),
+    ([], "/milestone mitigated 2026-11-24T09:00 in the future"),
+    ([], "/milestone resolved 21:59 not resolved yet"),
 ]
+
+
+def test_milestone_corrects_and_logs_with_the_reason(ops, incident, clock, store):
+    # The clock is at 22:00; impact really began at 21:40 (declared at 22:00).
+    clock.advance(minutes=30)
+    run_line(ops, incident.id, "carol", "/milestone impact_started 21:40 first alert fired then")
+    corrected = store.incident(incident.id)
+    assert corrected.milestones.impact_started_at == "2026-11-23T21:40:00Z"
+    last = store.entry(incident.id, corrected.entry_count)
+    assert "21:40" in last.text and "first alert fired then" in last.text
+    run_line(ops, incident.id, "carol", "/milestone mitigated 2026-11-23T22:20 flag off")
+    assert store.incident(incident.id).milestones.mitigated_at == "2026-11-23T22:20:00Z"
 
 
 @pytest.mark.parametrize(("setup", "line"), BAD, ids=[repr(line[:30]) for _, line in BAD])

@@ -109,3 +109,35 @@ async def test_client_email_is_written_as_eml_and_copied(tmp_path):
     (eml,) = (tmp_path / "w-outbox").glob("*.eml")
     assert b"Subject: AdvisorOS Incident Update - QuickBooks sync halted" in eml.read_bytes()
     assert copied and copied[0].startswith("Subject: AdvisorOS Incident Update")
+
+
+async def test_dates_appear_past_midnight_and_ctrl_t_shows_local_time(tmp_path, monkeypatch):
+    import time as _time
+
+    from warroom.clock import FrozenClock
+    from warroom.store import Store
+    from warroom.tui.app import WarroomApp
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    _time.tzset()
+    try:
+        clock = FrozenClock("2026-11-23T23:50:00Z")
+        store = Store(tmp_path / "w.db")
+        app = WarroomApp(store=store, user="carol", clock=clock, cursor_blink=False)
+        app.ops.declare(severity=3, title="Late-night drift", author="carol")
+        async with app.run_test(size=(120, 30)) as pilot:
+            await pilot.pause()
+            timeline = app.screen.query_one(Timeline)
+            assert timeline.render_line(0).text.split()[1] == "23:50:00"  # one day: time only
+            clock.advance(minutes=20)  # 00:10 UTC the next day
+            await type_line(pilot, "still going")
+            app.screen.tick()
+            await pilot.pause()
+            assert "11-23 23:50:00" in timeline.render_line(0).text
+            assert "11-24 00:10:00" in timeline.render_line(timeline.row_count - 1).text
+            await pilot.press("ctrl+t")
+            await pilot.pause()
+            assert "11-23 18:50:00" in timeline.render_line(0).text  # New York, UTC-5
+    finally:
+        monkeypatch.delenv("TZ")
+        _time.tzset()

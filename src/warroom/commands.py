@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from warroom.errors import CommandError
 from warroom.models import Entry
@@ -80,19 +80,39 @@ def _on_off(arg: str, usage: str) -> bool:
     return value == "on"
 
 
+def _earlier_time(ops: Operations, token: str) -> datetime:
+    """``HH:MM`` (UTC; the most recent such time, so yesterday if later than now)
+    or a full ``YYYY-MM-DDTHH:MM``."""
+    if match := re.fullmatch(r"([0-9]{1,2}):([0-9]{2})", token):
+        hour, minute = int(match.group(1)), int(match.group(2))
+        if hour > 23 or minute > 59:
+            raise CommandError(f"{token} is not a time of day (UTC)")
+        now = ops.clock.now()
+        when = now.replace(hour=hour, minute=minute, second=0)
+        return when - timedelta(days=1) if when > now else when
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?Z?", token):
+        try:
+            return datetime.fromisoformat(token.removesuffix("Z")).replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    raise CommandError(f"{token!r} is not a time: use HH:MM or YYYY-MM-DDTHH:MM (UTC)")
+
+
 def _at(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
-    usage = "/at HH:MM TEXT"
-    match = re.fullmatch(r"\s*([0-9]{1,2}):([0-9]{2}) (.*)", arg, re.DOTALL)
-    if not match or not match.group(3).strip():
+    match = re.fullmatch(r"\s*([0-9]{1,2}:[0-9]{2}) (.*)", arg, re.DOTALL)
+    if not match or not match.group(2).strip():
+        raise CommandError("usage: /at HH:MM TEXT")
+    when = _earlier_time(ops, match.group(1))
+    return _wrote(ops.note(inc, who, match.group(2), occurred_at=when))
+
+
+def _milestone(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
+    usage = "/milestone impact_started|detected|mitigated|resolved HH:MM REASON"
+    which, _, rest = arg.strip().partition(" ")
+    token, _, reason = rest.strip().partition(" ")
+    if not which or not token or not reason.strip():
         raise CommandError(f"usage: {usage}")
-    hour, minute = int(match.group(1)), int(match.group(2))
-    if hour > 23 or minute > 59:
-        raise CommandError(f"{match.group(1)}:{match.group(2)} is not a time of day (UTC)")
-    now = ops.clock.now()
-    when = now.replace(hour=hour, minute=minute, second=0)
-    if when > now:
-        when -= timedelta(days=1)
-    return _wrote(ops.note(inc, who, match.group(3), occurred_at=when))
+    return _wrote(ops.correct_milestone(inc, who, which, _earlier_time(ops, token), reason))
 
 
 def _parse_due(token: str, today: date, default_days: int) -> str:
@@ -242,6 +262,12 @@ COMMANDS: dict[str, Command] = {
         ),
         Command("at", "/at HH:MM TEXT", "a note that happened earlier (UTC)", _at),
         Command("fu", "/fu TEXT @OWNER [due:YYYY-MM-DD|due:+Nd]", "a follow-up action", _fu),
+        Command(
+            "milestone",
+            "/milestone impact_started|detected|mitigated|resolved HH:MM REASON",
+            "correct when a milestone happened (logged with the reason)",
+            _milestone,
+        ),
         Command(
             "resolve",
             "/resolve",

@@ -80,6 +80,7 @@ class WarroomApp(App):
         Binding("f3", "followups", "Follow-ups", priority=True, id="followups", show=False),
         Binding("f4", "retry_failed", "Retry failed", priority=True, id="retry", show=False),
         Binding("ctrl+f", "filter", "Filter", priority=True, id="filter", show=False),
+        Binding("ctrl+t", "toggle_local_time", "UTC/local", priority=True, id="time", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
     ]
 
@@ -107,6 +108,8 @@ class WarroomApp(App):
         self._incident_id = incident_id
         self._data_version = 0
         self.outbox_status: OutboxStatus | None = None
+        #: Timeline times in local time instead of UTC (ctrl+t).
+        self.local_time = False
         #: Set when the integrity check fails: the console turns read-only.
         self.damaged: str | None = None
 
@@ -339,6 +342,12 @@ class WarroomApp(App):
         if comms and comms.slack_enabled:
             return "Update queued for Slack; countdown reset"
         return "Update recorded (not sent anywhere: Slack is not configured); countdown reset"
+
+    def action_toggle_local_time(self) -> None:
+        self.local_time = not self.local_time
+        if self.console_screen is not None:
+            self.console_screen.tick()
+        self.notify("timeline times: " + ("local" if self.local_time else "UTC"))
 
     def action_followups(self) -> None:
         from warroom.tui.screens.followups import FollowupsScreen

@@ -14,6 +14,7 @@ ACTIONS = [
     ("Close the incident (after the review; read-only after)", "close_incident", ""),
     ("Help: keys and commands", "help", "f1"),
     ("Filter the timeline", "filter", "ctrl+f"),
+    ("Timeline times: local / UTC", "toggle_local_time", "ctrl+t"),
     ("Follow-up actions", "followups", "f3"),
     ("Bridge view (big countdown for screen-sharing)", "bridge_view", "f2"),
     ("Freeze deployments", "scribe('/freeze on')", ""),

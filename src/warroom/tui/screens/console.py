@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label
 
 from warroom.cadence import Countdown, countdown
+from warroom.clock import format_time
 from warroom.commands import run_line
 from warroom.errors import WarroomError
 from warroom.models import Incident
@@ -139,6 +140,12 @@ class ConsoleScreen(Screen):
         now = self.app.clock.now()
         self.query_one(IncidentHeader).tick(self.incident, now)
         self.query_one(MilestoneClocks).show(self.incident, now)
+        # The date joins the time once the incident has run past a UTC midnight.
+        last = self.incident.resolved_at or format_time(now)
+        self.query_one(Timeline).set_time_display(
+            show_dates=self.incident.declared_at[:10] != last[:10],
+            local_time=self.app.local_time,
+        )
         self.query_one(UpdateCountdown).show(*self._countdown())
 
     def _countdown(self) -> tuple[Countdown, str]:

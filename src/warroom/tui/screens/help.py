@@ -25,6 +25,7 @@ KEYS = [
     ("f4", "retry failed Slack/email messages"),
     ("ctrl+f", "filter the timeline: words, kind:decision, @author, starred (escape clears)"),
     ("f3", "follow-up actions: tick them off"),
+    ("ctrl+t", "timeline times in local time / UTC (dates show once an incident spans days)"),
     ("f1", "this help"),
     ("f2", "bridge view: countdown and severity in big digits, for screen-sharing"),
     ("ctrl+p", "command palette"),

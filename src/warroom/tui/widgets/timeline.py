@@ -17,6 +17,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from warroom.clock import parse_time
 from warroom.errors import WarroomError
 from warroom.models import Entry
 from warroom.store import Store
@@ -70,6 +71,10 @@ class Timeline(ScrollView, can_focus=True):
         self._strips: dict[tuple[int, int], Strip] = {}
         #: With a filter on: the entry numbers shown, row by row. None shows every entry.
         self.rows: list[int] | None = None
+        #: Show the date too: on once the incident spans more than one day.
+        self.show_dates = False
+        #: Show local time instead of UTC (ctrl+t).
+        self.local_time = False
         #: Keep the newest entry in view, until the reader scrolls up.
         self._follow = True
         self.virtual_size = Size(0, count)
@@ -127,6 +132,18 @@ class Timeline(ScrollView, can_focus=True):
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         self.refresh()
 
+    def set_time_display(self, *, show_dates: bool, local_time: bool) -> None:
+        if (show_dates, local_time) != (self.show_dates, self.local_time):
+            self.show_dates, self.local_time = show_dates, local_time
+            self._strips.clear()
+            self.refresh()
+
+    def format_time(self, stamp: str) -> str:
+        """``HH:MM:SS`` in UTC; with ``MM-DD`` once the incident spans days; local on request."""
+        if self.local_time:
+            stamp = parse_time(stamp).astimezone().strftime("%Y-%m-%dT%H:%M:%S")
+        return f"{stamp[5:10]} {stamp[11:19]}" if self.show_dates else stamp[11:19]
+
     def invalidate(self) -> None:
         """Another console changed something (a strike, a star): re-read what is shown."""
         self._blocks.clear()
@@ -170,7 +187,7 @@ class Timeline(ScrollView, can_focus=True):
         base = self.rich_style
         number_width = max(3, len(str(self.count)))
         when = entry.occurred_at or entry.at
-        time_text = when[11:19] + ("*" if entry.occurred_at else " ")
+        time_text = self.format_time(when) + ("*" if entry.occurred_at else " ")
         segments = [
             Segment(f"{entry.seq:>{number_width}} ", base + style("timeline--number")),
             Segment(time_text + " ", base + style("timeline--time")),

@@ -221,15 +221,6 @@ def build_export(
     )
 
 
-def render_markdown(
-    store: Store, incident: Incident, playbook: Playbook, *, now: datetime | None = None
-) -> str:
-    """The post-incident review document (kept under this name for existing callers)."""
-    from warroom.review import render_review
-
-    return render_review(store, incident, playbook, now=now)
-
-
 # -- follow-ups, for backlog trackers ------------------------------------------------
 
 FOLLOWUP_FIELDS = ("incident", "ref", "text", "owner", "due", "done", "done_at")

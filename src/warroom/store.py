@@ -379,13 +379,6 @@ class Store:
         )
         return [Update(*row) for row in rows]
 
-    def open_followup_counts(self) -> dict[int, int]:
-        """Open follow-ups per incident, for the incident history."""
-        rows = self._read(
-            "SELECT incident_id, count(*) FROM followups WHERE done = 0 GROUP BY incident_id"
-        )
-        return dict(rows)
-
     def followups(self, incident_id: int) -> list[FollowUp]:
         rows = self._read(
             "SELECT id, text, owner, due, done, done_at, done_by FROM followups"
@@ -465,6 +458,16 @@ class Store:
         """A read-only query for exporters that shape rows in SQL (the review's
         timeline); errors become one-line :class:`DatabaseError` messages."""
         return self._read(sql, params)
+
+    def latest_text_of_kinds(self, incident_id: int, kinds: tuple[str, ...]) -> str | None:
+        """The newest entry of one of ``kinds`` (not struck): e.g. the current mitigation."""
+        marks = ",".join("?" * len(kinds))
+        rows = self._read(
+            f"SELECT text FROM entries WHERE incident_id = ? AND kind IN ({marks})"
+            " AND struck = 0 ORDER BY seq DESC LIMIT 1",
+            (incident_id, *kinds),
+        )
+        return rows[0][0] if rows else None
 
     def entries_of_kinds(
         self, incident_id: int, kinds: Sequence[str], *, or_backdated: bool = False
@@ -613,14 +616,3 @@ def _check_and_migrate(conn: sqlite3.Connection, path: Path, *, verify: bool = T
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-
-
-def latest_text_of_kinds(store: Store, incident_id: int, kinds: tuple[str, ...]) -> str | None:
-    """The newest entry of one of ``kinds`` (not struck): e.g. the current mitigation."""
-    marks = ",".join("?" * len(kinds))
-    rows = store._read(
-        f"SELECT text FROM entries WHERE incident_id = ? AND kind IN ({marks})"
-        " AND struck = 0 ORDER BY seq DESC LIMIT 1",
-        (incident_id, *kinds),
-    )
-    return rows[0][0] if rows else None

@@ -43,7 +43,7 @@ from warroom.comms.slack import (
 )
 from warroom.errors import DatabaseError
 from warroom.playbook import Playbook
-from warroom.store import Store, latest_text_of_kinds
+from warroom.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def prepare(
         incident = store.incident(message.incident_id)
         if config.slack_mode != "bot" or not root_ts or not root_channel or incident is None:
             return None
-        mitigation = latest_text_of_kinds(store, incident.id, ("decision", "action"))
+        mitigation = store.latest_text_of_kinds(incident.id, ("decision", "action"))
         text = render_root(incident, playbook, now, mitigation)
         return update_request(render_mrkdwn("root", text, message.ref), root_channel, root_ts)
     mrkdwn = render_mrkdwn(message.kind, message.text, message.ref)

@@ -24,7 +24,7 @@ from warroom.errors import WarroomError
 from warroom.models import Incident
 from warroom.operations import Operations
 from warroom.playbook import Playbook, default_playbook
-from warroom.store import Store, latest_text_of_kinds
+from warroom.store import Store
 from warroom.tui import resources
 from warroom.tui.palette import WarroomCommands
 from warroom.tui.screens.console import ConsoleScreen
@@ -270,11 +270,7 @@ class WarroomApp(App):
                 if incident is not None:
                     self.open_incident(incident)
 
-        current = self.console_screen.incident.id if self.console_screen else None
-        self.push_screen(
-            SwitcherScreen(self.store.incidents(), current, self.store.open_followup_counts()),
-            chosen,
-        )
+        self.push_screen(SwitcherScreen(self.store.history()), chosen)
 
     def action_help(self) -> None:
         from warroom.tui.screens.help import HelpScreen
@@ -292,7 +288,7 @@ class WarroomApp(App):
         if isinstance(self.screen, UpdateScreen):
             return
         incident = console.incident
-        mitigation = latest_text_of_kinds(self.store, incident.id, ("decision", "action"))
+        mitigation = self.store.latest_text_of_kinds(incident.id, ("decision", "action"))
         now = self.clock.now()
         subject, body = render_email(incident, self.playbook, now, mitigation)
         drafts = Drafts(

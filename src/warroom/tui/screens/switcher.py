@@ -14,12 +14,12 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from warroom.clock import format_duration, parse_time
-from warroom.models import Incident
+from warroom.models import HistoryRow
 from warroom.textsafe import printable
 from warroom.tui.resources import MODALS
 
 
-def incident_duration(incident: Incident, now: datetime) -> str:
+def incident_duration(incident: HistoryRow, now: datetime) -> str:
     """From declaration to resolution (or to now, while it runs)."""
     end = parse_time(incident.resolved_at) if incident.resolved_at else now
     return format_duration((end - parse_time(incident.declared_at)).total_seconds())
@@ -29,13 +29,9 @@ class SwitcherScreen(ModalScreen[int | None]):
     CSS_PATH = MODALS
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(
-        self, incidents: list[Incident], current: int | None, open_followups: dict[int, int]
-    ) -> None:
+    def __init__(self, history: list[HistoryRow]) -> None:
         super().__init__()
-        self.incidents = incidents
-        self.current = current
-        self.open_followups = open_followups
+        self.history = history  # newest first
 
     def compose(self) -> ComposeResult:
         with Vertical(id="switcher-box"):
@@ -52,12 +48,12 @@ class SwitcherScreen(ModalScreen[int | None]):
                         f"{i.ref:<8} SEV-{i.severity}  {i.status:<8} "
                         f"{i.declared_at[:10]} {i.declared_at[11:16]}  "
                         f"{incident_duration(i, now):>9}  "
-                        f"{self.open_followups.get(i.id, 0):>2} open fu  "
+                        f"{i.open_followups:>2} open fu  "
                         f"{printable(i.title, 80)}"
                     ),
                     id=f"incident-{i.id}",
                 )
-                for i in reversed(self.incidents)
+                for i in self.history
             ]
             if not options:
                 options = [Option(Content("no incidents yet: ctrl+n declares one"), disabled=True)]

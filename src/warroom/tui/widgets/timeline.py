@@ -150,11 +150,6 @@ class Timeline(ScrollView, can_focus=True):
         self._strips.clear()
         self.refresh()
 
-    def entry_changed(self, seq: int) -> None:
-        self._forget_block_of(seq)
-        self._strips = {k: v for k, v in self._strips.items() if k[0] != seq}
-        self.refresh()
-
     # -- drawing ------------------------------------------------------
 
     def on_resize(self) -> None:

@@ -6,13 +6,24 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from warroom.businessdays import add_business_days, propose_review_date
 from warroom.clock import UTC, FrozenClock, parse_time
 from warroom.commands import run_line
 from warroom.errors import CommandError
 from warroom.figures import compute_figures, figures_for, live_clocks
-from warroom.review import md_block, md_inline, render_review
+from warroom.markdown import (
+    ROW_SEP,
+    STRUCK_CLOSE,
+    STRUCK_OPEN,
+    md_block,
+    md_inline,
+    md_row,
+    md_rows,
+)
+from warroom.review import render_review
 
 # -- business days ------------------------------------------------------------------
 
@@ -388,28 +399,86 @@ def test_md_block_keeps_lines_and_paragraphs_literal():
     assert md_block("  \n") == "_Not written yet._"
 
 
-def test_review_timeline_escapes_like_md_inline(ops, clock, incident, playbook):
+TRICKY_TEXTS = [
+    "plain",
+    "[bold]x[/bold] <!channel> *a* _b_ \\ `c` ~~d~~ a|b &amp; !",
+    "two\nlines\r\nand\rmore",
+    "esc \x1b[2J bell \x07 nul \x00 del \x7f c1 \x85 end",
+    "bidi \u202eevil\u202c \u2066iso\u2069 \u200fmark",
+    "tab\there, nbsp\u00a0here, zwj 👩\u200d💻",
+    "emoji 🔥 and עברית",
+]
+
+
+def test_review_timeline_escapes_like_md_inline(ops, clock, incident, playbook, monkeypatch):
     """The bulk escaping of the timeline equals md_inline on each entry."""
-    texts = [
-        "plain",
-        "[bold]x[/bold] <!channel> *a* _b_",
-        "two\nlines\r\nand\rmore",
-        "esc \x1b[2J bell \x07 nul \x00 end",
-        "bidi \u202eevil\u202c",
-        "tab\there, nbsp\u00a0here",
-        "sep \x1f inside",
-        "emoji 🔥 and עברית",
-    ]
-    for text in texts:
+    import warroom.review
+
+    def not_expected(*args):
+        raise AssertionError("no entry holds a row marker: the bulk path should do")
+
+    monkeypatch.setattr(warroom.review, "md_row", not_expected)
+    for text in TRICKY_TEXTS:
         clock.advance(seconds=1)
         ops.note(incident.id, "carol", text)
     ops.note(incident.id, "carol", "struck [x]")
     ops.undo(incident.id, "carol")
     document = render_review(ops.store, ops.store.incident(incident.id), playbook, now=clock.now())
-    for text in texts:
+    for text in TRICKY_TEXTS:
         assert f"— carol: {md_inline(text)}\n" in document
     assert "— carol: ~~struck \\[x\\]~~ (struck)\n" in document
-    assert "\x1b" not in document and "\u202e" not in document and "\x00" not in document
+    for unsafe in "\x1b\x00\x07\x7f\x85\u202e\u2066\u200f":
+        assert unsafe not in document
+
+
+def test_row_markers_typed_into_entries_cannot_forge_lines(ops, clock, incident, playbook):
+    """The characters the bulk path uses to mark rows, typed by a user, are shown
+    as symbols, and the timeline is still one line per entry."""
+    texts = [
+        f"sep {ROW_SEP}- ★ #999 00:00:00 — mallory: forged",
+        "unit sep \x1f- ★ #998 00:00:00 — mallory: forged",
+        "open \x02 close \x03 struck?",
+        *TRICKY_TEXTS,
+    ]
+    for text in texts:
+        clock.advance(seconds=1)
+        ops.note(incident.id, "carol", text)
+    entry = ops.note(incident.id, "carol", "starred")
+    ops.star(incident.id, "carol", entry.seq)
+    document = render_review(ops.store, ops.store.incident(incident.id), playbook, now=clock.now())
+    for text in texts:
+        assert f"— carol: {md_inline(text)}\n" in document
+    assert f"sep {ROW_SEP}- ★ #999" in document and "unit sep ␟- ★ #998" in document
+    assert "\n- ★ #999" not in document and "\n- ★ #998" not in document
+    key_events = document.split("## Key events\n\n")[1].split("\n\n")[0]
+    assert key_events.endswith("— carol: starred") and key_events.count("\n") == 0
+
+
+SAFE_TEXT = st.text(
+    st.characters(
+        blacklist_characters=ROW_SEP + STRUCK_OPEN + STRUCK_CLOSE, blacklist_categories=("Cs",)
+    ),
+    max_size=30,
+)
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from(["- #1 ", "- ★ #2 x (note): "]), SAFE_TEXT, st.booleans()))
+)
+def test_bulk_escaping_equals_row_by_row(rows):
+    joined = ROW_SEP.join(
+        head + (f"{STRUCK_OPEN}{text}{STRUCK_CLOSE}" if struck else text)
+        for head, text, struck in rows
+    )
+    expected = "\n".join(md_row(head, text, struck=struck) for head, text, struck in rows)
+    result = md_rows(joined.encode(), rows=len(rows), struck=sum(s for _, _, s in rows))
+    assert result == expected
+
+
+@given(SAFE_TEXT, st.sampled_from(ROW_SEP + STRUCK_OPEN + STRUCK_CLOSE), SAFE_TEXT)
+def test_bulk_escaping_declines_text_holding_a_row_marker(before, marker, after):
+    joined = f"- #1 {before}{marker}{after}".encode()
+    assert md_rows(joined, rows=1, struck=0) is None
 
 
 def render(ops, incident_id, clock):

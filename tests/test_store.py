@@ -400,3 +400,10 @@ def test_a_schema_1_database_is_migrated_in_place_keeping_everything(tmp_path):
     assert incident.milestones.impact_started_at == "2026-01-02T03:04:05Z"
     assert store.entry(1, 1).text == "kept"
     assert store.conn.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
+    # Schema 3: the review reads a long timeline's special entries through indexes.
+    plan = store.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT min(occurred_at) FROM entries"
+        " WHERE incident_id = 1 AND occurred_at IS NOT NULL"
+    ).fetchall()
+    assert "idx_entries_backdated" in str(plan)
+    assert store.earliest_backdated(1) is None

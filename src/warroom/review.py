@@ -5,10 +5,8 @@ factors, resolution steps and follow-up actions with owners and due dates; the
 document leads with a summary and ends with the figures (time to mitigate and
 resolve, updates sent against due and how late).
 
-User text is shown literally: Markdown specials are backslash-escaped (so
-``[bold]``, ``<!channel>`` or ``# not a heading`` stay text), control and bidi
-characters are made visible, and multi-line review text keeps its lines and
-paragraphs. The timeline is written in one pass over the rows, so reviewing a
+User text is shown literally (see :mod:`warroom.markdown`). SQLite writes
+the timeline as one string in one pass over the rows, so reviewing a
 100,000-entry incident costs about what reading it does.
 """
 
@@ -30,6 +28,15 @@ from warroom.figures import (
     impact_start,
     live_clocks,
 )
+from warroom.markdown import (
+    ROW_SEP,
+    STRUCK_CLOSE,
+    STRUCK_OPEN,
+    md_block,
+    md_inline,
+    md_row,
+    md_rows,
+)
 from warroom.models import Entry, Incident, Review
 from warroom.playbook import Playbook
 from warroom.store import Store
@@ -48,67 +55,11 @@ __all__ = [
     "review_date",
 ]
 
-#: Characters that can mean something inline in Markdown (CommonMark + GFM),
-#: escaped wherever they appear in user text: emphasis, code, links and images
-#: (with ``[`` and ``]`` escaped, parentheses are inert), HTML and autolinks,
-#: table cells, strikethrough, and ``&`` (or ``&amp;`` would render as ``&``).
-#: Those that only matter at the start of a line are handled there.
-_MD_SPECIAL = re.compile(r"[\\`*_\[\]<>!|~&]")
-#: At the start of a line, digits then ``.`` or ``)`` would make a numbered list.
-_ORDINAL = re.compile(r"\d+(?=[.)])")
-_NEEDS_CARE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 _DECLARED_SEV = re.compile(r"SEV-\d+")
 
 REVIEW_START = dtime(10, 0)
 REVIEW_MINUTES = 60
-
-
-# -- Markdown text ----------------------------------------------------------------
-
-
-def md_inline(text: str) -> str:
-    """User text on one Markdown line: literal, line breaks shown as ⏎, no escapes."""
-    text = _MD_SPECIAL.sub(r"\\\g<0>", text)
-    if _NEEDS_CARE.search(text) is not None:  # rare: only then pay for the rest
-        text = printable(_NEWLINES.sub(" ⏎ ", text))
-    return text
-
-
-def md_block(text: str, *, empty: str = "_Not written yet._") -> str:
-    """Multi-line user text as Markdown paragraphs, every line kept and literal.
-
-    Blank lines separate paragraphs; other line breaks are hard breaks. A line
-    that would start a list, a heading or a code block is escaped, so what
-    was typed is what is read.
-    """
-    if not text.strip():
-        return empty
-    paragraphs: list[str] = []
-    current: list[str] = []
-    for raw in _NEWLINES.split(text.strip("\r\n")):
-        if not raw.strip():
-            if current:
-                paragraphs.append("\\\n".join(current))
-                current = []
-            continue
-        line = _MD_SPECIAL.sub(r"\\\g<0>", raw.rstrip())
-        line = _escape_line_start(line)
-        current.append(printable(line))
-    if current:
-        paragraphs.append("\\\n".join(current))
-    return "\n\n".join(paragraphs)
-
-
-def _escape_line_start(line: str) -> str:
-    """Indentation would make a code block: keep it, as no-break spaces."""
-    stripped = line.lstrip(" ")
-    indent = len(line) - len(stripped)
-    if stripped.startswith(("-", "=", "+", "#")):
-        stripped = "\\" + stripped
-    elif (m := _ORDINAL.match(stripped)) is not None:
-        stripped = f"{m.group()}\\{stripped[m.end() :]}"
-    return "\u00a0" * indent + stripped
 
 
 # -- times --------------------------------------------------------------------------
@@ -134,11 +85,10 @@ class _Times:
         return iso[11:19] if self.one_day and iso[:10] == self.day else iso
 
 
-def _span(incident: Incident, special: list[Entry], now: datetime) -> tuple[str, str]:
+def _span(incident: Incident, backdated: str | None, now: datetime) -> tuple[str, str]:
     """When the incident began (as far as the record shows) and when impact ended."""
     m = incident.milestones
-    backdated = [e.occurred_at for e in special if e.occurred_at]
-    begun = [t for t in (incident.declared_at, m.impact_started_at, m.detected_at, *backdated) if t]
+    begun = [t for t in (incident.declared_at, m.impact_started_at, m.detected_at, backdated) if t]
     ended = incident.resolved_at or format_time(now)
     return min(begun), max(ended, incident.declared_at)
 
@@ -179,10 +129,10 @@ def render_review(
 
         now = SystemClock().now()
     review = store.review(incident.id)
-    # One pass for everything but the timeline itself: the figures' replay,
-    # the handovers, and backdated notes (the earliest time shown).
-    special = store.entries_of_kinds(incident.id, (*TIMING_KINDS, "role"), or_backdated=True)
-    first, last = _span(incident, special, now)
+    # Through indexes, not the whole timeline: what the figures replay, and
+    # the earliest time the document will show.
+    special = store.entries_of_kinds(incident.id, TIMING_KINDS)
+    first, last = _span(incident, store.earliest_backdated(incident.id), now)
     at = _Times(first, last)
     figures = compute_figures(incident, special, playbook, now)
     sev = playbook.severity(incident.severity) if _known(playbook, incident) else None
@@ -215,7 +165,7 @@ def render_review(
         + f"; invitees: {md_inline(invitees)}",
         "",
     ]
-    lines += _roles_section(incident, [e for e in special if e.kind == "role"], at)
+    lines += _roles_section(store, incident, at)
     lines += _timeline_sections(store, incident, at)
     lines += [
         "## Root cause and contributing factors",
@@ -236,7 +186,7 @@ def render_review(
     lines += _followups_section(store, incident)
     lines += _figures_section(figures, at)
     lines += _checklist_section(incident, at)
-    return "\n".join(lines).rstrip("\n") + "\n"
+    return "\n".join(lines)
 
 
 def _known(playbook: Playbook, incident: Incident) -> bool:
@@ -272,7 +222,7 @@ def _duration_text(incident: Incident, figures: Figures, now: datetime) -> str:
     return f"{format_duration(so_far)} so far (not resolved)"
 
 
-def _roles_section(incident: Incident, changes: list[Entry], at: _Times) -> list[str]:
+def _roles_section(store: Store, incident: Incident, at: _Times) -> list[str]:
     roles = incident.roles
     lines = [
         "## Roles",
@@ -283,109 +233,85 @@ def _roles_section(incident: Incident, changes: list[Entry], at: _Times) -> list
         "- Response Engineers: " + (md_inline(", ".join(roles.response_engineers)) or "(none)"),
         "",
     ]
-    if changes:
-        lines += ["### Handovers", ""]
-        lines += [f"- {at(e.at)} {md_inline(e.text)} (by {md_inline(e.author)})" for e in changes]
-        lines.append("")
+    day = at.day if at.one_day else None
+    head = f"'- ' || {_when_sql('at', day)} || ' '"
+    text = "text || ' (by ' || author || ')'"
+    handovers = _md_entries(store, incident.id, day, head=head, text=text, where="kind = 'role'")
+    if handovers:
+        lines += ["### Handovers", "", handovers, ""]
     return lines
 
 
 def _timeline_sections(store: Store, incident: Incident, at: _Times) -> list[str]:
     """Key events (starred), then every entry, one line each."""
-    lines = _entry_lines(store, incident.id, at.day if at.one_day else None)
-    # Every line starts with the markup SQLite wrote, so this cannot be faked.
-    key_events = [line for line in lines if line.startswith("- ★ ")]
+    day = at.day if at.one_day else None
+    head = _entry_head_sql(day)
+    everything = _md_entries(store, incident.id, day, head=head, text="text")
+    key_events = _md_entries(store, incident.id, day, head=head, text="text", where="starred")
     return [
         "## Key events",
         "",
-        *(key_events or ["_None starred: /star N marks an entry as a key event._"]),
+        key_events or "_None starred: /star N marks an entry as a key event._",
         "",
         "## Timeline",
         "",
-        *lines,
+        *([everything] if everything else []),
         "",
     ]
 
 
-#: Separates rows while the whole timeline is escaped as one string.
-_ROW_SEP = "\x1f"
-#: What :func:`md_inline` makes visible, bar the row separator (newlines are
-#: already replaced when this is used).
-_CARE_NOT_SEP = re.compile("[\x00-\x1e\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+def _when_sql(column: str, day: str | None) -> str:
+    """A stored time as :class:`_Times` shows it: ``HH:MM:SS`` on ``day``, else ISO."""
+    if day is None:
+        return column
+    return (
+        f"CASE WHEN substr({column}, 1, 10) = :day THEN substr({column}, 12, 8) ELSE {column} END"
+    )
 
 
-def _line_sql(day: str | None) -> str:
-    """One Markdown line per entry, built by SQLite.
-
-    ``- ★ #12 22:03:40 — carol (decision): text``: times on ``day`` (a one-day
-    incident's day) as ``HH:MM:SS``, others as the stored ISO stamp (see
-    :class:`_Times`). Nothing is escaped yet: the caller escapes all of it. A struck
-    entry comes back as NULL, then its head and text apart, to wrap the text
-    in ``~~``; for the others those two columns are NULL.
-    """
-
-    def when(column: str) -> str:
-        if day is None:
-            return column
-        return (
-            f"CASE WHEN substr({column}, 1, 10) = :day"
-            f" THEN substr({column}, 12, 8) ELSE {column} END"
-        )
-
-    head = (
+def _entry_head_sql(day: str | None) -> str:
+    """``- ★ #12 22:03:40 — carol (decision): ``, the markup before an entry's text."""
+    return (
         "CASE WHEN starred THEN '- ★ #' ELSE '- #' END || seq || ' ' ||"
-        f" CASE WHEN occurred_at IS NULL THEN {when('at')}"
-        f" ELSE {when('occurred_at')} || ' (logged ' || {when('at')} || ')' END"
-        " || ' — ' || author"
+        f" CASE WHEN occurred_at IS NULL THEN {_when_sql('at', day)}"
+        f" ELSE {_when_sql('occurred_at', day)} || ' (logged ' || {_when_sql('at', day)} || ')'"
+        " END || ' — ' || author"
         " || CASE WHEN kind = 'note' THEN ': ' ELSE ' (' || kind || '): ' END"
     )
-    return (
-        f"SELECT CASE WHEN struck THEN NULL ELSE {head} || text END,"
-        f" CASE WHEN struck THEN {head} END, CASE WHEN struck THEN text END"
-        " FROM entries WHERE incident_id = :incident_id ORDER BY seq"
-    )
 
 
-def _entry_lines(store: Store, incident_id: int, day: str | None) -> list[str]:
-    """The timeline as Markdown lines, every character of them escaped.
+def _md_entries(
+    store: Store, incident_id: int, day: str | None, *, head: str, text: str, where: str = ""
+) -> str:
+    """Entries, one Markdown line each, joined by newlines.
 
-    Why this shape: the review of 100,000 entries should cost about what
-    reading them does. SQLite builds each line (no Python object per column)
-    and the escaping runs once over all the lines joined, not 100,000 times.
-    The markup added here (``- ★ #12``, ``—``, ``(kind):``) holds no character
-    that gets escaped, so escaping everything equals escaping the user text.
+    ``head`` and ``text`` are SQL for each line's markup and its user text (the
+    part struck through when the entry is); ``where`` narrows the entries. None
+    of the markup may be a Markdown special (see :func:`md_rows`).
+
+    Why this shape: SQLite builds each line and joins them all into one UTF-8
+    string (no Python object per row or column), and :func:`md_rows` escapes
+    that string in a few C-speed passes. Should user text hold the characters
+    that mark rows, the rows are escaped one by one instead.
     """
-    rows = store.query(_line_sql(day), {"incident_id": incident_id, "day": day})
-    if not rows:
-        return []
-    raw = [row[0] for row in rows]
-    struck = [i for i, line in enumerate(raw) if line is None] if None in raw else []
-    big = _ROW_SEP.join([line or "" for line in raw] if struck else raw)
-    if big.count(_ROW_SEP) != len(raw) - 1:
-        # Someone typed the row separator into an entry: escape row by row.
-        lines = [md_inline(line) if line is not None else "" for line in raw]
-    else:
-        big = _escape_all(big)
-        lines = big.split(_ROW_SEP)
-    for index in struck:
-        _, head, text = rows[index]
-        lines[index] = f"{md_inline(head)}~~{md_inline(text)}~~ (struck)"
-    return lines
-
-
-def _escape_all(big: str) -> str:
-    """:func:`md_inline` over many lines joined by :data:`_ROW_SEP`, in a few passes."""
-    big = _MD_SPECIAL.sub(_backslashed, big)
-    if "\n" in big or "\r" in big:
-        big = big.replace("\r\n", " ⏎ ").replace("\r", " ⏎ ").replace("\n", " ⏎ ")
-    if not big.replace(_ROW_SEP, " ").isprintable():
-        # Rare (controls, bidi marks; also no-break spaces): make them visible.
-        big = _CARE_NOT_SEP.sub(lambda m: printable(m.group()), big)
-    return big
-
-
-def _backslashed(match: re.Match[str]) -> str:
-    return "\\" + match.group()
+    where = "incident_id = :incident_id" + (f" AND {where}" if where else "")
+    params = {"incident_id": incident_id, "day": day}
+    line = f"{head} || CASE WHEN struck THEN char({ord(STRUCK_OPEN)}) || {text}"
+    line += f" || char({ord(STRUCK_CLOSE)}) ELSE {text} END"
+    [(joined, rows, struck)] = store.query(
+        f"SELECT CAST(group_concat(line, '{ROW_SEP}') AS BLOB), count(*), total(struck)"
+        f" FROM (SELECT {line} AS line, struck FROM entries WHERE {where} ORDER BY seq)",
+        params,
+    )
+    escaped = md_rows(joined or b"", rows=rows, struck=int(struck))
+    if escaped is not None:
+        return escaped
+    return "\n".join(
+        md_row(head, text, struck=bool(struck))
+        for head, text, struck in store.query(
+            f"SELECT {head}, {text}, struck FROM entries WHERE {where} ORDER BY seq", params
+        )
+    )
 
 
 def _followups_section(store: Store, incident: Incident) -> list[str]:
@@ -433,7 +359,9 @@ def _checklist_section(incident: Incident, at: _Times) -> list[str]:
     for item in incident.checklist:
         done = f" ({at(item.done_at)}, {md_inline(item.done_by or '')})" if item.done else ""
         lines.append(f"- [{'x' if item.done else ' '}] {md_inline(item.label)}{done}")
-    lines.append("")
+    if not incident.checklist:
+        lines.append("_The playbook has no checklist._")
+    lines.append("")  # the document ends with one newline
     return lines
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 
-_BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
-_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI_CONTROLS}]")
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
 
 
-def _visible(match: re.Match[str]) -> str:
+def visible(match: re.Match[str]) -> str:
     char = match.group()
     code = ord(char)
     if code < 0x20:
@@ -31,4 +31,4 @@ def printable(text: str, limit: int | None = None) -> str:
     """
     if limit is not None and len(text) > limit:
         text = text[:limit]
-    return _UNSAFE.sub(_visible, text)
+    return UNSAFE.sub(visible, text)

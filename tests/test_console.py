@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from console_support import DEMO_NOW, demo_app, screen_text, type_line
 from warroom.clock import FrozenClock
+from warroom.operations import Operations
 from warroom.store import Store
 from warroom.tui.app import WarroomApp
 from warroom.tui.screens.console import ConsoleScreen
@@ -228,6 +229,43 @@ async def test_switcher_opens_another_incident(tmp_path):
         await pilot.pause()
         assert app.screen.incident.id == 1
         assert "QuickBooks sync halted" in screen_text(app)
+        # And back: the first console is shown again, not stacked a third time.
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.incident.id == 2
+        assert "Slow PDF export" in screen_text(app)
+        assert len(app.screen_stack) == 1
+        await type_line(pilot, "still here")
+        assert app.store.entries(2, 1, 99)[-1].text == "still here"
+
+
+async def test_the_console_is_the_first_screen_and_opens_at_the_newest_entry(tmp_path):
+    """No blank screen under the console (it would cost the first frame), and the
+    timeline starts at its end however long the incident."""
+    app = demo_app(tmp_path / "w.db")
+    for n in range(300):
+        app.ops.note(1, "carol", f"filler {n}")
+    app.ops.note(1, "carol", "the newest one")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.screen_stack == [app.screen] and isinstance(app.screen, ConsoleScreen)
+        assert "the newest one" in screen_text(app)
+        timeline = app.screen.query_one(Timeline)
+        assert timeline.scroll_y == timeline.max_scroll_y > 0
+        await pilot.press("shift+tab")  # to the timeline
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert "the newest one" not in screen_text(app)
+        other = Operations(Store(app.store.path), app.clock, app.playbook)  # another console
+        other.note(1, "dan", "while scrolled up")
+        await pilot.pause(1.2)  # the poll sees it; the reader keeps their place
+        assert app.screen.incident.entry_count == other.store.incident(1).entry_count
+        assert "while scrolled up" not in screen_text(app)
+        await pilot.press("end")
+        await pilot.pause()
+        assert "while scrolled up" in screen_text(app)
 
 
 async def test_help_lists_every_key_and_command(tmp_path):

@@ -115,12 +115,16 @@ class WarroomApp(App):
 
     # -- lifecycle ----------------------------------------------------
 
-    def on_mount(self) -> None:
-        self.title = f"warroom · {self.user}"
+    def get_default_screen(self) -> Screen:
+        """The console (or the start screen) is the first screen itself: pushed
+        over a blank default one, it would cost a frame of its own."""
         self._data_version = self.store.data_version()
         incident_id = self._incident_id or self.store.active_incident_id()
         incident = self.store.incident(incident_id) if incident_id else None
-        self.push_screen(ConsoleScreen(incident) if incident else StartScreen())
+        return ConsoleScreen(incident) if incident else StartScreen()
+
+    def on_mount(self) -> None:
+        self.title = f"warroom · {self.user}"
         self.set_interval(1.0, self._tick, name="clock")
         self.set_interval(POLL_SECONDS, self._poll, name="poll")
         self._start_outbox()
@@ -245,9 +249,15 @@ class WarroomApp(App):
         return None
 
     def open_incident(self, incident: Incident) -> None:
-        while len(self.screen_stack) > 2:
+        """Show ``incident``'s console over the first screen, which stays beneath
+        (Textual cannot switch out the first screen of the stack)."""
+        while len(self.screen_stack) > 1:
             self.pop_screen()
-        self.switch_screen(ConsoleScreen(incident))
+        base = self.screen_stack[0]
+        if isinstance(base, ConsoleScreen) and base.incident.id == incident.id:
+            base.reload()
+        else:
+            self.push_screen(ConsoleScreen(incident))
 
     # -- actions ------------------------------------------------------
 

@@ -162,7 +162,10 @@ class ConsoleScreen(Screen):
 
     def show_outbox(self, status: OutboxStatus | None) -> None:
         """Slack/email delivery, always in view: off, delivered, sending, retrying, failed."""
-        label = self.query_one("#comms-status", Label)
+        found = self.query("#comms-status")
+        if not found:  # not composed yet: the first frame shows the app's status
+            return
+        label = found.first(Label)
         text, state = outbox_line(status)
         label.update(Content(text))
         for name in ("off", "delivered", "sending", "retrying", "failed"):

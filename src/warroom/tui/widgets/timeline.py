@@ -79,6 +79,13 @@ class Timeline(ScrollView, can_focus=True):
         self._follow = True
         self.virtual_size = Size(0, count)
 
+    def on_mount(self) -> None:
+        # Anchored, the compositor scrolls to the newest entry as it lays the
+        # timeline out, so the very first frame shows the end of the incident,
+        # not its first page and then the end one frame later. Scrolling up
+        # releases the anchor (as it stops ``_follow``); the bottom restores it.
+        self.anchor()
+
     # -- data ---------------------------------------------------------
 
     def _entry(self, seq: int) -> Entry | None:

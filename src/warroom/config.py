@@ -17,11 +17,18 @@ def default_db_path() -> Path:
 
 
 def resolve_db(option: str | None) -> Path:
+    """``--db``, else ``WARROOM_DB``, else the user data folder. An empty
+    ``--db ""`` is a mistake (a variable that expanded to nothing), not a
+    request for the default; an empty variable counts as unset."""
+    if option is not None and not option.strip():
+        raise WarroomError("--db: the path is empty")
     value = option or os.environ.get("WARROOM_DB")
     return Path(value).expanduser() if value else default_db_path()
 
 
 def resolve_user(option: str | None) -> str:
+    if option is not None and not option.strip():
+        raise WarroomError("--as: the name is empty")
     value = option or os.environ.get("WARROOM_USER")
     if not value:
         try:

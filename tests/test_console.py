@@ -436,3 +436,38 @@ async def test_countdown_follows_severity_change_snooze_and_update(tmp_path):
         assert countdown.has_class("-calm") and digits.value == "10:00"
         await type_line(pilot, "/resolve")
         assert countdown.has_class("-off") and digits.value == "--:--"
+
+
+async def test_demo_runs_on_a_teams_own_playbook(tmp_path, monkeypatch):
+    """``warroom demo --playbook FILE`` seeds and shows the demo with that playbook,
+    skipping script lines it cannot take (here: checklist items it does not have)."""
+    from click.testing import CliRunner
+
+    import warroom.launch
+    from warroom.cli import cli
+    from warroom.playbook import default_playbook_text
+
+    text = default_playbook_text().replace("update_every_minutes = 10", "update_every_minutes = 5")
+    first, *items = text.split("[[checklist]]")
+    after_last = items[-1][items[-1].index("\n[") + 1 :]  # the sections after the checklist
+    book = tmp_path / "team.toml"
+    book.write_text(f"{first}[[checklist]]{items[0]}{after_last}")  # one checklist item
+    opened = {}
+    monkeypatch.setattr(
+        warroom.launch,
+        "run_app",
+        lambda store, user, *, playbook=None, comms=None: (
+            opened.update(store=store, user=user, playbook=playbook) or 0
+        ),
+    )
+    db = tmp_path / "demo.db"
+    result = CliRunner().invoke(cli, ["demo", "--db", str(db), "--playbook", str(book)])
+    assert result.exit_code == 0, result.output
+    playbook = opened["playbook"]
+    assert playbook.severity(1).update_every_minutes == 5
+    incident = opened["store"].incident(1)
+    assert incident.severity == 1 and len(incident.checklist) == 1
+    app = WarroomApp(store=opened["store"], user="carol", playbook=playbook)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert "every 5m" in screen_text(app)

@@ -179,10 +179,10 @@ def demo(ctx: click.Context) -> None:
     import tempfile
 
     from warroom.demo import seed_demo
-    from warroom.playbook import default_playbook
     from warroom.store import Store
 
     app_ctx = Context(ctx)
+    playbook = app_ctx.playbook  # a team's playbook is checked before anything is made
     given = ctx.meta.get("warroom.db")
     folder = None
     if given:
@@ -193,8 +193,8 @@ def demo(ctx: click.Context) -> None:
     try:
         store = Store(path)
         if store.active_incident_id() is None:
-            seed_demo(store, default_playbook(), SystemClock())
-        _run_console(store, app_ctx.user)
+            seed_demo(store, playbook, SystemClock())
+        _run_console(store, app_ctx.user, playbook=playbook)
     finally:
         if folder:
             shutil.rmtree(folder, ignore_errors=True)

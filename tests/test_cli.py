@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -641,3 +642,17 @@ def test_times_are_utc_with_z(run_cli, db):
     due = record["next_update_due"]
     declared = FrozenClock(record["declared_at"]).now()
     assert FrozenClock(due).now() - declared == timedelta(minutes=10)
+
+
+@pytest.mark.parametrize("command", [("export", "1", "--format", "md"), ("followups", "1")])
+def test_an_export_never_writes_over_a_database(run_cli, db, tmp_path, command):
+    seed(db)
+    before = dump(db)
+    other = tmp_path / "other.db"
+    shutil.copy(db, other)
+    for target in (db, Path(f"{db}-wal"), other):
+        code, out, err = run_cli("--db", db, *command, "-o", target)
+        assert_one_line_error(code, out, err)
+        assert "database" in err
+    assert dump(db) == before
+    assert other.read_bytes().startswith(b"SQLite format 3\x00")

@@ -341,7 +341,7 @@ def export(ctx: click.Context, incident: str, fmt: str, output: Path | None) -> 
         figures = figures_for(app_ctx.store, record, app_ctx.playbook, now)
         review = app_ctx.store.review(incident_id)
         text = render_ics(record, review, app_ctx.playbook, now=now, figures=figures)
-    _emit(text, output)
+    _emit(text, output, app_ctx.db_path)
 
 
 @cli.command()
@@ -364,7 +364,7 @@ def followups(ctx: click.Context, incident: str, fmt: str, output: Path | None) 
     record = app_ctx.store.incident(incident_id)
     assert record is not None
     render = followups_csv if fmt == "csv" else followups_json
-    _emit(render(app_ctx.store, record), output)
+    _emit(render(app_ctx.store, record), output, app_ctx.db_path)
 
 
 @cli.group()
@@ -380,11 +380,23 @@ def playbook_show() -> None:
     click.echo(default_playbook_text(), nl=False)
 
 
-def _emit(text: str, output: Path | None) -> None:
-    """``text`` to standard output, or to ``output`` byte for byte (CRLF kept)."""
+def _emit(text: str, output: Path | None, db_path: Path) -> None:
+    """``text`` to standard output, or to ``output`` byte for byte (CRLF kept).
+
+    Never over a database: ``-o`` naming the incident's own file (a slip of
+    tab completion) would replace the whole record with its export.
+    """
     if output is None:
         click.echo(text, nl=False)
         return
+    from warroom.store import is_sqlite_file
+
+    database_files = {db_path.resolve()} | {
+        db_path.with_name(db_path.name + suffix).resolve()
+        for suffix in ("-wal", "-shm", "-journal")
+    }
+    if output.resolve() in database_files or is_sqlite_file(output):
+        raise WarroomError(f"-o {output}: that is a database; write the export somewhere else")
     try:
         with output.open("w", encoding="utf-8", newline="") as handle:
             handle.write(text)

@@ -515,6 +515,15 @@ def _entry(row: tuple) -> Entry:
     return Entry(id_, seq, at, occurred_at, author, kind, text, bool(struck), bool(starred), ref)
 
 
+def is_sqlite_file(path: Path) -> bool:
+    """Whether ``path`` is an existing SQLite database (by its header)."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError:
+        return False
+
+
 def _open(path: Path, *, verify: bool = True) -> sqlite3.Connection:
     """Open (creating if need be) and check a database before anything writes to it."""
     if path.is_dir():

@@ -471,3 +471,30 @@ async def test_demo_runs_on_a_teams_own_playbook(tmp_path, monkeypatch):
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert "every 5m" in screen_text(app)
+
+
+async def test_an_incident_of_a_severity_the_playbook_lacks_still_opens(tmp_path):
+    """Declared as SEV-4, opened with a team playbook that stops at SEV-3: the
+    console shows it, counts down at the playbook's fastest cadence, and the
+    severity can be changed."""
+    from warroom.playbook import default_playbook
+
+    store = Store(tmp_path / "w.db")
+    clock = FrozenClock(DEMO_NOW)
+    Operations(store, clock, default_playbook()).declare(severity=4, title="Minor", author="ann")
+    team = default_playbook().replace(severities=default_playbook().severities[:3])
+    app = WarroomApp(store=store, user="ann", clock=clock, playbook=team)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "SEV-4" in text and "every 10m" in text
+        await type_line(pilot, "/sev 3")
+        assert store.incident(1).severity == 3
+        assert "every 15m" in screen_text(app)
+
+
+def test_template_placeholders_are_the_fields_filled_in(store, incident, playbook, clock):
+    from warroom.comms.templates import TEMPLATE_FIELDS, template_fields
+
+    fields = template_fields(incident, playbook, clock.now(), None)
+    assert tuple(fields) == TEMPLATE_FIELDS

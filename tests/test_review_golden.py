@@ -403,6 +403,30 @@ def test_playbook_from_the_environment_and_option_order(run_cli, tmp_path):
             default_playbook_text().replace('name = "AdvisorOS', 'nmae = "AdvisorOS'),
             "name: Field required",
         ),
+        # What the types allow but would crash the console at the first update:
+        (
+            default_playbook_text().replace(
+                'tracker_url = ""', 'tracker_url = "https://t/{incident}"'
+            ),
+            "tracker_url: unknown placeholder {incident}; it may use {id} and {ref}",
+        ),
+        (
+            default_playbook_text().replace("| {summary}", "| {summary"),
+            "templates.internal: ",
+        ),
+        (
+            default_playbook_text().replace("Update - {summary}", "Update - {tracker.url}"),
+            "templates.email_subject: ",
+        ),
+        (
+            default_playbook_text().replace('colour = "#d7263d"', 'colour = "orangey"'),
+            "severities.0.colour: 'orangey' is not a colour",
+        ),
+        (
+            default_playbook_text().replace('key = "scribe"', 'key = "communications_lead"'),
+            "roles: need each of incident_commander, communications_lead, scribe,"
+            " response_engineers exactly once",
+        ),
     ],
 )
 def test_a_bad_playbook_is_one_line_naming_file_and_field(run_cli, tmp_path, content, expected):

@@ -109,11 +109,7 @@ def live_clocks(incident: Incident, now: datetime) -> LiveClocks:
 
 
 def _cadence(playbook: Playbook, level: int) -> timedelta:
-    try:
-        return timedelta(minutes=playbook.severity(level).update_every_minutes)
-    except Exception:
-        # A record from another playbook: the slowest cadence this one knows.
-        return timedelta(minutes=max(s.update_every_minutes for s in playbook.severities))
+    return timedelta(minutes=playbook.severity_of(level).update_every_minutes)
 
 
 def _severity_cadence(text: str, playbook: Playbook) -> timedelta | None:

@@ -205,7 +205,7 @@ class Operations:
         return format_time(self.clock.now())
 
     def _cadence(self, severity: int) -> timedelta:
-        return timedelta(minutes=self.playbook.severity(severity).update_every_minutes)
+        return timedelta(minutes=self.playbook.severity_of(severity).update_every_minutes)
 
     def _incident(self, incident_id: int) -> Incident:
         incident = self.store.incident(incident_id)
@@ -377,7 +377,7 @@ class Operations:
         with self._changing(incident_id) as (tx, incident):
             if incident.severity == severity:
                 raise CommandError(f"{incident.ref} is already {new.name}")
-            old = self.playbook.severity(incident.severity)
+            old = self.playbook.severity_of(incident.severity)
             due = incident.next_update_due
             if due is not None:
                 sooner = self.clock.now() + self._cadence(severity)

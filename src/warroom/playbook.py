@@ -23,6 +23,8 @@ from annotated_types import Ge, Le, MinLen
 from warroom.errors import WarroomError
 
 AutoTick = Literal["declare", "freeze", "bridge", "roles", "update"]
+RoleKey = Literal["incident_commander", "communications_lead", "scribe", "response_engineers"]
+ROLE_KEYS: tuple[str, ...] = RoleKey.__args__
 #: Unknown keys are mistakes (a typo must not be silently ignored).
 _STRICT = {"extra": "forbid"}
 
@@ -47,7 +49,7 @@ class Severity:
 class Role:
     __pydantic_config__ = _STRICT
 
-    key: Literal["incident_commander", "communications_lead", "scribe", "response_engineers"]
+    key: RoleKey
     title: str
     short: str
     duty: str = ""
@@ -93,6 +95,9 @@ class Playbook:
         levels = [s.level for s in self.severities]
         if len(set(levels)) != len(levels):
             raise ValueError("severities: severity levels must be unique")
+        keys = [r.key for r in self.roles]
+        if sorted(keys) != sorted(ROLE_KEYS):
+            raise ValueError(f"roles: need each of {', '.join(ROLE_KEYS)} exactly once")
         if len(set(self.stages)) != len(self.stages) or not self.stages:
             raise ValueError("stages: must be a non-empty list of unique names")
         for day in self.holidays:
@@ -108,11 +113,31 @@ class Playbook:
         return replace(self, **changes)
 
     def severity(self, level: int) -> Severity:
+        """The playbook's severity ``level``; an error names the ones it has."""
         for severity in self.severities:
             if severity.level == level:
                 return severity
         raise WarroomError(
             f"no such severity: SEV-{level} (this playbook has {self.levels_text()})"
+        )
+
+    def severity_of(self, level: int) -> Severity:
+        """The severity an incident already has, even one this playbook lacks.
+
+        An incident declared under another playbook (a team's SEV-4, opened
+        with a playbook that stops at SEV-3) must still open, show and change
+        severity: it gets a stand-in with this playbook's fastest cadence, so
+        updates are never due later than any severity here would have them.
+        """
+        for severity in self.severities:
+            if severity.level == level:
+                return severity
+        return Severity(
+            level=level,
+            description="not in this playbook",
+            primary_owner=self.role("incident_commander").title,
+            colour="grey",
+            update_every_minutes=min(s.update_every_minutes for s in self.severities),
         )
 
     def levels_text(self) -> str:
@@ -142,13 +167,45 @@ def load_playbook_text(text: str, source: str) -> Playbook:
     except tomllib.TOMLDecodeError as exc:
         raise WarroomError(f"{source}: not valid TOML: {exc}") from None
     try:
-        return TypeAdapter(Playbook).validate_python(_dates_as_text(data))
+        playbook = TypeAdapter(Playbook).validate_python(_dates_as_text(data))
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         message = first["msg"].removeprefix("Value error, ")
         where = f"{where}: " if where else ""
         raise WarroomError(f"{source}: {where}{message}") from None
+    if (problem := _unusable(playbook)) is not None:
+        raise WarroomError(f"{source}: {problem}")
+    return playbook
+
+
+def _unusable(playbook: Playbook) -> str | None:
+    """What the types allow but the console could not use: found now, in one
+    line naming the field, rather than as a crash at the first update."""
+    from textual.color import Color, ColorParseError
+
+    from warroom.comms.templates import template_problem
+
+    for index, severity in enumerate(playbook.severities):
+        try:
+            Color.parse(severity.colour)
+        except ColorParseError:
+            return f"severities.{index}.colour: {severity.colour!r} is not a colour"
+    for name in ("internal", "email_subject", "email_body"):
+        if problem := template_problem(getattr(playbook.templates, name)):
+            return f"templates.{name}: {problem}"
+    if playbook.tracker_url:
+        try:
+            playbook.tracker_url.format(id=1, ref="INC-1")
+        except (ValueError, KeyError, AttributeError, IndexError) as exc:
+            return f"tracker_url: {_format_error(exc)}; it may use {{id}} and {{ref}}"
+    return None
+
+
+def _format_error(exc: Exception) -> str:
+    if isinstance(exc, KeyError):
+        return f"unknown placeholder {{{exc.args[0]}}}"
+    return str(exc)
 
 
 def load_playbook(path: Path) -> Playbook:

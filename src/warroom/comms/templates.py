@@ -13,6 +13,20 @@ def _hhmm(when: datetime) -> str:
     return when.strftime("%H:%M UTC")
 
 
+#: The placeholders a template may use.
+TEMPLATE_FIELDS = (
+    "severity",
+    "summary",
+    "start",
+    "impact",
+    "mitigation",
+    "mitigation_time",
+    "next_update",
+    "next_update_iso",
+    "tracker",
+)
+
+
 def template_fields(
     incident: Incident,
     playbook: Playbook,
@@ -20,7 +34,7 @@ def template_fields(
     mitigation: str | None,
     mitigation_started: datetime | None = None,
 ) -> dict[str, str]:
-    severity = playbook.severity(incident.severity)
+    severity = playbook.severity_of(incident.severity)
     next_update = now + timedelta(minutes=severity.update_every_minutes)
     tracker = (
         playbook.tracker_url.format(id=incident.id, ref=incident.ref)
@@ -38,6 +52,18 @@ def template_fields(
         "next_update_iso": format_time(next_update),
         "tracker": tracker,
     }
+
+
+def template_problem(template: str) -> str | None:
+    """Why ``template`` cannot be filled (unbalanced braces, ``{field.attr}``,
+    a format spec a text value rejects), or None. Unknown names are fine:
+    they are kept as written."""
+    sample = {name: "x" for name in TEMPLATE_FIELDS}
+    try:
+        template.format_map(_Keep(sample))
+    except (ValueError, AttributeError, IndexError, KeyError, TypeError) as exc:
+        return f"{exc}; placeholders are {{name}}, one of {', '.join(TEMPLATE_FIELDS)}"
+    return None
 
 
 def render_internal(

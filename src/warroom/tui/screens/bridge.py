@@ -41,7 +41,7 @@ class BridgeScreen(Screen[None]):
 
     def refresh_view(self, incident: Incident) -> None:
         self.incident = incident
-        severity = self.app.playbook.severity(incident.severity)
+        severity = self.app.playbook.severity_of(incident.severity)
         badge = self.query_one("#bridge-severity", Label)
         badge.update(Content(f" {severity.name} · {incident.ref} · {incident.stage.upper()} "))
         badge.styles.background = severity.colour

@@ -153,7 +153,7 @@ class ConsoleScreen(Screen):
         state = countdown(
             self.incident.next_update_due, self.app.clock.now(), playbook.warning_minutes
         )
-        severity = playbook.severity(self.incident.severity)
+        severity = playbook.severity_of(self.incident.severity)
         if state.phase == "off":
             detail = "resolved: no updates due" if self.incident.status != "open" else ""
         else:

@@ -35,7 +35,7 @@ class IncidentHeader(Horizontal):
         yield Label(id="incident-bridge")
 
     def show(self, incident: Incident, playbook: Playbook, now: datetime) -> None:
-        severity = playbook.severity(incident.severity)
+        severity = playbook.severity_of(incident.severity)
         badge = self.query_one("#sev-badge", Label)
         badge.update(Content(f" {severity.name} "))
         # The colour is playbook data: a team's own playbook may recolour it.

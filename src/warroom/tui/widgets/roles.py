@@ -51,7 +51,7 @@ class RolesPanel(Vertical, can_focus=False):
         engineers = self.query_one("#role-response_engineers", Label)
         engineers.update(Content(", ".join(printable(n) for n in roles.response_engineers) or "—"))
         engineers.set_class(not roles.response_engineers, "-vacant")
-        owner = self.playbook.severity(incident.severity).primary_owner
+        owner = self.playbook.severity_of(incident.severity).primary_owner
         self.query_one("#role-owner", Label).update(
             Content(f"SEV-{incident.severity} owner: {owner}")
         )

@@ -656,3 +656,17 @@ def test_an_export_never_writes_over_a_database(run_cli, db, tmp_path, command):
         assert "database" in err
     assert dump(db) == before
     assert other.read_bytes().startswith(b"SQLite format 3\x00")
+
+
+def test_usage_errors_name_the_command_and_keep_the_text_as_typed(run_cli, db):
+    err = one_line(run_cli("--db", db, "playbook", "show", "--bogus"))
+    assert "see 'warroom playbook show --help'" in err
+    err = one_line(run_cli("--db", db, "slack", "check", "--bogus"))
+    assert "see 'warroom slack check --help'" in err
+    err = one_line(run_cli("--db", db, "two  spaces"))
+    assert "No such command 'two  spaces'" in err
+
+
+def one_line(result) -> str:
+    assert_one_line_error(*result)
+    return result[2]

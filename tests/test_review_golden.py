@@ -357,6 +357,13 @@ def test_playbook_show_prints_the_builtin_toml(run_cli, tmp_path):
     assert (code, out) == (0, "INC-1\n")
     record = json.loads(run_cli("--db", db, "export", "1", "--playbook", mine)[1])
     assert record["next_update_due"] == _plus_minutes(record["declared_at"], 5)
+    # Global options work after it too; with --playbook it checks and prints that file.
+    assert run_cli("playbook", "show", "--db", db) == (0, default_playbook_text(), "")
+    assert run_cli("playbook", "show", "--playbook", mine) == (0, mine.read_text(), "")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(mine.read_text().replace('colour = "#d7263d"', 'colour = "nope"'))
+    err = one_line_error(run_cli("playbook", "show", "--playbook", bad))
+    assert "severities.0.colour" in err
 
 
 def _plus_minutes(stamp: str, minutes: int) -> str:

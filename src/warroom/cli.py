@@ -373,11 +373,21 @@ def playbook() -> None:
 
 
 @playbook.command("show")
-def playbook_show() -> None:
-    """Print the built-in playbook as TOML: copy it, change it, load it with --playbook."""
-    from warroom.playbook import default_playbook_text
+@global_options
+@click.pass_context
+def playbook_show(ctx: click.Context) -> None:
+    """Print the built-in playbook as TOML: copy it, change it, load it with --playbook.
 
-    click.echo(default_playbook_text(), nl=False)
+    With --playbook (or WARROOM_PLAYBOOK), that file is checked and printed.
+    """
+    from warroom.playbook import default_playbook_text, load_playbook
+
+    given = ctx.meta.get("warroom.playbook") or os.environ.get("WARROOM_PLAYBOOK") or None
+    if given is None:
+        click.echo(default_playbook_text(), nl=False)
+        return
+    load_playbook(Path(given))  # one line naming the field if it is wrong
+    click.echo(Path(given).read_text(encoding="utf-8"), nl=False)
 
 
 def _emit(text: str, output: Path | None, db_path: Path) -> None:
@@ -411,6 +421,7 @@ def slack() -> None:
 
 
 @slack.command("check")
+@global_options
 @click.option("--timeout", default=10.0, show_default=True, metavar="SECONDS", hidden=True)
 def slack_check(timeout: float) -> None:
     """Send a test message and report Slack's answer in one line (exit 2 if not ok)."""
@@ -438,8 +449,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         code = cli.main(args=argv, prog_name="warroom", standalone_mode=False)
     except click.UsageError as exc:
-        hint = f" (see 'warroom {exc.ctx.info_name if exc.ctx and exc.ctx.parent else ''} --help')"
-        _complain(f"{exc.format_message()}{hint}".replace("  ", " "))
+        where = exc.ctx.command_path if exc.ctx else "warroom"
+        _complain(f"{exc.format_message()} (see '{where} --help')")
         sys.exit(2)
     except click.ClickException as exc:
         _complain(exc.format_message())

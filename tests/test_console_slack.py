@@ -86,8 +86,8 @@ async def test_a_stalled_slack_never_stalls_the_screen(tmp_path):
             await pilot.press(*"/sev 2", "enter")
             await asyncio.sleep(0.3)  # the post is now hanging
             await pilot.press(*"still typing")
-            started = time.monotonic()
             await pilot.press("enter")
-            assert time.monotonic() - started < 0.5
+            # Committed while Slack still holds the request: Enter did not wait for it.
             count = app.store.incident(1).entry_count
             assert app.store.entry(1, count).text == "still typing"
+            assert [r.answered for r in slack.requests] == ["pending"]

@@ -315,6 +315,8 @@ async def test_export_key_opens_the_review_and_ctrl_s_exports_it(tmp_path):
     assert "Token refresh storm at Intuit" in exported
     invite = (tmp_path / "w-INC-1-review.ics").read_bytes()
     assert invite.startswith(b"BEGIN:VCALENDAR\r\n")
+    unfolded = invite.replace(b"\r\n ", b"").decode()
+    assert "Time to mitigate: " in unfolded  # the same invite as 'export --format ics'
 
 
 async def test_palette_offers_the_console_commands(tmp_path):
@@ -328,6 +330,18 @@ async def test_palette_offers_the_console_commands(tmp_path):
         await pilot.press("enter")
         await pilot.pause()
         assert app.store.incident(1).frozen is False
+
+
+def test_palette_stages_and_severities_come_from_the_playbook():
+    from warroom.playbook import default_playbook
+    from warroom.tui.palette import actions
+
+    team = default_playbook().replace(
+        stages=["detect", "contain", "recover"], severities=default_playbook().severities[:2]
+    )
+    titles = [title for title, _, _ in actions(team)]
+    assert "Move to stage: contain" in titles and "Move to stage: mitigate" not in titles
+    assert "Change severity to SEV-2" in titles and "Change severity to SEV-3" not in titles
 
 
 async def test_two_consoles_see_each_others_entries_within_a_second(tmp_path):

@@ -325,8 +325,7 @@ def list_(ctx: click.Context, show_all: bool, as_json: bool) -> None:
 def export(ctx: click.Context, incident: str, fmt: str, output: Path | None) -> None:
     """Export the incident record (json), the review document (md) or its meeting (ics)."""
     from warroom.export import build_export
-    from warroom.figures import figures_for
-    from warroom.review import render_ics, render_review
+    from warroom.review import render_review, review_invite
 
     app_ctx = Context(ctx)
     incident_id = app_ctx.incident_id(incident)  # before .store: no new file on a mistake
@@ -338,9 +337,7 @@ def export(ctx: click.Context, incident: str, fmt: str, output: Path | None) -> 
     elif fmt == "md":
         text = render_review(app_ctx.store, record, app_ctx.playbook, now=now)
     else:
-        figures = figures_for(app_ctx.store, record, app_ctx.playbook, now)
-        review = app_ctx.store.review(incident_id)
-        text = render_ics(record, review, app_ctx.playbook, now=now, figures=figures)
+        text = review_invite(app_ctx.store, record, app_ctx.playbook, now)
     _emit(text, output, app_ctx.db_path)
 
 

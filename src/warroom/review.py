@@ -53,6 +53,7 @@ __all__ = [
     "render_ics",
     "render_review",
     "review_date",
+    "review_invite",
 ]
 
 _NEWLINES = re.compile(r"\r\n|\r|\n")
@@ -400,6 +401,12 @@ def fold(line: str) -> str:
 
 def _ics_stamp(when: datetime) -> str:
     return format_time(when).replace("-", "").replace(":", "")
+
+
+def review_invite(store: Store, incident: Incident, playbook: Playbook, now: datetime) -> str:
+    """:func:`render_ics` with the incident's review and figures, as every export writes it."""
+    figures = figures_for(store, incident, playbook, now)
+    return render_ics(incident, store.review(incident.id), playbook, now=now, figures=figures)
 
 
 def render_ics(

@@ -407,7 +407,7 @@ class WarroomApp(App):
 
     def export_review(self, incident_id: int) -> list[Path]:
         """Write the review document (.md) and meeting invite (.ics) beside the database."""
-        from warroom.review import render_ics, render_review
+        from warroom.review import render_review, review_invite
 
         incident = self.store.incident(incident_id)
         assert incident is not None
@@ -415,9 +415,7 @@ class WarroomApp(App):
         stem = self.store.path.with_name(f"{self.store.path.stem}-{incident.ref}-review")
         targets = {
             stem.with_suffix(".md"): render_review(self.store, incident, self.playbook, now=now),
-            stem.with_suffix(".ics"): render_ics(
-                incident, self.store.review(incident_id), self.playbook, now=now
-            ),
+            stem.with_suffix(".ics"): review_invite(self.store, incident, self.playbook, now),
         }
         for target, text in targets.items():
             try:

@@ -6,6 +6,8 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from warroom.playbook import Playbook
+
 ACTIONS = [
     ("Compose stakeholder update", "compose_update", "ctrl+u"),
     ("Declare a new incident", "declare", "ctrl+n"),
@@ -19,22 +21,29 @@ ACTIONS = [
     ("Bridge view (big countdown for screen-sharing)", "bridge_view", "f2"),
     ("Freeze deployments", "scribe('/freeze on')", ""),
     ("Unfreeze deployments", "scribe('/freeze off')", ""),
-    *(
-        (f"Move to stage: {stage}", f"scribe('/stage {stage}')", "")
-        for stage in ("detect", "triage", "mitigate", "restore", "review")
-    ),
-    *((f"Change severity to SEV-{n}", f"scribe('/sev {n}')", "") for n in (1, 2, 3, 4)),
 ]
+
+
+def actions(playbook: Playbook) -> list[tuple[str, str, str]]:
+    """The fixed actions, then the stages and severities of the playbook in use."""
+    return [
+        *ACTIONS,
+        *((f"Move to stage: {s}", f"scribe('/stage {s}')", "") for s in playbook.stages),
+        *(
+            (f"Change severity to {s.name}", f"scribe('/sev {s.level}')", "")
+            for s in playbook.severities
+        ),
+    ]
 
 
 class WarroomCommands(Provider):
     async def discover(self) -> Hits:
-        for title, action, key in ACTIONS:
+        for title, action, key in actions(self.app.playbook):
             yield DiscoveryHit(title, partial(self.app.run_action, action), help=key or None)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for title, action, key in ACTIONS:
+        for title, action, key in actions(self.app.playbook):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(

@@ -141,3 +141,29 @@ async def test_dates_appear_past_midnight_and_ctrl_t_shows_local_time(tmp_path, 
     finally:
         monkeypatch.delenv("TZ")
         _time.tzset()
+
+
+async def test_a_backdated_note_shows_both_times_and_dates_the_timeline(tmp_path):
+    """/at 23:55 just after midnight: the entry shows when it happened (*) and when it
+    was logged, even when its text is too long for the line, and since the timeline
+    now spans two UTC days, every time carries its date."""
+    from warroom.clock import FrozenClock
+    from warroom.store import Store
+    from warroom.tui.app import WarroomApp
+
+    clock = FrozenClock("2026-11-24T00:05:00Z")
+    app = WarroomApp(store=Store(tmp_path / "w.db"), user="carol", clock=clock, cursor_blink=False)
+    app.ops.declare(severity=3, title="Just after midnight", author="carol")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        timeline = app.screen.query_one(Timeline)
+        assert timeline.render_line(0).text.split()[1] == "00:05:00"  # one day so far
+        app.screen.query_one(ScribeInput).value = "/at 23:55 first alert, " + "still firing " * 9
+        await pilot.press("enter")
+        await pilot.pause()
+        app.screen.tick()
+        await pilot.pause()
+        line = timeline.render_line(timeline.row_count - 1).text.rstrip()
+        assert "11-23 23:55:00*" in line
+        assert line.endswith("…  (logged 00:05)")
+        assert "11-24 00:05:00" in timeline.render_line(0).text

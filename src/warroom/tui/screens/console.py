@@ -45,6 +45,7 @@ class ConsoleScreen(Screen):
     def __init__(self, incident: Incident) -> None:
         super().__init__(classes=self.app.breakpoint_class())
         self.incident = incident
+        self._first_day = incident.declared_at[:10]
         self._ready = False  # the clock and the poller may fire before compose is done
         self._filter: Filter | None = None
 
@@ -77,7 +78,17 @@ class ConsoleScreen(Screen):
         # exist, so what touches them waits for that frame.
         self.call_after_refresh(self._after_first_frame)
 
+    def _first_day_of(self, incident: Incident) -> str:
+        """The UTC day of the earliest time in the timeline (an /at entry may
+        be earlier than the declaration)."""
+        try:
+            backdated = self.app.store.earliest_backdated(incident.id)
+        except WarroomError:
+            backdated = None
+        return min(incident.declared_at, backdated or incident.declared_at)[:10]
+
     def _after_first_frame(self) -> None:
+        self._first_day = self._first_day_of(self.incident)
         self.app.settle_cursors(self)
         self.show_outbox(self.app.outbox_status)
         self._show_status(self.incident)
@@ -95,6 +106,7 @@ class ConsoleScreen(Screen):
 
     def show_incident(self, incident: Incident) -> None:
         self.incident = incident
+        self._first_day = self._first_day_of(incident)
         self.query_one(IncidentHeader).show(incident, self.app.playbook, self.app.clock.now())
         self.query_one(RolesPanel).show(incident)
         self.query_one("#roles-line", Label).update(Content(roles_line(incident)))
@@ -140,10 +152,11 @@ class ConsoleScreen(Screen):
         now = self.app.clock.now()
         self.query_one(IncidentHeader).tick(self.incident, now)
         self.query_one(MilestoneClocks).show(self.incident, now)
-        # The date joins the time once the incident has run past a UTC midnight.
+        # The date joins the time once the incident spans a UTC midnight:
+        # running past one, or with an /at entry from before one.
         last = self.incident.resolved_at or format_time(now)
         self.query_one(Timeline).set_time_display(
-            show_dates=self.incident.declared_at[:10] != last[:10],
+            show_dates=self._first_day != last[:10],
             local_time=self.app.local_time,
         )
         self.query_one(UpdateCountdown).show(*self._countdown())

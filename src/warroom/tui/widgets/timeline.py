@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Size
@@ -168,7 +169,7 @@ class Timeline(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         row = self.scroll_offset.y + y
-        width = self.size.width
+        width = self.scrollable_content_region.width  # the scrollbar takes its columns
         if row >= self.row_count or width <= 0:
             return Strip.blank(width, self.rich_style)
         seq = row + 1 if self.rows is None else self.rows[row]
@@ -208,9 +209,14 @@ class Timeline(ScrollView, can_focus=True):
             text_style = text_style + style("timeline--struck") + Style(strike=True)
         # Never more characters than cells left on the line: measuring and
         # splitting a long paste (or caching its pieces) costs time and memory.
-        room = max(1, width - sum(segment.cell_length for segment in segments))
+        # A backdated (/at) entry says when it was logged; that stays in view
+        # however long the text, in the same time zone as the time column.
+        logged = f"  (logged {self.format_time(entry.at)[-8:-3]})" if entry.occurred_at else ""
+        room = max(1, width - sum(segment.cell_length for segment in segments) - len(logged))
         text = printable(entry.text, min(room, TEXT_LIMIT)).replace("␊", "⏎")
-        if entry.occurred_at:
-            text += f"  (logged {entry.at[11:16]})"
+        if len(entry.text) > room or cell_len(text) > room:
+            text = set_cell_size(text, room - 1) + "…"  # there is more than fits
         segments.append(Segment(text, text_style))
+        if logged:
+            segments.append(Segment(logged, base + style("timeline--time")))
         return Strip(segments).crop_extend(0, width, base)

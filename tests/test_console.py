@@ -100,6 +100,14 @@ async def test_tab_completes_commands_and_names(tmp_path):
         await pilot.press(*"/eng -er", "tab")
         assert scribe.value == "/eng -erin"
         assert isinstance(app.focused, ScribeInput)
+        # Anyone who has written in the incident, not only role holders; and a
+        # name that appears after the console opened (another console's writer).
+        other = Operations(Store(app.store.path), app.clock, app.playbook)
+        other.note(1, "zoltan", "joined the bridge")
+        await pilot.pause(1.2)
+        scribe.value = ""
+        await pilot.press(*"/ic zol", "tab")
+        assert scribe.value == "/ic zoltan"
         scribe.value = ""
         await pilot.press("tab")  # nothing to complete: next pane
         assert not isinstance(app.focused, ScribeInput)

@@ -496,6 +496,15 @@ class Store:
         )
         return [_entry(row) for row in rows]
 
+    def authors(self, incident_id: int, *, after: int = 0) -> set[str]:
+        """Who wrote entries after entry ``after``: read a few at a time as the
+        timeline grows (by entry number, through its index), never all again."""
+        rows = self._read(
+            "SELECT DISTINCT author FROM entries WHERE incident_id = ? AND seq > ?",
+            (incident_id, after),
+        )
+        return {author for (author,) in rows}
+
     def earliest_backdated(self, incident_id: int) -> str | None:
         """The earliest occurred-at of an ``/at`` entry: the review's earliest time."""
         [(earliest,)] = self._read(

@@ -46,6 +46,9 @@ class ConsoleScreen(Screen):
         super().__init__(classes=self.app.breakpoint_class())
         self.incident = incident
         self._first_day = incident.declared_at[:10]
+        #: Who has written in the incident, up to entry ``_authors_seen`` (for Tab).
+        self._authors: set[str] = set()
+        self._authors_seen = 0
         self._ready = False  # the clock and the poller may fire before compose is done
         self._filter: Filter | None = None
 
@@ -100,7 +103,19 @@ class ConsoleScreen(Screen):
         self._ready = True
 
     def _names(self) -> list[str]:
-        return self.incident.roles.names()
+        """Names Tab completes: the role holders first, then everyone else who
+        has written in the incident, and follow-up owners."""
+        count = self.incident.entry_count
+        if count > self._authors_seen:
+            try:
+                self._authors |= self.app.store.authors(self.incident.id, after=self._authors_seen)
+                self._authors |= {f.owner for f in self.app.store.followups(self.incident.id)}
+            except WarroomError:
+                pass  # completion is a convenience: never an error under the input
+            else:
+                self._authors_seen = count
+        roles = self.incident.roles.names()
+        return [*roles, *sorted(self._authors - set(roles), key=str.lower)]
 
     # -- showing ------------------------------------------------------
 

@@ -520,3 +520,18 @@ def test_template_placeholders_are_the_fields_filled_in(store, incident, playboo
 
     fields = template_fields(incident, playbook, clock.now(), None)
     assert tuple(fields) == TEMPLATE_FIELDS
+
+
+async def test_time_to_mitigate_and_resolve_sit_in_the_header_when_there_is_room(tmp_path):
+    app = demo_app(tmp_path / "w.db")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        header, *rest = screen_text(app).splitlines()
+        assert "TTM 00:42:17" in header and "TTR 00:42:17" in header
+        assert not any("TTM" in line for line in rest)
+    app = demo_app(tmp_path / "w2.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        header, *rest = screen_text(app).splitlines()
+        assert "TTM" not in header and "QuickBooks sync halted" in header
+        assert any("TTM 00:42:17" in line for line in rest)  # under the countdown

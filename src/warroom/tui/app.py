@@ -68,8 +68,9 @@ class WarroomApp(App):
     CSS_PATH = stylesheet()
     TITLE = "warroom"
     COMMANDS = App.COMMANDS | {WarroomCommands}
-    # Below 110 columns the role panel folds into one line under the header.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    # Below 110 columns the role panel folds into one line under the header;
+    # from 150 the header has room for the TTM/TTR clocks too.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide"), (150, "-xwide")]
     BINDINGS = [
         Binding("ctrl+u", "compose_update", "Update", priority=True, id="update"),
         Binding("ctrl+n", "declare", "Declare", priority=True, id="declare"),

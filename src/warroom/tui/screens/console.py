@@ -166,7 +166,8 @@ class ConsoleScreen(Screen):
             return
         now = self.app.clock.now()
         self.query_one(IncidentHeader).tick(self.incident, now)
-        self.query_one(MilestoneClocks).show(self.incident, now)
+        for clocks in self.query(MilestoneClocks):  # the header's and the side column's
+            clocks.show(self.incident, now)
         # The date joins the time once the incident spans a UTC midnight:
         # running past one, or with an /at entry from before one.
         last = self.incident.resolved_at or format_time(now)

@@ -1,4 +1,4 @@
-"""The incident header: severity badge, ref and title, stage, elapsed, freeze, bridge."""
+"""The incident header: severity badge, ref and title, stage, elapsed, TTM/TTR, freeze, bridge."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from warroom.clock import format_duration, parse_time
 from warroom.models import Incident
 from warroom.playbook import Playbook
 from warroom.textsafe import printable
+from warroom.tui.widgets.milestones import MilestoneClocks
 
 
 class IncidentHeader(Horizontal):
@@ -30,6 +31,9 @@ class IncidentHeader(Horizontal):
         yield Label(id="incident-title")
         yield Label(id="incident-stage")
         yield Label(id="incident-elapsed")
+        # Time to mitigate / resolve: here on wide screens, else under the countdown.
+        incident, _, now = self._first
+        yield MilestoneClocks(incident, now, id="header-clocks")
         yield Label("FROZEN", id="incident-frozen")
         yield Label(id="incident-status")
         yield Label(id="incident-bridge")

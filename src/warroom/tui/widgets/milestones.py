@@ -1,7 +1,8 @@
-"""Live time-to-mitigate and time-to-resolve, under the countdown.
+"""Live time-to-mitigate and time-to-resolve.
 
-They live in the side column rather than the header, so the header keeps its
-room for the incident's title at 80 and 120 columns.
+In the header on wide screens (150 columns and more); under the countdown
+below that, so the header keeps its room for the incident's title at 80 and
+120 columns. The console holds one of each and the stylesheet shows one.
 """
 
 from __future__ import annotations

@@ -595,6 +595,9 @@ BAD: list[tuple[list[str], str]] = [
     (["/resolve"], "/resolve"),
     ([], "/reopen"),
     (["/resolve"], "/reopen later"),
+    ([], "/close"),  # not resolved
+    (["/resolve"], "/close"),  # no review written
+    (["/resolve"], "/close now"),
     ([], "/undo please"),
     ([], "/undo"),  # alice wrote no note-like entry yet
     ([], "/nope"),

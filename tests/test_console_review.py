@@ -81,9 +81,15 @@ async def test_a_closed_incident_opens_read_only(tmp_path):
         await pilot.pause()
         await type_line(pilot, "/resolve")
         assert "TTR 00:42:17 ✓" in screen_text(app)
-        app.action_close_incident()
-        await pilot.pause()
+        await type_line(pilot, "/close")
+        assert "no review yet" in screen_text(app)  # under the input; nothing written
+        assert app.store.incident(1).status == "resolved"
+        app.ops.set_review(
+            1, "carol", root_cause="x", contributing_factors="", resolution_steps="", review_at=None
+        )
         scribe = app.screen.query_one(ScribeInput)
+        assert scribe.value == "/close"  # a refused line stays, to be corrected or retried
+        await pilot.press("enter")
         assert scribe.disabled
         assert "read-only" in screen_text(app)
         before = app.store.incident(1).entry_count

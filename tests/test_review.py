@@ -244,6 +244,16 @@ def test_close_only_after_resolution_then_read_only(ops, clock, incident):
         ops.close(incident.id, "alice")
     ops.resolve(incident.id, "alice")
     clock.advance(days=2)
+    with pytest.raises(CommandError, match="no review yet"):
+        ops.close(incident.id, "alice")  # the playbook: review, then close
+    ops.set_review(
+        incident.id,
+        "alice",
+        root_cause="token storm",
+        contributing_factors="",
+        resolution_steps="",
+        review_at=None,
+    )
     entry = ops.close(incident.id, "alice")
     assert entry.kind == "close"
     found = ops.store.incident(incident.id)

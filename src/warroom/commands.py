@@ -281,6 +281,12 @@ COMMANDS: dict[str, Command] = {
             _no_arg("/reopen", Operations.reopen),
         ),
         Command(
+            "close",
+            "/close",
+            "after the review: the record is final and read-only",
+            _no_arg("/close", Operations.close),
+        ),
+        Command(
             "undo",
             "/undo",
             "strike your last entry (it stays, struck through)",

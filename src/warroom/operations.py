@@ -781,6 +781,10 @@ class Operations:
         with self._changing(incident_id) as (tx, incident):
             if incident.status != "resolved":
                 raise CommandError(f"{incident.ref} is not resolved: resolve it, then review it")
+            if not self.store.review(incident_id).root_cause.strip():
+                raise CommandError(
+                    f"{incident.ref} has no review yet: ctrl+e, write the root cause, then close"
+                )
             tx.execute(
                 "UPDATE incidents SET status = 'closed', closed_at = ?, next_update_due = NULL"
                 " WHERE id = ?",

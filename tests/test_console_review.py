@@ -173,3 +173,95 @@ async def test_a_backdated_note_shows_both_times_and_dates_the_timeline(tmp_path
         assert "11-23 23:55:00*" in line
         assert line.endswith("…  (logged 00:05)")
         assert "11-24 00:05:00" in timeline.render_line(0).text
+
+
+async def test_the_incident_list_shows_each_incident_and_a_closed_one_opens_read_only(tmp_path):
+    app = demo_app(tmp_path / "w.db")
+    old = app.ops.declare(severity=3, title="Old PDF outage", author="erin")
+    app.ops.add_followup(old.id, "erin", "add a PDF smoke test", owner="erin", due="2026-12-01")
+    app.ops.resolve(old.id, "erin")
+    app.ops.set_review(
+        old.id, "erin", root_cause="x", contributing_factors="", resolution_steps="", review_at=None
+    )
+    app.ops.close(old.id, "erin")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        assert app.screen.incident.id == 1  # the open one
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        text = screen_text(app)
+        row = next(line for line in text.splitlines() if "Old PDF outage" in line)
+        assert "INC-2" in row and "SEV-3" in row and "closed" in row and "1 open fu" in row
+        demo_row = next(line for line in text.splitlines() if "QuickBooks" in line)
+        assert "00:42:17" in demo_row and "open" in demo_row
+        await pilot.press("enter")  # newest first: INC-2
+        await pilot.pause()
+        assert app.screen.incident.id == old.id
+        scribe = app.screen.query_one(ScribeInput)
+        assert scribe.disabled and "read-only" in screen_text(app)
+
+
+async def test_ctrl_q_quits_with_everything_saved(tmp_path):
+    app = demo_app(tmp_path / "w.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await type_line(pilot, "last words")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_code == 0
+    count = app.store.incident(1).entry_count
+    assert app.store.entry(1, count).text == "last words"
+
+
+async def test_the_review_screen_keeps_every_field_and_guards_unsaved_text(tmp_path):
+    """ctrl+e: the three texts multi-line and exact, the proposed meeting date (two
+    business days after resolution: Monday 23 Nov resolved -> Wednesday 25) and
+    the invitees in view; a bad date is one line and saves nothing; escape with
+    unsaved text warns once, then discards."""
+    from textual.widgets import Input, TextArea
+
+    from warroom.tui.screens.review import ReviewScreen
+
+    app = demo_app(tmp_path / "w.db")
+    async with app.run_test(size=(120, 50)) as pilot:
+        await pilot.pause()
+        await type_line(pilot, "/resolve")
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        text = screen_text(app)
+        assert "engineering, product, support, customer success" in text
+        assert screen.query_one("#review-date", Input).value == "2026-11-25"
+        await pilot.press(*"first line", "enter", *"[b]second[/b]")
+        assert app.store.review(1).root_cause == ""
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen and "unsaved changes" in screen_text(app)
+        screen.query_one("#review-factors", TextArea).text = "tired on-call\n\nno runbook"
+        screen.query_one("#review-steps", TextArea).text = "1. fail over\n2. drain"
+        screen.query_one("#review-date", Input).value = "2026-02-30"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "'2026-02-30' is not a date" in screen_text(app)
+        assert app.store.review(1).root_cause == ""
+        screen.query_one("#review-date", Input).value = "2026-11-26"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    review = app.store.review(1)
+    assert review.root_cause == "first line\n[b]second[/b]"
+    assert review.contributing_factors == "tired on-call\n\nno runbook"
+    assert review.resolution_steps == "1. fail over\n2. drain"
+    assert review.review_at == "2026-11-26"
+
+
+async def test_escape_twice_discards_an_unsaved_review(tmp_path):
+    app = demo_app(tmp_path / "w.db")
+    async with app.run_test(size=(120, 50)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        await pilot.press(*"half a thought", "escape", "escape")
+        await pilot.pause()
+        assert isinstance(app.focused, ScribeInput)
+    assert app.store.review(1).root_cause == ""

@@ -57,6 +57,12 @@ async def test_pasted_text_is_stored_byte_for_byte_and_drawn_safely(tmp_path, te
             assert "␛[31mred␛[0m" in shown
         if "\u202e" in text:
             assert "<U+202E>txt.exe" in shown
+        if text.startswith(("deploy", "שלום")):
+            assert text in shown  # emoji and right-to-left text drawn as typed
+        if text.startswith("stack"):
+            assert "stack trace:⏎  File x.py" in shown  # line breaks made visible
+        if text.startswith("AAAA"):
+            assert "A" * 60 + "…" in shown  # as much as fits, and a sign of more
         exported = json.loads(build_export(app.store, incident).to_json())
         assert exported["timeline"][-1]["text"] == text
         # The console is still alive and takes the next line.

@@ -596,6 +596,9 @@ BAD: list[tuple[list[str], str]] = [
     ([], "/reopen"),
     (["/resolve"], "/reopen later"),
     ([], "/close"),  # not resolved
+    ([], "/show"),
+    ([], "/show x"),
+    ([], "/show 999"),
     (["/resolve"], "/close"),  # no review written
     (["/resolve"], "/close now"),
     ([], "/undo please"),

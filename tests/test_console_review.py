@@ -265,3 +265,34 @@ async def test_escape_twice_discards_an_unsaved_review(tmp_path):
         await pilot.pause()
         assert isinstance(app.focused, ScribeInput)
     assert app.store.review(1).root_cause == ""
+
+
+async def test_show_opens_an_entry_whole_with_its_lines(tmp_path):
+    """The timeline draws one line per entry; /show N draws all of it, literally."""
+    from textual import events
+
+    from warroom.tui.screens.entry import EntryScreen
+
+    app = demo_app(tmp_path / "w.db")
+    trace = (
+        'Traceback (most recent call last):\n  File "sync.py", line 9\n[bold]KeyError[/]: \x1b[31m'
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.screen.query_one(ScribeInput).post_message(events.Paste(trace))
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        seq = app.store.incident(1).entry_count
+        await type_line(pilot, f"/show {seq}")
+        assert isinstance(app.screen, EntryScreen)
+        lines = screen_text(app).splitlines()
+        # Its own line, indentation kept: not joined to the line before.
+        assert any('  File "sync.py", line 9' in ln and "Traceback" not in ln for ln in lines)
+        assert any("[bold]KeyError[/]: ␛[31m" in line for line in lines)
+        assert f"INC-1 #{seq}" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.focused, ScribeInput)
+        await type_line(pilot, "/show 999")
+        assert "no entry #999" in screen_text(app)

@@ -22,7 +22,9 @@ class Outcome:
     """What a line did: the entries it wrote, and anything the UI should open."""
 
     entries: list[Entry] = field(default_factory=list)
-    open_screen: str | None = None  # "update" or "help"
+    open_screen: str | None = None  # "update", "help" or "entry"
+    #: With ``open_screen == "entry"``: the entry to show whole.
+    entry: Entry | None = None
 
 
 Handler = Callable[[Operations, int, str, str], Outcome]
@@ -170,6 +172,14 @@ def _screen(name: str, usage: str) -> Handler:
     return handler
 
 
+def _show(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
+    seq = _int_arg(arg.lstrip("#"), "/show N")
+    entry = ops.store.entry(inc, seq)
+    if entry is None:
+        raise CommandError(f"no entry #{seq} in INC-{inc}")
+    return Outcome(open_screen="entry", entry=entry)
+
+
 COMMANDS: dict[str, Command] = {
     c.name: c
     for c in [
@@ -292,6 +302,7 @@ COMMANDS: dict[str, Command] = {
             "strike your last entry (it stays, struck through)",
             _no_arg("/undo", Operations.undo),
         ),
+        Command("show", "/show N", "the whole of entry N (a long note, a pasted trace)", _show),
         Command("help", "/help", "every key and command (f1)", _screen("help", "/help")),
     ]
 }

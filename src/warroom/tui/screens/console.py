@@ -293,6 +293,10 @@ class ConsoleScreen(Screen):
             self.app.action_compose_update()
         elif outcome.open_screen == "help":
             self.app.action_help()
+        elif outcome.open_screen == "entry" and outcome.entry is not None:
+            from warroom.tui.screens.entry import EntryScreen
+
+            self.app.push_screen(EntryScreen(outcome.entry, self.incident.ref))
         return True
 
     @on(Checklist.Toggle)

@@ -64,14 +64,17 @@ def incident(ops: Operations) -> Incident:
 
 @pytest.fixture
 def cli_env(tmp_path: Path) -> dict[str, str]:
-    """The environment the CLI runs in: no WARROOM_DB, WARROOM_USER=tester, and a
-    private HOME / data dir so a test that forgets --db cannot touch the real one."""
+    """The environment the CLI runs in: no WARROOM_DB, WARROOM_USER=tester, the
+    clock frozen at START (what the CLI prints never depends on the wall clock),
+    and a private HOME / data dir so a test that forgets --db cannot touch the
+    real one."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("WARROOM_")}
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
     env.update(
         {
             "WARROOM_USER": "tester",
+            "WARROOM_NOW": START,
             "HOME": str(home),
             "XDG_DATA_HOME": str(home / ".local" / "share"),
             "NO_COLOR": "1",

@@ -676,3 +676,18 @@ def test_usage_errors_name_the_command_and_keep_the_text_as_typed(run_cli, db):
 def one_line(result) -> str:
     assert_one_line_error(*result)
     return result[2]
+
+
+def test_the_clock_is_frozen_by_warroom_now(run_cli, db):
+    """Every test that can see the time freezes it: the CLI reads WARROOM_NOW."""
+    assert run_cli("--db", db, "declare", "--sev", "2", "--title", "t")[0] == 0
+    code, out, _ = run_cli("--db", db, "export", "1", "--format", "json")
+    assert code == 0 and json.loads(out)["declared_at"] == "2026-11-23T22:00:00Z"
+
+
+def test_a_bad_warroom_now_is_one_line(run_cli, db):
+    code, out, err = run_cli(
+        "--db", db, "declare", "--sev", "2", "--title", "t", env={"WARROOM_NOW": "soon"}
+    )
+    assert (code, out) == (2, "")
+    assert err == "warroom: WARROOM_NOW: not an ISO 8601 time: 'soon'\n"

@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from warroom import __version__
-from warroom.clock import SystemClock
+from warroom.clock import system_clock
 from warroom.errors import WarroomError
 
 GLOBAL_KEYS = ("db", "user", "playbook")
@@ -105,7 +105,7 @@ class Context:
         from warroom.operations import Operations
 
         comms = self.comms  # before .store: a refused config file writes nothing
-        return Operations(self.store, SystemClock(), self.playbook, comms=comms)
+        return Operations(self.store, system_clock(), self.playbook, comms=comms)
 
     def deliver_before_exit(self, deadline_seconds: float = 10.0) -> None:
         """Send what this command queued (bounded); say so on stderr if some is left."""
@@ -193,7 +193,7 @@ def demo(ctx: click.Context) -> None:
     try:
         store = Store(path)
         if store.active_incident_id() is None:
-            seed_demo(store, playbook, SystemClock())
+            seed_demo(store, playbook, system_clock())
         _run_console(store, app_ctx.user, playbook=playbook)
     finally:
         if folder:
@@ -331,7 +331,7 @@ def export(ctx: click.Context, incident: str, fmt: str, output: Path | None) -> 
     incident_id = app_ctx.incident_id(incident)  # before .store: no new file on a mistake
     record = app_ctx.store.incident(incident_id)
     assert record is not None
-    now = SystemClock().now()
+    now = system_clock().now()
     if fmt == "json":
         text = build_export(app_ctx.store, record, app_ctx.playbook, now=now).to_json()
     elif fmt == "md":

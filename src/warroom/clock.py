@@ -6,8 +6,13 @@ and move it across deadlines without sleeping.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+
+#: An ISO 8601 time that freezes "now" for a whole process: the command line
+#: run by the tests in a subprocess, and reproducible demos and screenshots.
+NOW_VARIABLE = "WARROOM_NOW"
 
 
 class Clock(Protocol):
@@ -35,6 +40,19 @@ class FrozenClock:
 
     def set(self, when: datetime | str) -> None:
         self._now = parse_time(when) if isinstance(when, str) else when
+
+
+def system_clock() -> Clock:
+    """The clock a process runs on: the system's, or ``WARROOM_NOW`` frozen."""
+    frozen = os.environ.get(NOW_VARIABLE)
+    if not frozen:
+        return SystemClock()
+    try:
+        return FrozenClock(frozen)
+    except ValueError:
+        from warroom.errors import WarroomError
+
+        raise WarroomError(f"{NOW_VARIABLE}: not an ISO 8601 time: {frozen!r}") from None
 
 
 def format_time(when: datetime) -> str:

@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from warroom.clock import SystemClock
+from warroom.clock import system_clock
 from warroom.models import Entry, Incident
 from warroom.playbook import Playbook, default_playbook
 from warroom.store import Store
@@ -157,7 +157,7 @@ def build_export(
     if playbook is None:
         playbook = default_playbook()
     if now is None:
-        now = SystemClock().now()
+        now = system_clock().now()
     roles = incident.roles
     milestones = incident.milestones
     review = store.review(incident.id)

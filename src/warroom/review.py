@@ -126,9 +126,9 @@ def render_review(
     due so far, the proposed meeting date); it defaults to the system clock.
     """
     if now is None:
-        from warroom.clock import SystemClock
+        from warroom.clock import system_clock
 
-        now = SystemClock().now()
+        now = system_clock().now()
     review = store.review(incident.id)
     # Through indexes, not the whole timeline: what the figures replay, and
     # the earliest time the document will show.

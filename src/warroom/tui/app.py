@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 
-from warroom.clock import Clock, SystemClock
+from warroom.clock import Clock, system_clock
 from warroom.comms.templates import render_email, render_internal
 from warroom.errors import WarroomError
 from warroom.models import Incident
@@ -101,7 +101,7 @@ class WarroomApp(App):
         self.store = store
         store.set_busy_timeout(UI_BUSY_TIMEOUT_MS)
         self.user = user
-        self.clock = clock or SystemClock()
+        self.clock = clock or system_clock()
         self.playbook = playbook or default_playbook()
         self.comms = comms
         self.ops = Operations(store, self.clock, self.playbook, comms=comms)

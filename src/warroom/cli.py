@@ -259,19 +259,31 @@ def log(ctx: click.Context, incident: str, text: str, kind: str, author: str | N
         sys.stdout.flush()
         app_ctx.deliver_before_exit()
         return
-    stream = click.get_binary_stream("stdin")
-    for number, raw in enumerate(stream, start=1):
-        try:
-            line = raw.decode("utf-8").rstrip("\r\n")
-        except UnicodeDecodeError:
+    from warroom.linereader import line_batches
+
+    number = 0
+    for batch in line_batches(click.get_binary_stream("stdin")):
+        # What is already waiting commits in one transaction, and each line is
+        # acknowledged only after that commit.
+        texts: list[str] = []
+        bad: int | None = None
+        for raw in batch:
+            number += 1
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                bad = number
+                break
+            if line.strip():
+                texts.append(line)
+        if texts:
+            seqs = ops.notes(incident_id, who, texts, kind=kind)
+            sys.stdout.write("".join(f"INC-{incident_id} #{seq}\n" for seq in seqs))
+            sys.stdout.flush()
+        if bad is not None:
             raise WarroomError(
-                f"stdin line {number} is not UTF-8; it and what follows were not logged"
-            ) from None
-        if not line.strip():
-            continue
-        entry = ops.note(incident_id, who, line, kind=kind)
-        click.echo(f"INC-{incident_id} #{entry.seq}")
-        sys.stdout.flush()
+                f"stdin line {bad} is not UTF-8; it and what follows were not logged"
+            )
     app_ctx.deliver_before_exit()
 
 

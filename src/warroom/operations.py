@@ -8,7 +8,7 @@ its input first and raises :class:`CommandError` before anything is written.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -371,6 +371,38 @@ class Operations:
                 text,
                 occurred_at=format_time(occurred_at) if occurred_at else None,
             )
+
+    def notes(
+        self, incident_id: int, author: str, texts: Sequence[str], *, kind: str = "note"
+    ) -> range:
+        """Several entries in one transaction: the lines already waiting in a pipe.
+
+        All are written or none; the returned entry numbers are durable when
+        this returns, for the cost of one commit. Each text is checked as
+        :meth:`note` checks it, before anything is written.
+        """
+        if kind not in USER_KINDS:
+            raise CommandError(f"unknown kind {kind!r}: choose one of {', '.join(USER_KINDS)}")
+        if any(not text.strip() for text in texts):
+            raise CommandError("an entry needs some text")
+        if not texts:
+            return range(0)
+        with self._changing(incident_id) as (tx, _incident):
+            (last,) = tx.execute(
+                "UPDATE incidents SET last_seq = last_seq + ? WHERE id = ? RETURNING last_seq",
+                (len(texts), incident_id),
+            ).fetchone()
+            first = last - len(texts) + 1
+            now = self._now()
+            tx.executemany(
+                "INSERT INTO entries (incident_id, seq, at, author, kind, text)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    (incident_id, seq, now, author, kind, text)
+                    for seq, text in enumerate(texts, start=first)
+                ),
+            )
+            return range(first, last + 1)
 
     def set_severity(self, incident_id: int, author: str, severity: int) -> Entry:
         new = self._check_severity(severity)

@@ -5,11 +5,13 @@ send it (no transaction open: the network may take seconds), record what
 happened (another short transaction). Nothing here holds a database lock
 across a network wait, so a scribe's Enter is never stuck behind Slack.
 
-The console's :class:`Deliverer` opens its *own* :class:`Store` (sqlite3
-connections belong to one thread) with a short busy timeout, never raises
-out of :meth:`Deliverer.run` (a failure is written into the outbox row and
-shown), and reports through ``on_status`` whenever what the indicator would
-show changes. Sleep and clock are injectable so tests run in milliseconds.
+The console's :class:`Deliverer` uses the console's own :class:`Store` (one
+connection per process: see :mod:`warroom.store`), which is safe because it
+runs as a coroutine on the console's event loop, on the same thread; its calls
+use a short busy timeout. It never raises out of :meth:`Deliverer.run` (a
+failure is written into the outbox row and shown), and reports through
+``on_status`` whenever what the indicator would show changes. Sleep and clock
+are injectable so tests run in milliseconds.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
+from typing import TypeVar
 
 from warroom.clock import Clock, parse_time
 from warroom.comms import outbox
@@ -192,21 +195,25 @@ def deliver_pending(
 
 StatusCallback = Callable[[outbox.OutboxStatus], None]
 Sleep = Callable[[float], Awaitable[None]]
+T = TypeVar("T")
 
 
 class Deliverer:
     """The console's outbox worker: ``await deliverer.run()`` in a Textual worker.
 
-    It opens its own connection to ``db_path`` when ``run`` starts and uses it
-    only from the thread that runs the loop. ``on_status`` is called (on that
-    thread) whenever the summary changes. ``wake()`` after an operation that
-    queued a message makes it look at once instead of at the next poll;
-    ``stop()`` ends ``run`` at the next pause.
+    Given a :class:`Store`, it uses that connection (the console's: it runs on
+    the console's event loop, so on the connection's own thread), each call
+    under a short busy timeout. Given a path (tests, a process with no store of
+    its own), it opens a store when ``run`` starts and closes it at the end.
+    ``on_status`` is called (on the loop's thread) whenever the summary
+    changes. ``wake()`` after an operation that queued a message makes it look
+    at once instead of at the next poll; ``stop()`` ends ``run`` at the next
+    pause.
     """
 
     def __init__(
         self,
-        db_path: Path | str,
+        db: Store | Path | str,
         config: CommsConfig,
         *,
         playbook: Playbook | None = None,
@@ -219,7 +226,8 @@ class Deliverer:
         owner: str | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        self.db_path = Path(db_path)
+        self._given_store = db if isinstance(db, Store) else None
+        self.db_path = db.path if isinstance(db, Store) else Path(db)
         self.config = config
         self.playbook = playbook
         self.clock: Clock = clock or PreciseClock()
@@ -278,12 +286,15 @@ class Deliverer:
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         self.playbook = self.playbook or default_playbook()
-        try:
-            self._store = Store(self.db_path)
-            self._store.set_busy_timeout(DELIVERER_BUSY_MS)
-        except Exception as exc:
-            log.error("outbox: cannot open %s: %s", self.db_path, redact(str(exc), self.config))
-            return
+        if self._given_store is not None:
+            self._store = self._given_store
+        else:
+            try:
+                self._store = Store(self.db_path)
+                self._store.set_busy_timeout(DELIVERER_BUSY_MS)
+            except Exception as exc:
+                log.error("outbox: cannot open %s: %s", self.db_path, redact(str(exc), self.config))
+                return
         if "slack" in self.channels:
             # httpx takes ~190 ms to import and its client tens of ms to build
             # (SSL context, CA bundle): both on a thread, so the console's event
@@ -312,17 +323,27 @@ class Deliverer:
             if self._client is not None:
                 await self._client.aclose()
                 self._client = None
-            self._store.close()
+            if self._given_store is None:
+                self._store.close()
             self._store = None
 
-    def _wait_seconds(self) -> float | None:
+    def _db(self, call: Callable[[], T]) -> T:
+        """Run one database call with the worker's short lock wait (the store may
+        be the console's, whose scribe waits longer)."""
         assert self._store is not None
+        if self._given_store is None:
+            return call()
+        with self._store.busy_timeout(DELIVERER_BUSY_MS):
+            return call()
+
+    def _wait_seconds(self) -> float | None:
+        store = self._store
+        assert store is not None
         try:
-            return outbox.next_due(
-                self._store,
-                self.clock.now(),
-                channels=self.channels,
-                min_interval=self.min_interval,
+            return self._db(
+                lambda: outbox.next_due(
+                    store, self.clock.now(), channels=self.channels, min_interval=self.min_interval
+                )
             )
         except DatabaseError:
             return self.poll_interval
@@ -344,19 +365,24 @@ class Deliverer:
     async def step(self) -> bool:
         """Claim, send and record one message; False if none could go now."""
         store = self._store
-        assert store is not None and self.playbook is not None
-        message = outbox.claim_next(
-            store,
-            self.owner,
-            self.clock.now(),
-            channels=self.channels,
-            min_interval=self.min_interval,
+        playbook = self.playbook
+        assert store is not None and playbook is not None
+        message = self._db(
+            lambda: outbox.claim_next(
+                store,
+                self.owner,
+                self.clock.now(),
+                channels=self.channels,
+                min_interval=self.min_interval,
+            )
         )
         if message is None:
             return False
         outcome: Outcome | None = None
         try:
-            request = prepare(store, self.config, self.playbook, message, self.clock.now())
+            request = self._db(
+                lambda: prepare(store, self.config, playbook, message, self.clock.now())
+            )
             if request is None:
                 await self._record(
                     lambda: outbox.mark_delivered(store, message.id, self.clock.now(), skipped=True)
@@ -384,7 +410,7 @@ class Deliverer:
         unrecorded delivery would be sent again when its lease ran out."""
         for attempt in range(50):
             try:
-                write()
+                self._db(write)
                 return
             except DatabaseError:
                 if attempt == 49:
@@ -392,11 +418,12 @@ class Deliverer:
                 await asyncio.sleep(0.05)
 
     def _emit(self) -> None:
-        if self._store is None:
+        store = self._store
+        if store is None:
             return
         try:
-            status = outbox.status_summary(
-                self._store, self.clock.now(), enabled=bool(self.channels)
+            status = self._db(
+                lambda: outbox.status_summary(store, self.clock.now(), enabled=bool(self.channels))
             )
         except DatabaseError:
             return

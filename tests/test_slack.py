@@ -38,6 +38,7 @@ from warroom.comms.slack import (
 from warroom.operations import Operations
 from warroom.playbook import default_playbook
 from warroom.store import Store
+from warroom.textsafe import UNSAFE_IN_LINES, printable, printable_lines
 
 BOT = CommsConfig(
     slack=SlackSettings(bot_token=TOKEN, channel="#incidents", api_url="http://127.0.0.1:1/api")
@@ -56,6 +57,39 @@ def text_fields(payload: dict) -> list[str]:
 
 
 # -- text ---------------------------------------------------------------------------
+
+
+def test_escape_and_bidi_controls_reach_slack_as_the_symbols_the_console_shows(
+    tmp_path, clock, playbook
+):
+    """An ESC sequence or a right-to-left override in a note would act in every
+    reader's Slack client: they go as the console draws them, lines kept."""
+    hostile = "rolled back \x1b[31mred\x1b[0m \u202eevil\u202c\r\nline two\tok \x07"
+    with FakeSlack(now=clock.now) as slack:
+        config = bot_config(slack)
+        store = Store(tmp_path / "w.db")
+        ops = Operations(store, clock, playbook, comms=config)
+        incident = ops.declare(severity=2, title="t \x1b]0;pwned\x07", author="alice")
+        ops.record_update(incident.id, "bob", hostile)
+        from warroom.comms.delivery import deliver_pending
+
+        deliver_pending(store, config, clock, deadline_seconds=5, min_interval=0.0)
+        store.close()
+    posts = [r for r in slack.posted if r.method == "chat.postMessage"]
+    assert len(posts) == 2
+    for request in posts:
+        raw = request.raw.decode("utf-8")
+        body = json.loads(raw)
+        for field in text_fields(body):
+            assert "\x1b" not in field and "\u202e" not in field and "\x07" not in field
+            assert "\r" not in field
+    update = posts[1].text
+    # The same symbols as on the console (escaped for Slack: < and > of <U+202E>).
+    shown = printable("rolled back \x1b[31mred\x1b[0m \u202eevil\u202c")
+    assert escape(shown) in update
+    assert "␛[31mred␛[0m" in update and "&lt;U+202E&gt;evil&lt;U+202C&gt;" in update
+    assert update.endswith("\nline two\tok ␇")  # the line break and the tab stay
+    assert "t ␛]0;pwned␇" in posts[0].text
 
 
 def test_escape_exactly_three_characters():
@@ -149,10 +183,11 @@ def test_no_user_text_becomes_a_mention_or_link(text, kind):
             assert "<" not in field and ">" not in field
             assert not MENTION.search(field)
         assert all(b["text"]["verbatim"] is True for b in payload["blocks"])
-    # Nothing is lost or changed, only escaped.
+    # Nothing is lost or changed, only escaped (and controls made visible).
     unescaped = mrkdwn.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     if not mrkdwn.endswith(TRUNCATED_MARK):
-        assert unescaped.endswith(text)
+        assert unescaped.endswith(printable_lines(text))
+    assert not UNSAFE_IN_LINES.search(mrkdwn)
 
 
 @settings(

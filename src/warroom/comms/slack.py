@@ -7,6 +7,10 @@ linking of names or URLs), ``link_names`` is never sent (the payload models
 forbid unknown fields), and unfurling is off. Text is cut to Slack's limits
 with a visible mark rather than rejected as ``invalid_payload`` or cut silently.
 
+Control characters and bidi overrides in user text go as the visible
+symbols the console draws (``␛``, ``<U+202E>``): an ESC or a right-to-left
+override would otherwise act in every reader's client.
+
 The client classifies every answer into an :mod:`~warroom.comms.outcome`
 (``Delivered``, ``RetryAfter``, ``Transient`` or ``Permanent``), which is all the outbox needs to
 decide what happens next. httpx is imported inside the functions that send:
@@ -34,7 +38,7 @@ from warroom.comms.outcome import (
     describe,
 )
 from warroom.comms.templates import _Keep, template_fields
-from warroom.textsafe import printable
+from warroom.textsafe import printable, printable_lines
 
 if TYPE_CHECKING:
     import httpx
@@ -140,9 +144,10 @@ def render_mrkdwn(kind: str, text: str, ref: str) -> str:
     """The message for an outbox row: warroom's own prefix plus the escaped text.
 
     Only the prefix is written by warroom (and holds no ``<``); the rest is user
-    text, escaped. The whole is cut to fit, with a visible mark.
+    text, its control characters made visible, then escaped. The whole is cut
+    to fit, with a visible mark.
     """
-    body = escape(text)
+    body = escape(printable_lines(text))
     if kind == "update":
         prefix = f"*{ref} update*\n"
     elif kind in ("severity", "resolve", "reopen"):

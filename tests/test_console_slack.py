@@ -28,6 +28,11 @@ def slack_app(path, slack: FakeSlack) -> WarroomApp:
     return WarroomApp(store=store, user="bob", clock=clock, comms=config, cursor_blink=False)
 
 
+def status_text(app: WarroomApp) -> str:
+    """The delivery indicator's whole text (on screen it may wrap)."""
+    return str(app.screen.query_one("#comms-status").render())
+
+
 async def wait_until(pilot, predicate, timeout: float = 8.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -91,3 +96,33 @@ async def test_a_stalled_slack_never_stalls_the_screen(tmp_path):
             count = app.store.incident(1).entry_count
             assert app.store.entry(1, count).text == "still typing"
             assert [r.answered for r in slack.requests] == ["pending"]
+
+
+# -- may not have arrived (issue 8, item 2) -------------------------------------------
+
+
+async def test_a_webhook_post_without_an_answer_may_not_have_arrived_until_f4(tmp_path):
+    from fake_slack import dropped, webhook_config
+
+    with FakeSlack() as slack:
+        clock = FrozenClock(DEMO_NOW)
+        store = Store(tmp_path / "w.db")
+        seed_demo(store, default_playbook(), clock)
+        app = WarroomApp(
+            store=store, user="bob", clock=clock, comms=webhook_config(slack), cursor_blink=False
+        )
+        slack.script(dropped())
+        async with app.run_test(size=(160, 48)) as pilot:
+            await pilot.pause()
+            await pilot.press(*"/sev 2", "enter")
+            assert await wait_until(pilot, lambda: "may not have arrived" in status_text(app))
+            status = status_text(app)
+            assert "1 may not have arrived" in status and "f4 resends" in status, status
+            await asyncio.sleep(1.5)  # not sent again by itself
+            assert len(slack.requests) == 1
+            notes: list[str] = []
+            app.notify = lambda message, **kw: notes.append(message)  # type: ignore[method-assign]
+            await pilot.press("f4")
+            assert "may not have arrived" in notes[0] and "on purpose" in notes[0], notes
+            assert await wait_until(pilot, lambda: len(slack.requests) == 2)
+            assert await wait_until(pilot, lambda: "Slack: delivered" in screen_text(app))

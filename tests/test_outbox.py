@@ -140,7 +140,9 @@ def test_bot_token_threads_and_edits_the_root(store, db_path, clock, playbook, s
         "chat.postMessage",
     ]
     assert len(slack.requests) == 5  # no retries, no duplicates
-    root_ts = "1700000000.000001"
+    assert not slack.reads  # nothing was in doubt: no lookups
+    root_ts = sent[0].ts
+    assert root_ts
     assert "thread_ts" not in sent[0].body
     assert sent[0].text.startswith(":rotating_light: SEV-2 | QuickBooks sync halted")
     assert sent[1].body["thread_ts"] == root_ts

@@ -121,6 +121,11 @@ class Context:
                 f"{report.failed} message(s) could not be delivered; the console shows why"
                 " and can retry them"
             )
+        if report.unsure:
+            _complain(
+                f"{report.unsure} message(s) may not have arrived (Slack never answered);"
+                " not sent again by itself: f4 in a console sends it again"
+            )
         if report.remaining:
             _complain(
                 f"{report.remaining} message(s) not delivered yet; they stay in the outbox"

@@ -23,6 +23,7 @@ own :class:`Store`.
 from __future__ import annotations
 
 import os
+import secrets
 import sqlite3
 import threading
 import time
@@ -46,7 +47,7 @@ from warroom.models import (
 
 #: ``PRAGMA application_id``: marks a file as a warroom database ("WARM").
 APPLICATION_ID = 0x5741524D
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_MS = 10_000
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -235,11 +236,35 @@ def _migrate_to_3(conn: sqlite3.Connection) -> None:
     )
 
 
+def _migrate_to_4(conn: sqlite3.Connection) -> None:
+    """Settings kept in the database, and the outbox's "look before sending again".
+
+    ``settings`` holds facts about the database that every process must agree
+    on: ``database_id`` (random, made here: it tags each Slack message with
+    the outbox id *of this database*), ``slack_mode`` (set the first time a
+    process with Slack settings queues a message: from then on every process
+    queues what announces, whether it can deliver or not), and channel ids
+    learned from Slack's answers. Never a token or a webhook URL.
+
+    ``outbox.look_first``: the last attempt may have posted (no answer in time,
+    a 5xx, a console that stopped mid-send), so a bot token looks in the
+    channel for the message's outbox id before it sends again.
+    """
+    conn.execute(
+        "CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID"
+    )
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES ('database_id', ?)", (secrets.token_hex(8),)
+    )
+    conn.execute("ALTER TABLE outbox ADD COLUMN look_first INTEGER NOT NULL DEFAULT 0")
+
+
 #: Migration N brings a database from schema N-1 to N. Append, never edit.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_to_1,
     _migrate_to_2,
     _migrate_to_3,
+    _migrate_to_4,
 ]
 
 
@@ -335,6 +360,13 @@ class Store:
     def data_version(self) -> int:
         """Changes whenever another connection commits: the cheap "anything new?"."""
         return self._read("PRAGMA data_version")[0][0]
+
+    # -- settings -------------------------------------------------------
+
+    def setting(self, key: str) -> str | None:
+        """A value from the ``settings`` table (never a secret), or None."""
+        rows = self._read("SELECT value FROM settings WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
 
     # -- incidents ------------------------------------------------------
 

@@ -29,6 +29,7 @@ from warroom.models import Incident
 from warroom.operations import Operations
 from warroom.playbook import Playbook, default_playbook
 from warroom.store import Store
+from warroom.textsafe import printable
 from warroom.tui import resources
 from warroom.tui.palette import WarroomCommands
 from warroom.tui.screens.console import ConsoleScreen
@@ -83,7 +84,7 @@ class WarroomApp(App):
         Binding("f1", "help", "Help", priority=True, id="help"),
         Binding("f2", "bridge_view", "Bridge view", priority=True, id="bridge", show=False),
         Binding("f3", "followups", "Follow-ups", priority=True, id="followups", show=False),
-        Binding("f4", "retry_failed", "Retry failed", priority=True, id="retry", show=False),
+        Binding("f4", "retry_now", "Send waiting now", priority=True, id="retry", show=False),
         Binding("ctrl+f", "filter", "Filter", priority=True, id="filter", show=False),
         Binding("ctrl+t", "toggle_local_time", "UTC/local", priority=True, id="time", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
@@ -205,15 +206,30 @@ class WarroomApp(App):
             if isinstance(screen, ConsoleScreen):
                 screen.show_outbox(message.status)
 
-    def action_retry_failed(self) -> None:
+    def action_retry_now(self) -> None:
+        """f4: every message still waiting goes now (queued, backing off, failed,
+        may not have arrived), and a list says what each one was."""
         if self.deliverer is None:
-            self.notify("Slack and email are not configured: nothing to retry")
+            self.notify("Slack and email are not configured: nothing to send")
             return
-        from warroom.comms.outbox import retry_all_failed
+        from warroom.comms.outbox import retry_now
 
-        count = retry_all_failed(self.store)
+        try:
+            retried = retry_now(self.store)
+        except WarroomError as exc:
+            self.notify(str(exc), severity="error")
+            return
         self.outbox_wake()
-        self.notify(f"retrying {count} failed message(s)" if count else "no failed messages")
+        if not retried:
+            self.notify("Nothing is waiting: every message has been delivered")
+            return
+        lines = [printable(m.describe(), 120) for m in retried[:8]]
+        if len(retried) > 8:
+            lines.append(f"… and {len(retried) - 8} more")
+        unsure = sum(m.status == "unsure" for m in retried)
+        if unsure:
+            lines.append(f"{unsure} that may not have arrived: sent again, on purpose")
+        self.notify("\n".join(lines), title=f"Sending {len(retried)} message(s) now", timeout=10)
 
     def breakpoint_class(self) -> str:
         """The width class the first Resize would give a screen, given up front.

@@ -31,12 +31,18 @@ if TYPE_CHECKING:
     from warroom.comms.outbox import OutboxStatus
 
 
+#: The states the delivery indicator has a style for (a class each).
+OUTBOX_STATES = ("off", "delivered", "sending", "retrying", "failed", "unsure", "waiting")
+
+
 def outbox_line(status: OutboxStatus | None) -> tuple[str, str]:
     """The delivery indicator's text and state class."""
     if status is None:
         return "Slack: off", "off"
-    text = f"Slack: {status.text}" + (" · f4 retries" if status.failed else "")
-    return printable(text, 200), status.state
+    hint = ""
+    if status.state != "waiting":
+        hint = " · f4 retries" if status.failed else " · f4 resends" if status.unsure else ""
+    return printable(f"Slack: {status.text}{hint}", 200), status.state
 
 
 class ConsoleScreen(Screen):
@@ -197,7 +203,7 @@ class ConsoleScreen(Screen):
         label = found.first(Label)
         text, state = outbox_line(status)
         label.update(Content(text))
-        for name in ("off", "delivered", "sending", "retrying", "failed"):
+        for name in OUTBOX_STATES:
             label.set_class(state == name, f"-{name}")
 
     @on(UpdateCountdown.BecameOverdue)

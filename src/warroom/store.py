@@ -450,14 +450,29 @@ class Store:
 
         ``delivery`` is "recorded" when nothing was queued (no channel
         configured); otherwise it follows the outbox row as it is now:
-        "pending" (also while sending), "delivered" or "failed".
+        "pending" (also while sending), "delivered", "failed" or "unsure" (sent,
+        no answer: it may not have arrived). ``delivered_at`` is when it went out.
         """
         rows = self._read(
             "SELECT u.at, u.audience, u.text,"
             " CASE WHEN o.id IS NULL THEN u.delivery"
-            "  WHEN o.status = 'sending' THEN 'pending' ELSE o.status END"
+            "  WHEN o.status = 'sending' THEN 'pending' ELSE o.status END,"
+            " o.delivered_at, o.channel"
             " FROM updates AS u LEFT JOIN outbox AS o ON o.id = u.outbox_id"
             " WHERE u.incident_id = ? ORDER BY u.id",
+            (incident_id,),
+        )
+        return [Update(*row) for row in rows]
+
+    def undelivered_updates(self, incident_id: int) -> list[Update]:
+        """The updates queued for Slack or email that have not gone out yet, oldest
+        first: the countdown pane shows them until they have."""
+        rows = self._read(
+            "SELECT u.at, u.audience, u.text,"
+            " CASE WHEN o.status = 'sending' THEN 'pending' ELSE o.status END,"
+            " o.delivered_at, o.channel"
+            " FROM updates AS u JOIN outbox AS o ON o.id = u.outbox_id"
+            " WHERE u.incident_id = ? AND o.status != 'delivered' ORDER BY u.id",
             (incident_id,),
         )
         return [Update(*row) for row in rows]

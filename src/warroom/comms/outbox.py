@@ -541,7 +541,7 @@ def pending_count(store: Store, incident_id: int | None = None) -> int:
 
 # -- what the console shows -------------------------------------------------------
 
-State = Literal["off", "delivered", "sending", "retrying", "failed", "unsure"]
+State = Literal["off", "delivered", "sending", "retrying", "failed", "unsure", "waiting"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -571,7 +571,8 @@ class OutboxStatus:
     (nothing waiting), ``sending`` (waiting, no trouble), ``retrying`` (the next
     try is in ``retry_in`` seconds, after ``last_error``), ``unsure`` (sent
     without an answer: may not have arrived; see ``unsure``), ``failed`` (see
-    ``failed``; takes precedence). ``text`` is one short line for a status bar.
+    ``failed``; takes precedence), ``waiting`` (messages wait and this process
+    has no settings to send them). ``text`` is one short line for a status bar.
     """
 
     state: State
@@ -602,7 +603,12 @@ def _stuck(store: Store, status: str, where: str, params: tuple) -> tuple[Failed
 def status_summary(
     store: Store, now: datetime, *, enabled: bool = True, incident_id: int | None = None
 ) -> OutboxStatus:
-    """What the console's indicator shows (for one incident, or all)."""
+    """What the console's indicator shows (for one incident, or all).
+
+    ``enabled=False``: this process cannot deliver. Then anything undelivered
+    reads "N waiting (not configured here)": a console with the settings
+    sends it, and this one must not pretend all is quiet.
+    """
     where = "" if incident_id is None else " AND incident_id = ?"
     params: tuple = () if incident_id is None else (incident_id,)
     failed = _stuck(store, "failed", where, params)
@@ -613,6 +619,12 @@ def status_summary(
         params,
     )
     waiting = len(waiting_rows)
+    if not enabled:
+        total = waiting + len(failed) + len(unsure)
+        if not total:
+            return OutboxStatus("off", "off")
+        text = f"{total} waiting (not configured here)"
+        return OutboxStatus("waiting", text, total, None, None, failed, unsure)
     retry_in: float | None = None
     last_error: str | None = None
     for _status, not_before, error in waiting_rows:
@@ -640,6 +652,4 @@ def status_summary(
         return OutboxStatus("retrying", text, waiting, retry_in, last_error)
     if waiting:
         return OutboxStatus("sending", f"sending {waiting}", waiting)
-    if not enabled:
-        return OutboxStatus("off", "off")
     return OutboxStatus("delivered", "delivered")

@@ -179,12 +179,12 @@ class WarroomApp(App):
         and quitting never waits for a request in flight.
         """
         if self.comms is None:  # the usual case: import none of the delivery stack
-            self.post_message(OutboxStatusChanged(None))
+            self._show_waiting_elsewhere()
             return
         from warroom.comms.delivery import Deliverer, channels_for
 
         if not channels_for(self.comms):
-            self.post_message(OutboxStatusChanged(None))
+            self._show_waiting_elsewhere()
             return
         # The console's own store: the worker runs on this loop, on its thread.
         self.deliverer = Deliverer(
@@ -195,10 +195,28 @@ class WarroomApp(App):
         )
         self.run_worker(self.deliverer.run(), name="outbox", exit_on_error=False)
 
+    def _show_waiting_elsewhere(self) -> None:
+        """Without Slack settings: "off", unless this database has been used with
+        Slack and messages wait for a console that has them (then say so)."""
+        status = None
+        try:
+            if self.store.setting("slack_mode") is not None:
+                from warroom.comms.outbox import status_summary
+
+                summary = status_summary(self.store, self.clock.now(), enabled=False)
+                status = summary if summary.state != "off" else None
+        except WarroomError:
+            return
+        if status != self.outbox_status:
+            self.post_message(OutboxStatusChanged(status))
+
     def outbox_wake(self) -> None:
-        """Something was queued: deliver it now, not at the next poll."""
+        """Something may have been queued: deliver it now, not at the next poll
+        (or, with no Slack settings here, say that it waits)."""
         if self.deliverer is not None:
             self.deliverer.wake()
+        else:
+            self._show_waiting_elsewhere()
 
     def on_outbox_status_changed(self, message: OutboxStatusChanged) -> None:
         self.outbox_status = message.status
@@ -209,9 +227,6 @@ class WarroomApp(App):
     def action_retry_now(self) -> None:
         """f4: every message still waiting goes now (queued, backing off, failed,
         may not have arrived), and a list says what each one was."""
-        if self.deliverer is None:
-            self.notify("Slack and email are not configured: nothing to send")
-            return
         from warroom.comms.outbox import retry_now
 
         try:
@@ -229,6 +244,8 @@ class WarroomApp(App):
         unsure = sum(m.status == "unsure" for m in retried)
         if unsure:
             lines.append(f"{unsure} that may not have arrived: sent again, on purpose")
+        if self.deliverer is None:
+            lines.append("Slack is not configured here: a console that has it sends them")
         self.notify("\n".join(lines), title=f"Sending {len(retried)} message(s) now", timeout=10)
 
     def breakpoint_class(self) -> str:
@@ -260,6 +277,8 @@ class WarroomApp(App):
         if version == self._data_version:
             return
         self._data_version = version
+        if self.deliverer is None:
+            self._show_waiting_elsewhere()
         for screen in self.screen_stack:
             if isinstance(screen, ConsoleScreen):
                 screen.reload(others_changed=True)
@@ -346,11 +365,22 @@ class WarroomApp(App):
         self.ops.record_update(incident_id, self.user, text, audience=audience, subject=subject)
         self.outbox_wake()
 
+    def _slack_elsewhere(self) -> bool:
+        """No Slack settings here, but the database has been used with Slack."""
+        if self.comms is not None and self.comms.slack_enabled:
+            return False
+        try:
+            return self.store.setting("slack_mode") is not None
+        except WarroomError:
+            return False
+
     def delivery_note(self) -> str:
         comms = self.comms
         slack = (
             "internal: queued for Slack"
             if comms and comms.slack_enabled
+            else "internal: queued for Slack (a console with Slack settings sends it)"
+            if self._slack_elsewhere()
             else "internal: recorded only (Slack is not configured)"
         )
         email = (
@@ -369,7 +399,15 @@ class WarroomApp(App):
             sent = " and queued for SMTP" if comms and comms.email_enabled else ""
             return f"Email written to {where}{sent}, copied to the clipboard; countdown reset"
         if comms and comms.slack_enabled:
-            return "Update queued for Slack; countdown reset"
+            return (
+                "Update queued for Slack (the countdown pane shows it until it is delivered);"
+                " countdown reset"
+            )
+        if self._slack_elsewhere():
+            return (
+                "Update queued for Slack: Slack is not configured here, a console that has it"
+                " sends it; countdown reset"
+            )
         return "Update recorded (not sent anywhere: Slack is not configured); countdown reset"
 
     def action_toggle_local_time(self) -> None:

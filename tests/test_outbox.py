@@ -140,7 +140,9 @@ def test_bot_token_threads_and_edits_the_root(store, db_path, clock, playbook, s
         "chat.postMessage",
     ]
     assert len(slack.requests) == 5  # no retries, no duplicates
-    root_ts = "1700000000.000001"
+    assert not slack.reads  # nothing was in doubt: no lookups
+    root_ts = sent[0].ts
+    assert root_ts
     assert "thread_ts" not in sent[0].body
     assert sent[0].text.startswith(":rotating_light: SEV-2 | QuickBooks sync halted")
     assert sent[1].body["thread_ts"] == root_ts
@@ -504,3 +506,39 @@ def test_deliver_pending_with_slack_unreachable(store, clock, playbook):
     (message,) = outbox.messages(store)
     assert message.status == "pending" and message.last_error.startswith("connection error")
     assert TOKEN not in message.last_error
+
+
+def test_a_command_without_slack_settings_queues_on_a_database_used_with_slack(run_cli, tmp_path):
+    """Whether a change is announced never depends on which command made it: once
+    the database has been used with Slack, a command without the settings queues
+    (and says so), and the next one that has them sends it."""
+    db = tmp_path / "cli.db"
+    with FakeSlack() as slack:
+        env = {
+            "WARROOM_SLACK_BOT_TOKEN": TOKEN,
+            "WARROOM_SLACK_CHANNEL": CHANNEL_ID,
+            "WARROOM_SLACK_API_URL": slack.api_url,
+        }
+        assert run_cli("declare", "--sev", "2", "--title", "first", "--db", db, env=env)[0] == 0
+        assert len(slack.posted) == 1
+
+        code, out, err = run_cli("declare", "--sev", "3", "--title", "second", "--db", db)
+        assert (code, out) == (0, "INC-2\n")
+        assert err == (
+            "warroom: 1 message(s) queued for Slack; Slack is not configured here:"
+            " a console or command that has the settings sends them\n"
+        )
+        check = Store(db)
+        assert [(m.kind, m.status) for m in outbox.messages(check, 2)] == [("declare", "pending")]
+        assert check.setting("slack_mode") == "bot"
+        for path in db.parent.glob(db.name + "*"):  # the settings never hold a secret
+            assert TOKEN.encode() not in path.read_bytes()
+        check.close()
+        # A note announces nothing, with or without settings: no line about Slack.
+        assert run_cli("log", "2", "looking", "--db", db) == (0, "INC-2 #3\n", "")
+
+        assert run_cli("log", "2", "still looking", "--db", db, env=env)[0] == 0
+        assert [t.split("\n")[0] for t in slack.texts()[1:]] == [":rotating_light: SEV-3 | second"]
+        check = Store(db)
+        assert {m.status for m in outbox.messages(check, 2)} == {"delivered"}
+        check.close()

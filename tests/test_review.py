@@ -556,3 +556,48 @@ def test_the_built_in_playbook_passes_the_same_validation_as_a_teams_own():
     from warroom.playbook import default_playbook, default_playbook_text, load_playbook_text
 
     assert load_playbook_text(default_playbook_text(), "built-in") == default_playbook()
+
+
+# -- when each update was delivered (issue 8, item 7) --------------------------------
+
+
+def test_the_review_says_when_each_update_was_delivered(tmp_path, clock, playbook):
+    """Recorded is not delivered: an update queued for Slack shows when Slack took
+    it, or that it never did. Updates only recorded (no Slack) add nothing, so the
+    review of an incident without Slack reads as before (tests/golden/review.md)."""
+    from fake_slack import FakeSlack, bot_config, error, ok, slow
+    from warroom.comms.delivery import deliver_pending
+    from warroom.operations import Operations
+    from warroom.store import Store
+
+    store = Store(tmp_path / "w.db")
+    with FakeSlack(now=clock.now) as slack:
+        config = bot_config(slack)
+        ops = Operations(store, clock, playbook, comms=config)
+        incident = ops.declare(severity=2, title="t", author="alice")
+        clock.advance(minutes=5)
+        ops.record_update(incident.id, "bob", "first")  # 22:05:00
+        send = {"clock": clock, "deadline_seconds": 5, "min_interval": 0.0, "timeout": 0.3}
+        clock.advance(seconds=7)
+        deliver_pending(store, config, sleep=lambda s: clock.advance(seconds=s), **send)
+        clock.advance(minutes=5)
+        ops.record_update(incident.id, "bob", "second")  # 22:10:07
+        slack.script(error("channel_not_found"), error("channel_not_found"))
+        deliver_pending(store, config, sleep=lambda s: clock.advance(seconds=s), **send)
+        clock.advance(minutes=5)
+        ops.record_update(incident.id, "bob", "third")  # 22:15:07
+        slack.script(ok(), slow(1.0))  # the root's edit, then the update: no answer
+        slack.script_reads(error("missing_scope"))  # and no way to look for it
+        deliver_pending(store, config, sleep=lambda s: clock.advance(seconds=s), **send)
+        clock.advance(minutes=5)
+        ops.record_update(incident.id, "bob", "fourth")  # 22:20:07, never sent
+        ops.record_update(incident.id, "bob", "client", audience="client", subject="s")
+    document = render_review(store, store.incident(incident.id), playbook, now=clock.now())
+    lines = [line for line in document.splitlines() if "update recorded at" in line]
+    assert lines == [
+        "  - internal update recorded at 22:05:00: delivered by Slack at 22:05:07",
+        "  - internal update recorded at 22:10:07: not delivered by Slack (failed)",
+        "  - internal update recorded at 22:15:07: sent by Slack, no answer: may not have arrived",
+        "  - internal update recorded at 22:20:07: queued for Slack, not delivered yet",
+    ]
+    store.close()

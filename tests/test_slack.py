@@ -20,6 +20,7 @@ from warroom.comms.slack import (
     TEXT_LIMIT,
     TRUNCATED_MARK,
     Delivered,
+    NoAnswer,
     Permanent,
     RetryAfter,
     SlackClient,
@@ -38,6 +39,7 @@ from warroom.comms.slack import (
 from warroom.operations import Operations
 from warroom.playbook import default_playbook
 from warroom.store import Store
+from warroom.textsafe import UNSAFE_IN_LINES, printable, printable_lines
 
 BOT = CommsConfig(
     slack=SlackSettings(bot_token=TOKEN, channel="#incidents", api_url="http://127.0.0.1:1/api")
@@ -56,6 +58,39 @@ def text_fields(payload: dict) -> list[str]:
 
 
 # -- text ---------------------------------------------------------------------------
+
+
+def test_escape_and_bidi_controls_reach_slack_as_the_symbols_the_console_shows(
+    tmp_path, clock, playbook
+):
+    """An ESC sequence or a right-to-left override in a note would act in every
+    reader's Slack client: they go as the console draws them, lines kept."""
+    hostile = "rolled back \x1b[31mred\x1b[0m \u202eevil\u202c\r\nline two\tok \x07"
+    with FakeSlack(now=clock.now) as slack:
+        config = bot_config(slack)
+        store = Store(tmp_path / "w.db")
+        ops = Operations(store, clock, playbook, comms=config)
+        incident = ops.declare(severity=2, title="t \x1b]0;pwned\x07", author="alice")
+        ops.record_update(incident.id, "bob", hostile)
+        from warroom.comms.delivery import deliver_pending
+
+        deliver_pending(store, config, clock, deadline_seconds=5, min_interval=0.0)
+        store.close()
+    posts = [r for r in slack.posted if r.method == "chat.postMessage"]
+    assert len(posts) == 2
+    for request in posts:
+        raw = request.raw.decode("utf-8")
+        body = json.loads(raw)
+        for field in text_fields(body):
+            assert "\x1b" not in field and "\u202e" not in field and "\x07" not in field
+            assert "\r" not in field
+    update = posts[1].text
+    # The same symbols as on the console (escaped for Slack: < and > of <U+202E>).
+    shown = printable("rolled back \x1b[31mred\x1b[0m \u202eevil\u202c")
+    assert escape(shown) in update
+    assert "␛[31mred␛[0m" in update and "&lt;U+202E&gt;evil&lt;U+202C&gt;" in update
+    assert update.endswith("\nline two\tok ␇")  # the line break and the tab stay
+    assert "t ␛]0;pwned␇" in posts[0].text
 
 
 def test_escape_exactly_three_characters():
@@ -149,10 +184,11 @@ def test_no_user_text_becomes_a_mention_or_link(text, kind):
             assert "<" not in field and ">" not in field
             assert not MENTION.search(field)
         assert all(b["text"]["verbatim"] is True for b in payload["blocks"])
-    # Nothing is lost or changed, only escaped.
+    # Nothing is lost or changed, only escaped (and controls made visible).
     unescaped = mrkdwn.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     if not mrkdwn.endswith(TRUNCATED_MARK):
-        assert unescaped.endswith(text)
+        assert unescaped.endswith(printable_lines(text))
+    assert not UNSAFE_IN_LINES.search(mrkdwn)
 
 
 @settings(
@@ -202,7 +238,7 @@ def test_operations_never_send_a_mention(tmp_path_factory, title, impact, update
         ("webhook", 410, {}, "channel_is_archived", Permanent("channel_is_archived")),
         ("webhook", 403, {}, "action_prohibited\n", Permanent("action_prohibited")),
         ("webhook", 429, {"retry-after": "7"}, "", RetryAfter(7)),
-        ("webhook", 503, {}, "", Transient("HTTP 503")),
+        ("webhook", 503, {}, "", Transient("HTTP 503", maybe_sent=True)),
         (
             "chat.postMessage",
             200,
@@ -222,17 +258,24 @@ def test_operations_never_send_a_mention(tmp_path_factory, title, impact, update
             200,
             {},
             '{"ok":false,"error":"internal_error"}',
-            Transient("internal_error"),
+            Transient("internal_error", maybe_sent=True),
+        ),
+        (
+            "chat.postMessage",
+            200,
+            {},
+            '{"ok":false,"error":"ratelimited"}',
+            Transient("ratelimited"),
         ),
         ("chat.postMessage", 429, {"retry-after": "30"}, "", RetryAfter(30)),
         ("chat.postMessage", 429, {}, "", RetryAfter(1)),
-        ("chat.update", 500, {}, "", Transient("HTTP 500")),
+        ("chat.update", 500, {}, "", Transient("HTTP 500", maybe_sent=True)),
         (
             "chat.update",
             200,
             {},
             "<html>proxy</html>",
-            Transient("unreadable answer from Slack (not JSON)"),
+            Transient("unreadable answer from Slack (not JSON)", maybe_sent=True),
         ),
     ],
 )
@@ -243,15 +286,15 @@ def test_classify(method, status, headers, body, expected):
 def test_client_against_the_fake_server():
     with FakeSlack() as slack:
         client = SlackClient(bot_config(slack), timeout=0.5)
-        assert client.send(post_request("hi", "#c")) == Delivered(
-            "1700000000.000001", "C0INCIDENTS"
-        )
+        outcome = client.send(post_request("hi", "#c"))
+        assert outcome == Delivered(slack.posted[0].ts, "C0INCIDENTS") and outcome.ts
         slack.script(rate_limited(3), error("channel_not_found"), stall(1.0))
         assert client.send(post_request("hi", "#c")) == RetryAfter(3)
         assert client.send(post_request("hi", "#c")) == Permanent("channel_not_found")
         started = time.monotonic()
         outcome = client.send(post_request("hi", "#c"))
-        assert isinstance(outcome, Transient) and outcome.reason.startswith("timeout")
+        # Sent, then no answer in time: it may or may not have arrived.
+        assert isinstance(outcome, NoAnswer) and outcome.reason.startswith("no answer in time")
         assert time.monotonic() - started < 1.0
         client.close()
         hook = SlackClient(webhook_config(slack))
@@ -264,9 +307,8 @@ def test_client_against_the_fake_server():
 async def test_async_client():
     with FakeSlack() as slack:
         client = SlackClient(bot_config(slack), timeout=1.0)
-        assert await client.send_async(post_request("hi", "#c")) == Delivered(
-            "1700000000.000001", "C0INCIDENTS"
-        )
+        outcome = await client.send_async(post_request("hi", "#c"))
+        assert outcome == Delivered(slack.posted[0].ts, "C0INCIDENTS") and outcome.ts
         await client.aclose()
 
 

@@ -105,13 +105,21 @@ class Context:
         from warroom.operations import Operations
 
         comms = self.comms  # before .store: a refused config file writes nothing
-        return Operations(self.store, system_clock(), self.playbook, comms=comms)
+        self._ops = Operations(self.store, system_clock(), self.playbook, comms=comms)
+        return self._ops
 
     def deliver_before_exit(self, deadline_seconds: float = 10.0) -> None:
         """Send what this command queued (bounded); say so on stderr if some is left."""
         from warroom.comms.delivery import channels_for, deliver_pending
 
         if not channels_for(self.comms):
+            ops = getattr(self, "_ops", None)
+            if ops is not None and ops.queued_for_slack:
+                # The database has been used with Slack: queued all the same.
+                _complain(
+                    f"{ops.queued_for_slack} message(s) queued for Slack; Slack is not configured"
+                    " here: a console or command that has the settings sends them"
+                )
             return
         report = deliver_pending(
             self.store, self.comms, playbook=self.playbook, deadline_seconds=deadline_seconds
@@ -120,6 +128,11 @@ class Context:
             _complain(
                 f"{report.failed} message(s) could not be delivered; the console shows why"
                 " and can retry them"
+            )
+        if report.unsure:
+            _complain(
+                f"{report.unsure} message(s) may not have arrived (Slack never answered);"
+                " not sent again by itself: f4 in a console sends it again"
             )
         if report.remaining:
             _complain(

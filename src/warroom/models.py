@@ -102,7 +102,12 @@ class Update:
     at: str
     audience: str
     text: str
+    #: recorded (nothing queued), pending, delivered, failed, or unsure (may not have arrived)
     delivery: str
+    #: When the outbox delivered it (Slack or SMTP), if it has.
+    delivered_at: str | None = None
+    #: The outbox channel it was queued for (slack, email), if any.
+    channel: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -143,26 +143,48 @@ class Operations:
         #: Slack / SMTP settings: with them, messages are queued in the outbox in
         #: the same transaction as the entry that caused them.
         self.comms = comms
+        #: Slack messages queued by this object (committed or not): the command
+        #: line says so when it has no settings to send them itself.
+        self.queued_for_slack = 0
 
     # -- outgoing messages (comms/outbox.py delivers them) -------------------
 
-    @property
-    def _slack(self) -> bool:
-        return self.comms is not None and self.comms.slack_enabled
+    def slack_mode(self, tx: sqlite3.Connection) -> str | None:
+        """How this database posts to Slack ("bot", "webhook"), or None: never.
+
+        With Slack settings, this process's mode, remembered in the database
+        (``settings.slack_mode``, no secret) the first time it queues. Without
+        them, what the database remembers: once a database has been used with
+        Slack, every change that announces is queued whoever makes it, and any
+        console that has the settings delivers it. Whether a change is
+        announced never depends on which console or command made it.
+        """
+        mode = self.comms.slack_mode if self.comms is not None else None
+        if mode is not None:
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES ('slack_mode', ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+                " WHERE value != excluded.value",
+                (mode,),
+            )
+            return mode
+        row = tx.execute("SELECT value FROM settings WHERE key = 'slack_mode'").fetchone()
+        return row[0] if row else None
 
     def _queue_slack(
         self, tx: sqlite3.Connection, incident_id: int, entry_id: int | None, kind: str, text: str
     ) -> int | None:
-        """Queue a Slack message inside ``tx`` (nothing when Slack is off); its id."""
-        if not self._slack:
+        """Queue a Slack message inside ``tx`` (nothing if the database never used Slack)."""
+        if self.slack_mode(tx) is None:
             return None
         from warroom.comms.outbox import enqueue
 
+        self.queued_for_slack += 1
         return enqueue(tx, incident_id, entry_id, "slack", kind, text, created_at=self.clock.now())
 
     def _queue_root_edit(self, tx: sqlite3.Connection, incident_id: int) -> None:
         """Queue an edit of the Slack root message (bot token only: webhooks cannot edit)."""
-        if self.comms is not None and self.comms.slack_mode == "bot":
+        if self.slack_mode(tx) == "bot":
             from warroom.comms.outbox import enqueue
 
             enqueue(tx, incident_id, None, "slack", "root", "", created_at=self.clock.now())
@@ -316,7 +338,7 @@ class Operations:
             if commander:
                 self._append(tx, incident_id, author, "role", f"Incident Commander: {commander}")
             self._autotick(tx, incident_id, "declare", author)
-            if self._slack:
+            if self.slack_mode(tx) is not None:
                 from warroom.comms.templates import render_internal
 
                 text = render_internal(self._incident(incident_id), self.playbook, now, None)

@@ -185,7 +185,7 @@ def render_review(
         "",
     ]
     lines += _followups_section(store, incident)
-    lines += _figures_section(figures, at)
+    lines += _figures_section(figures, at, _deliveries(store, incident, at))
     lines += _checklist_section(incident, at)
     return "\n".join(lines)
 
@@ -330,7 +330,28 @@ def _followups_section(store: Store, incident: Incident) -> list[str]:
     return lines
 
 
-def _figures_section(figures: Figures, at: _Times) -> list[str]:
+def _deliveries(store: Store, incident: Incident, at: _Times) -> list[str]:
+    """When each update queued for Slack or email was delivered (or that it was
+    not): recorded is not delivered. Nothing for updates that were only recorded,
+    so an incident without Slack or SMTP reads as it always did."""
+    lines = []
+    for update in store.updates(incident.id):
+        if update.channel is None:
+            continue
+        where = "Slack" if update.channel == "slack" else "email"
+        if update.delivery == "delivered" and update.delivered_at:
+            state = f"delivered by {where} at {at(format_time(parse_time(update.delivered_at)))}"
+        elif update.delivery == "unsure":
+            state = f"sent by {where}, no answer: may not have arrived"
+        elif update.delivery == "failed":
+            state = f"not delivered by {where} (failed)"
+        else:
+            state = f"queued for {where}, not delivered yet"
+        lines.append(f"  - {update.audience} update recorded at {at(update.at)}: {state}")
+    return lines
+
+
+def _figures_section(figures: Figures, at: _Times, deliveries: list[str]) -> list[str]:
     late = figures.updates_late
     lines = [
         "## Figures",
@@ -338,6 +359,7 @@ def _figures_section(figures: Figures, at: _Times) -> list[str]:
         f"- **Time to mitigate:** {_duration(figures.time_to_mitigate_seconds)}",
         f"- **Time to resolve:** {_duration(figures.time_to_resolve_seconds)}",
         f"- **Stakeholder updates:** {figures.updates_sent} sent, {figures.updates_due} due",
+        *deliveries,
     ]
     if late:
         lines.append(

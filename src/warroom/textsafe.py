@@ -3,6 +3,8 @@
 Control characters would move the cursor or recolour the screen, and bidi
 overrides would reorder what follows them, so they are drawn as visible
 symbols instead. Everything else (emoji, right-to-left scripts) is left alone.
+The same symbols go to Slack (:func:`printable_lines`), where an ESC or a
+right-to-left override would otherwise reach every reader's client.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import re
 
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
+#: The same, less line breaks and tabs: for text that keeps its lines (a Slack message).
+UNSAFE_IN_LINES = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
 
 
 def visible(match: re.Match[str]) -> str:
@@ -32,3 +36,9 @@ def printable(text: str, limit: int | None = None) -> str:
     if limit is not None and len(text) > limit:
         text = text[:limit]
     return UNSAFE.sub(visible, text)
+
+
+def printable_lines(text: str) -> str:
+    """:func:`printable`, keeping line breaks and tabs (a CR LF pair becomes one
+    line break): for a message of several lines, such as a stakeholder update."""
+    return UNSAFE_IN_LINES.sub(visible, text.replace("\r\n", "\n"))

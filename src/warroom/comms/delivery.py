@@ -1,15 +1,20 @@
 """Draining the outbox: a bounded pass for the command line, an async loop for the console.
 
-Both do the same three steps per message: claim it (one short transaction),
-send it (no transaction open: the network may take seconds), record what
-happened (another short transaction). Nothing here holds a database lock
-across a network wait, so a scribe's Enter is never stuck behind Slack.
+Both do the same steps per message, through the shared helpers here: claim
+it (one short transaction); :func:`plan` what to do (send, or first look in
+Slack for an earlier attempt that may have posted, or wait for a person);
+do it (no transaction open: the network may take seconds); :func:`finish` by
+recording what happened (another short transaction). Nothing here holds a
+database lock across a network wait, so a scribe's Enter is never stuck
+behind Slack.
 
-The console's :class:`Deliverer` opens its *own* :class:`Store` (sqlite3
-connections belong to one thread) with a short busy timeout, never raises
-out of :meth:`Deliverer.run` (a failure is written into the outbox row and
-shown), and reports through ``on_status`` whenever what the indicator would
-show changes. Sleep and clock are injectable so tests run in milliseconds.
+The console's :class:`Deliverer` uses the console's own :class:`Store` (one
+connection per process: see :mod:`warroom.store`), which is safe because it
+runs as a coroutine on the console's event loop, on the same thread; its calls
+use a short busy timeout. It never raises out of :meth:`Deliverer.run` (a
+failure is written into the outbox row and shown), and reports through
+``on_status`` whenever what the indicator would show changes. Sleep and clock
+are injectable so tests run in milliseconds.
 """
 
 from __future__ import annotations
@@ -26,17 +31,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
+from typing import TypeVar
 
 from warroom.clock import Clock, parse_time
 from warroom.comms import outbox
 from warroom.comms.config import CommsConfig, redact
 from warroom.comms.email import build_email, send_smtp, send_smtp_async
-from warroom.comms.outcome import Outcome, Transient
+from warroom.comms.outcome import Delivered, NoAnswer, Outcome, Transient, Unsure
 from warroom.comms.slack import (
     DEFAULT_TIMEOUT,
+    LOOKUP_MARGIN,
+    Lookup,
     SlackClient,
     SlackRequest,
+    is_channel_id,
     message_request,
+    metadata_for,
     render_mrkdwn,
     render_root,
     update_request,
@@ -108,7 +118,154 @@ def prepare(
         return update_request(render_mrkdwn("root", text, message.ref), root_channel, root_ts)
     mrkdwn = render_mrkdwn(message.kind, message.text, message.ref)
     thread = root_ts if message.kind != "declare" else None
-    return message_request(config, mrkdwn, thread_ts=thread)
+    metadata = None
+    if config.slack_mode == "bot":
+        metadata = metadata_for(message.id, database_id(store), message.ref, message.kind)
+    return message_request(config, mrkdwn, thread_ts=thread, metadata=metadata)
+
+
+def database_id(store: Store) -> str:
+    """This database's id (made by the schema-4 migration): tags its Slack messages."""
+    return store.setting("database_id") or "unknown"
+
+
+#: The ``settings`` key under which a channel name's id, learned from Slack, is kept.
+CHANNEL_ID_KEY = "slack_channel_id:"
+
+
+def channel_id(store: Store, config: CommsConfig) -> str | None:
+    """The configured channel's id: as configured, or learned from an earlier answer."""
+    name = config.slack.channel
+    if not name:
+        return None
+    if is_channel_id(name):
+        return name
+    return store.setting(CHANNEL_ID_KEY + name)
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """What to do with one claimed message (see :func:`plan`).
+
+    ``outcome`` set: decided without the network (nothing is sent). Otherwise
+    ``lookup`` first, if set (a ``Delivered`` from it ends the attempt), then
+    ``request``; neither set: nothing to send. ``can_look``: an attempt that
+    may have posted can be checked next time (or resending is harmless), so it
+    is retried rather than left for a person.
+    """
+
+    request: SlackRequest | EmailMessage | None = None
+    lookup: Lookup | None = None
+    outcome: Outcome | None = None
+    can_look: bool = False
+    #: Why a message that may have posted could not be looked for (said with it).
+    why_not: str | None = None
+
+    @property
+    def skip(self) -> bool:
+        return self.request is None and self.outcome is None
+
+
+def _slack_epoch(stamp: str | None) -> str | None:
+    if not stamp:
+        return None
+    return f"{parse_time(stamp).timestamp() - LOOKUP_MARGIN:.6f}"
+
+
+def plan(
+    store: Store,
+    config: CommsConfig,
+    playbook: Playbook,
+    message: outbox.OutboxMessage,
+    now: datetime,
+) -> Attempt:
+    """What to do with ``message`` now: the one policy both drivers follow.
+
+    A new Slack message whose last attempt may have posted (``look_first``) is
+    looked for before it is sent again, in its thread or the channel. Where
+    there is nowhere to look (a webhook; a channel configured by name whose id
+    is not known yet) it becomes "may not have arrived" instead. An edit of the
+    root (``chat.update``) and an email are simply sent again: an edit is
+    idempotent, and an email's Message-ID folds a duplicate.
+    """
+    try:
+        request = prepare(store, config, playbook, message, now)
+    except Exception as exc:  # a bug must not lose the message: retry later
+        log.warning("outbox %s: %s", message.id, redact(str(exc), config))
+        return Attempt(outcome=Transient(redact(f"internal error: {exc}", config)))
+    if request is None:
+        return Attempt()
+    if isinstance(request, EmailMessage) or request.method == "chat.update":
+        return Attempt(request, can_look=True)
+    if request.method == "webhook":
+        if message.look_first:
+            reason = "may not have arrived: a console stopped while sending it"
+            return Attempt(outcome=Unsure(reason))
+        return Attempt(request)
+    thread_ts = request.payload.get("thread_ts")
+    if thread_ts:
+        rows = store._read(
+            "SELECT slack_channel FROM incidents WHERE id = ?", (message.incident_id,)
+        )
+        where = rows[0][0] if rows else None
+    else:
+        where = channel_id(store, config)
+    if not where:
+        why = "cannot look in Slack for it: set the channel by its ID (C…), not its name"
+        if message.look_first:
+            return Attempt(outcome=Unsure(f"may not have arrived; {why}"))
+        return Attempt(request, why_not=why)
+    if not message.look_first:
+        return Attempt(request, can_look=True)
+    lookup = Lookup(
+        channel_id=where,
+        thread_ts=thread_ts,
+        # From when it was queued (it cannot have been posted before), not from
+        # the first attempt, which f4 resets.
+        oldest=_slack_epoch(message.created_at),
+        outbox_id=message.id,
+        database_id=database_id(store),
+    )
+    return Attempt(request, lookup=lookup, can_look=True)
+
+
+def finish(
+    store: Store,
+    config: CommsConfig,
+    message: outbox.OutboxMessage,
+    attempt: Attempt,
+    owner: str,
+    now: datetime,
+    outcome: Outcome,
+    *,
+    rng: random.Random | None = None,
+) -> str:
+    """Record what became of ``attempt``; the message's new status.
+
+    A channel configured by name learns its id from Slack's first answer, so
+    a later lookup knows where to look.
+    """
+    if isinstance(outcome, NoAnswer) and attempt.why_not:
+        outcome = Unsure(f"may not have arrived: {outcome.reason}; {attempt.why_not}")
+    status = outbox.record_outcome(
+        store, message, owner, now, outcome, rng=rng, can_look=attempt.can_look
+    )
+    name = config.slack.channel
+    if (
+        isinstance(outcome, Delivered)
+        and message.channel == "slack"
+        and outcome.channel
+        and name
+        and not is_channel_id(name)
+        and channel_id(store, config) != outcome.channel
+    ):
+        with store.write() as tx:
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (CHANNEL_ID_KEY + name, outcome.channel),
+            )
+    return status
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +275,8 @@ class DeliveryReport:
     delivered: int
     failed: int
     remaining: int
+    #: Sent without an answer, with nowhere to look: "may not have arrived".
+    unsure: int = 0
 
 
 def deliver_pending(
@@ -149,7 +308,7 @@ def deliver_pending(
     playbook = playbook or default_playbook()
     owner = owner or new_owner()
     end = monotonic() + deadline_seconds
-    delivered = failed = 0
+    counts = {"delivered": 0, "failed": 0, "unsure": 0}
     client: SlackClient | None = None
     try:
         while (remaining := end - monotonic()) > 0:
@@ -163,50 +322,54 @@ def deliver_pending(
                     break
                 sleep(max(wait, 0.01))
                 continue
-            try:
-                request = prepare(store, config, playbook, message, now)
-            except Exception as exc:  # a bug must not lose the message: retry later
-                log.warning("outbox %s: %s", message.id, redact(str(exc), config))
-                request, outcome = None, Transient(redact(f"internal error: {exc}", config))
-            else:
-                outcome = None
-            if request is None and outcome is None:
+            attempt = plan(store, config, playbook, message, now)
+            if attempt.skip:
                 outbox.mark_delivered(store, message.id, clock.now(), skipped=True)
                 continue
+            outcome = attempt.outcome
+            if outcome is None and isinstance(attempt.request, SlackRequest) and client is None:
+                client = SlackClient(config, timeout=min(timeout, max(remaining, 0.5)))
+            if outcome is None and attempt.lookup is not None:
+                assert client is not None
+                outcome = client.find(attempt.lookup)
             if outcome is None:
-                if isinstance(request, EmailMessage):
-                    outcome = send_smtp(config, request)
+                if isinstance(attempt.request, EmailMessage):
+                    outcome = send_smtp(config, attempt.request)
                 else:
-                    assert request is not None
-                    if client is None:
-                        client = SlackClient(config, timeout=min(timeout, max(remaining, 0.5)))
-                    outcome = client.send(request)
-            status = outbox.record_outcome(store, message, owner, clock.now(), outcome, rng=rng)
-            delivered += status == "delivered"
-            failed += status == "failed"
+                    assert client is not None and attempt.request is not None
+                    outcome = client.send(attempt.request)
+            status = finish(store, config, message, attempt, owner, clock.now(), outcome, rng=rng)
+            if status in counts:
+                counts[status] += 1
     finally:
         if client is not None:
             client.close()
-    return DeliveryReport(delivered, failed, outbox.pending_count(store))
+    return DeliveryReport(
+        counts["delivered"], counts["failed"], outbox.pending_count(store), counts["unsure"]
+    )
 
 
 StatusCallback = Callable[[outbox.OutboxStatus], None]
 Sleep = Callable[[float], Awaitable[None]]
+T = TypeVar("T")
 
 
 class Deliverer:
     """The console's outbox worker: ``await deliverer.run()`` in a Textual worker.
 
-    It opens its own connection to ``db_path`` when ``run`` starts and uses it
-    only from the thread that runs the loop. ``on_status`` is called (on that
-    thread) whenever the summary changes. ``wake()`` after an operation that
-    queued a message makes it look at once instead of at the next poll;
-    ``stop()`` ends ``run`` at the next pause.
+    Given a :class:`Store`, it uses that connection (the console's: it runs on
+    the console's event loop, so on the connection's own thread), each call
+    under a short busy timeout. Given a path (tests, a process with no store of
+    its own), it opens a store when ``run`` starts and closes it at the end.
+    ``on_status`` is called (on the loop's thread) whenever the summary
+    changes. ``wake()`` after an operation that queued a message makes it look
+    at once instead of at the next poll; ``stop()`` ends ``run`` at the next
+    pause.
     """
 
     def __init__(
         self,
-        db_path: Path | str,
+        db: Store | Path | str,
         config: CommsConfig,
         *,
         playbook: Playbook | None = None,
@@ -219,7 +382,8 @@ class Deliverer:
         owner: str | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        self.db_path = Path(db_path)
+        self._given_store = db if isinstance(db, Store) else None
+        self.db_path = db.path if isinstance(db, Store) else Path(db)
         self.config = config
         self.playbook = playbook
         self.clock: Clock = clock or PreciseClock()
@@ -278,12 +442,15 @@ class Deliverer:
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         self.playbook = self.playbook or default_playbook()
-        try:
-            self._store = Store(self.db_path)
-            self._store.set_busy_timeout(DELIVERER_BUSY_MS)
-        except Exception as exc:
-            log.error("outbox: cannot open %s: %s", self.db_path, redact(str(exc), self.config))
-            return
+        if self._given_store is not None:
+            self._store = self._given_store
+        else:
+            try:
+                self._store = Store(self.db_path)
+                self._store.set_busy_timeout(DELIVERER_BUSY_MS)
+            except Exception as exc:
+                log.error("outbox: cannot open %s: %s", self.db_path, redact(str(exc), self.config))
+                return
         if "slack" in self.channels:
             # httpx takes ~190 ms to import and its client tens of ms to build
             # (SSL context, CA bundle): both on a thread, so the console's event
@@ -312,17 +479,27 @@ class Deliverer:
             if self._client is not None:
                 await self._client.aclose()
                 self._client = None
-            self._store.close()
+            if self._given_store is None:
+                self._store.close()
             self._store = None
 
-    def _wait_seconds(self) -> float | None:
+    def _db(self, call: Callable[[], T]) -> T:
+        """Run one database call with the worker's short lock wait (the store may
+        be the console's, whose scribe waits longer)."""
         assert self._store is not None
+        if self._given_store is None:
+            return call()
+        with self._store.busy_timeout(DELIVERER_BUSY_MS):
+            return call()
+
+    def _wait_seconds(self) -> float | None:
+        store = self._store
+        assert store is not None
         try:
-            return outbox.next_due(
-                self._store,
-                self.clock.now(),
-                channels=self.channels,
-                min_interval=self.min_interval,
+            return self._db(
+                lambda: outbox.next_due(
+                    store, self.clock.now(), channels=self.channels, min_interval=self.min_interval
+                )
             )
         except DatabaseError:
             return self.poll_interval
@@ -344,37 +521,51 @@ class Deliverer:
     async def step(self) -> bool:
         """Claim, send and record one message; False if none could go now."""
         store = self._store
-        assert store is not None and self.playbook is not None
-        message = outbox.claim_next(
-            store,
-            self.owner,
-            self.clock.now(),
-            channels=self.channels,
-            min_interval=self.min_interval,
+        playbook = self.playbook
+        assert store is not None and playbook is not None
+        message = self._db(
+            lambda: outbox.claim_next(
+                store,
+                self.owner,
+                self.clock.now(),
+                channels=self.channels,
+                min_interval=self.min_interval,
+            )
         )
         if message is None:
             return False
-        outcome: Outcome | None = None
+        attempt = self._db(lambda: plan(store, self.config, playbook, message, self.clock.now()))
+        if attempt.skip:
+            await self._record(
+                lambda: outbox.mark_delivered(store, message.id, self.clock.now(), skipped=True)
+            )
+            return True
+        outcome: Outcome | None = attempt.outcome
         try:
-            request = prepare(store, self.config, self.playbook, message, self.clock.now())
-            if request is None:
-                await self._record(
-                    lambda: outbox.mark_delivered(store, message.id, self.clock.now(), skipped=True)
-                )
-                return True
-            if isinstance(request, EmailMessage):
-                outcome = await send_smtp_async(self.config, request)
-            else:
+            if outcome is None and attempt.lookup is not None:
                 assert self._client is not None
-                outcome = await self._client.send_async(request)
+                outcome = await self._client.find_async(attempt.lookup)
+            if outcome is None:
+                if isinstance(attempt.request, EmailMessage):
+                    outcome = await send_smtp_async(self.config, attempt.request)
+                else:
+                    assert self._client is not None and attempt.request is not None
+                    outcome = await self._client.send_async(attempt.request)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             outcome = Transient(redact(f"internal error: {type(exc).__name__}: {exc}", self.config))
         final = outcome
         await self._record(
-            lambda: outbox.record_outcome(
-                store, message, self.owner, self.clock.now(), final, rng=self.rng
+            lambda: finish(
+                store,
+                self.config,
+                message,
+                attempt,
+                self.owner,
+                self.clock.now(),
+                final,
+                rng=self.rng,
             )
         )
         return True
@@ -384,7 +575,7 @@ class Deliverer:
         unrecorded delivery would be sent again when its lease ran out."""
         for attempt in range(50):
             try:
-                write()
+                self._db(write)
                 return
             except DatabaseError:
                 if attempt == 49:
@@ -392,11 +583,12 @@ class Deliverer:
                 await asyncio.sleep(0.05)
 
     def _emit(self) -> None:
-        if self._store is None:
+        store = self._store
+        if store is None:
             return
         try:
-            status = outbox.status_summary(
-                self._store, self.clock.now(), enabled=bool(self.channels)
+            status = self._db(
+                lambda: outbox.status_summary(store, self.clock.now(), enabled=bool(self.channels))
             )
         except DatabaseError:
             return

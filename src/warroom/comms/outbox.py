@@ -9,8 +9,14 @@ the caller's transaction), so either both exist or neither does; any console
 Who sends what: :func:`claim_next` runs in its own ``BEGIN IMMEDIATE`` and
 marks one row ``sending`` with an owner and a lease, so two consoles on one
 database never both take the same message. A console that dies mid-send
-leaves a lease that expires (30 s) and the message is taken again: Slack has no
-idempotency key, so that one case can post twice, which beats never posting.
+leaves a lease that expires (30 s) and the message is taken again.
+
+Never twice: Slack has no idempotency key, so after any attempt that may have
+posted (no answer, a 5xx, a lease that ran out mid-send) the row is marked
+``look_first``. With a bot token the next attempt first looks in Slack for the
+message's tag (see :mod:`~warroom.comms.slack`); with a webhook there is
+nowhere to look, so a request that got no answer becomes ``unsure`` ("may not
+have arrived") and waits for a person to send it again on purpose (f4).
 
 Order: per incident and channel, strictly oldest first; a ``failed`` message
 does not hold back later ones (it is shown, and a key retries it). Pace: at
@@ -31,7 +37,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from warroom.clock import parse_time
-from warroom.comms.outcome import Delivered, Outcome, Permanent, RetryAfter, Transient
+from warroom.comms.outcome import (
+    Delivered,
+    NoAnswer,
+    Outcome,
+    Permanent,
+    RetryAfter,
+    Transient,
+    Unsure,
+)
 from warroom.store import Store
 
 LEASE = timedelta(seconds=30)
@@ -39,6 +53,8 @@ GIVE_UP_AFTER = timedelta(minutes=10)
 MIN_INTERVAL = 1.0
 MAX_BACKOFF = 60.0
 RATE_LIMITED = "rate limited"
+#: How an "unsure" message's error starts.
+UNSURE = "may not have arrived"
 #: Kinds of row: the messages, and ``root`` (an edit of the Slack root message).
 KINDS = ("declare", "update", "severity", "resolve", "reopen", "root", "test")
 CHANNELS = ("slack", "email")
@@ -46,8 +62,10 @@ CHANNELS = ("slack", "email")
 _COLUMNS = (
     "id, incident_id, entry_id, channel, kind, text, subject, status, attempts, created_at,"
     " first_attempt_at, not_before, claimed_by, claimed_until, last_error, delivered_at,"
-    " remote_id"
+    " remote_id, look_first"
 )
+#: Statuses that still wait for something: the worker (pending, sending) or a person.
+WAITING = ("pending", "sending", "failed", "unsure")
 
 
 def stamp(when: datetime) -> str:
@@ -74,6 +92,8 @@ class OutboxMessage:
     last_error: str | None
     delivered_at: str | None
     remote_id: str | None
+    #: The last attempt may have posted: look in Slack before sending again.
+    look_first: int = 0
 
     @property
     def ref(self) -> str:
@@ -151,7 +171,9 @@ def claim_next(
     ``not_before`` passed, the oldest undelivered message of its incident and
     channel, on a channel not used in the last ``min_interval`` seconds and not
     paused by a 429. The row is marked ``sending`` by ``owner`` until
-    ``now + lease``, in one ``BEGIN IMMEDIATE`` transaction.
+    ``now + lease``, in one ``BEGIN IMMEDIATE`` transaction. A row taken over
+    from an expired lease is marked ``look_first``: its sender stopped with the
+    request perhaps sent.
     """
     if not channels:
         return None
@@ -181,7 +203,9 @@ def claim_next(
         until = stamp(now + lease)
         tx.execute(
             "UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_until = ?,"
-            " first_attempt_at = COALESCE(first_attempt_at, ?) WHERE id = ?",
+            " first_attempt_at = COALESCE(first_attempt_at, ?),"
+            " look_first = CASE WHEN status = 'sending' THEN 1 ELSE look_first END"
+            " WHERE id = ?",
             (owner, until, now_s, message.id),
         )
     return get(store, message.id)
@@ -205,7 +229,7 @@ def mark_delivered(
     with store.write() as tx:
         row = tx.execute(
             "UPDATE outbox SET status = 'delivered', delivered_at = ?, remote_id = ?,"
-            " attempts = attempts + ?, last_error = ?,"
+            " attempts = attempts + ?, last_error = ?, look_first = 0,"
             " claimed_until = CASE WHEN ? THEN NULL ELSE claimed_until END"
             " WHERE id = ? RETURNING incident_id",
             (
@@ -225,24 +249,52 @@ def mark_delivered(
             )
 
 
-def mark_retry(store: Store, message_id: int, owner: str, not_before: datetime, error: str) -> bool:
-    """Back to ``pending``, not before ``not_before``. False if no longer ours."""
+def mark_retry(
+    store: Store,
+    message_id: int,
+    owner: str,
+    not_before: datetime,
+    error: str,
+    *,
+    look_first: bool = False,
+) -> bool:
+    """Back to ``pending``, not before ``not_before``. False if no longer ours.
+
+    ``look_first``: this attempt may have posted; the next one looks first (a
+    flag that stays set until the message is found or delivered).
+    """
     with store.write() as tx:
         cursor = tx.execute(
             "UPDATE outbox SET status = 'pending', attempts = attempts + 1, not_before = ?,"
-            " last_error = ? WHERE id = ? AND status = 'sending' AND claimed_by = ?",
-            (stamp(not_before), error, message_id, owner),
+            " last_error = ?, look_first = max(look_first, ?)"
+            " WHERE id = ? AND status = 'sending' AND claimed_by = ?",
+            (stamp(not_before), error, int(look_first), message_id, owner),
         )
         return cursor.rowcount == 1
 
 
-def mark_failed(store: Store, message_id: int, owner: str | None, error: str) -> bool:
+def mark_unsure(store: Store, message_id: int, owner: str | None, reason: str) -> bool:
+    """``unsure``: it may have arrived and nobody can tell. Never sent again by
+    itself; shown as "may not have arrived" until a person resends it (f4)."""
+    with store.write() as tx:
+        cursor = tx.execute(
+            "UPDATE outbox SET status = 'unsure', attempts = attempts + 1, last_error = ?"
+            " WHERE id = ? AND status = 'sending' AND (? IS NULL OR claimed_by = ?)",
+            (reason, message_id, owner, owner),
+        )
+        return cursor.rowcount == 1
+
+
+def mark_failed(
+    store: Store, message_id: int, owner: str | None, error: str, *, look_first: bool = False
+) -> bool:
     """``failed``: shown in the console until someone retries it. Never dropped."""
     with store.write() as tx:
         cursor = tx.execute(
-            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?"
+            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?,"
+            " look_first = max(look_first, ?)"
             " WHERE id = ? AND status = 'sending' AND (? IS NULL OR claimed_by = ?)",
-            (error, message_id, owner, owner),
+            (error, int(look_first), message_id, owner, owner),
         )
         return cursor.rowcount == 1
 
@@ -281,6 +333,82 @@ def retry_all_failed(store: Store, incident_id: int | None = None) -> int:
         return cursor.rowcount
 
 
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A message not delivered yet, as a person sees it in f4's list."""
+
+    id: int
+    incident_id: int
+    channel: str
+    kind: str
+    #: pending, sending, failed or unsure
+    status: str
+    error: str | None
+    not_before: str | None
+
+    @property
+    def ref(self) -> str:
+        return f"INC-{self.incident_id}"
+
+    @property
+    def rate_limited(self) -> bool:
+        return bool(self.error and self.error.startswith(RATE_LIMITED))
+
+    def describe(self) -> str:
+        """``INC-3 update (slack): may not have arrived — no answer in time``."""
+        state = {
+            "pending": "backing off" if self.error else "queued",
+            "sending": "sending",
+            "failed": "failed",
+            "unsure": "may not have arrived",
+        }.get(self.status, self.status)
+        error = self.error
+        if self.rate_limited:
+            state, error = "rate limited by Slack", None
+        elif error and self.status == "unsure":
+            error = error.removeprefix(UNSURE).lstrip(":; ") or None
+        head = f"{self.ref} {self.kind} ({self.channel}): {state}"
+        return f"{head} — {error}" if error else head
+
+
+def waiting(store: Store, incident_id: int | None = None) -> list[Waiting]:
+    """Every message still waiting (queued, backing off, sending, failed, unsure), oldest first."""
+    marks = ",".join("?" * len(WAITING))
+    rows = store._read(
+        "SELECT id, incident_id, channel, kind, status, last_error, not_before FROM outbox"
+        f" WHERE status IN ({marks}) AND kind != 'root' AND (? IS NULL OR incident_id = ?)"
+        " ORDER BY id",
+        (*WAITING, incident_id, incident_id),
+    )
+    return [Waiting(*row) for row in rows]
+
+
+def retry_now(store: Store, incident_id: int | None = None) -> list[Waiting]:
+    """A person asked (f4): everything waiting goes now, and this is what it was.
+
+    Backing off → due now. Failed → pending with a fresh budget. Unsure ("may
+    not have arrived") → pending, sent again on purpose. A 429 pause stays:
+    Slack asked for it, and asking sooner only earns another. Messages being
+    sent right now are left to their sender.
+    """
+    with store.write() as tx:
+        before = waiting(store, incident_id)
+        tx.execute(
+            "UPDATE outbox SET not_before = NULL"
+            " WHERE status = 'pending' AND NOT coalesce(last_error LIKE ?, 0)"
+            " AND (? IS NULL OR incident_id = ?)",
+            (f"{RATE_LIMITED}%", incident_id, incident_id),
+        )
+        tx.execute(
+            "UPDATE outbox SET status = 'pending', attempts = 0, first_attempt_at = NULL,"
+            " not_before = NULL, claimed_by = NULL, last_error = NULL,"
+            " look_first = CASE WHEN status = 'unsure' THEN 0 ELSE look_first END"
+            " WHERE status IN ('failed', 'unsure') AND (? IS NULL OR incident_id = ?)",
+            (incident_id, incident_id),
+        )
+    return before
+
+
 def backoff(attempts: int, rng: random.Random | None = None) -> float:
     """Seconds to wait after the ``attempts``-th failure: exponential, capped, jittered.
 
@@ -300,13 +428,20 @@ def record_outcome(
     *,
     rng: random.Random | None = None,
     give_up_after: timedelta = GIVE_UP_AFTER,
+    can_look: bool = False,
 ) -> str:
     """Apply the delivery policy to one answer; returns the message's new status.
 
     Delivered → ``delivered``. 429 → ``pending`` until Retry-After (and the
     channel pauses). Transient → ``pending`` after a backoff, until ten minutes
     have passed since the first attempt, then ``failed``. Permanent →
-    ``failed`` at once with Slack's error word.
+    ``failed`` at once with Slack's error word. Unsure → ``unsure``.
+
+    ``can_look`` says whether the sender can look for this message in Slack
+    (bot token, channel id known). If it can, an attempt that may have posted
+    (:class:`NoAnswer`, ``Transient(maybe_sent=True)``) is retried with
+    ``look_first``; if it cannot, no answer at all makes it ``unsure`` (never
+    resent by itself), while a 5xx is retried as Slack asks.
     """
     match outcome:
         case Delivered(ts=ts, channel=channel):
@@ -317,15 +452,23 @@ def record_outcome(
             error = f"{RATE_LIMITED} (429), retry after {seconds:g} s"
             mark_retry(store, message.id, owner, now + timedelta(seconds=seconds), error)
             return "pending"
-        case Transient(reason=reason):
+        case Unsure(reason=reason):
+            mark_unsure(store, message.id, owner, reason)
+            return "unsure"
+        case NoAnswer(reason=reason) if not can_look:
+            mark_unsure(store, message.id, owner, f"may not have arrived: {reason}")
+            return "unsure"
+        case Transient(reason=reason) | NoAnswer(reason=reason):
+            look = can_look and (isinstance(outcome, NoAnswer) or outcome.maybe_sent)
             first = parse_time(message.first_attempt_at) if message.first_attempt_at else now
             deadline = first + give_up_after
             if now >= deadline:
                 minutes = give_up_after.total_seconds() / 60
-                mark_failed(store, message.id, owner, f"gave up after {minutes:g} min: {reason}")
+                error = f"gave up after {minutes:g} min: {reason}"
+                mark_failed(store, message.id, owner, error, look_first=look)
                 return "failed"
             wait = timedelta(seconds=backoff(message.attempts + 1, rng))
-            mark_retry(store, message.id, owner, min(now + wait, deadline), reason)
+            mark_retry(store, message.id, owner, min(now + wait, deadline), reason, look_first=look)
             return "pending"
         case Permanent(error=error):
             mark_failed(store, message.id, owner, error)
@@ -398,12 +541,13 @@ def pending_count(store: Store, incident_id: int | None = None) -> int:
 
 # -- what the console shows -------------------------------------------------------
 
-State = Literal["off", "delivered", "sending", "retrying", "failed"]
+State = Literal["off", "delivered", "sending", "retrying", "failed", "unsure", "waiting"]
 
 
 @dataclass(frozen=True, slots=True)
 class FailedMessage:
-    """A message that did not go out: shown until someone retries it."""
+    """A message that did not go out (failed, or may not have arrived): shown
+    until someone retries it."""
 
     id: int
     incident_id: int
@@ -425,8 +569,10 @@ class OutboxStatus:
 
     ``state``: ``off`` (nothing configured, nothing queued), ``delivered``
     (nothing waiting), ``sending`` (waiting, no trouble), ``retrying`` (the next
-    try is in ``retry_in`` seconds, after ``last_error``), ``failed`` (see
-    ``failed``; takes precedence). ``text`` is one short line for a status bar.
+    try is in ``retry_in`` seconds, after ``last_error``), ``unsure`` (sent
+    without an answer: may not have arrived; see ``unsure``), ``failed`` (see
+    ``failed``; takes precedence), ``waiting`` (messages wait and this process
+    has no settings to send them). ``text`` is one short line for a status bar.
     """
 
     state: State
@@ -435,28 +581,50 @@ class OutboxStatus:
     retry_in: float | None = None
     last_error: str | None = None
     failed: tuple[FailedMessage, ...] = ()
+    unsure: tuple[FailedMessage, ...] = ()
+
+    @property
+    def needs_a_person(self) -> bool:
+        """Something only f4 sends again: failed, or may not have arrived."""
+        return bool(self.failed or self.unsure)
+
+
+def _stuck(store: Store, status: str, where: str, params: tuple) -> tuple[FailedMessage, ...]:
+    return tuple(
+        FailedMessage(*row)
+        for row in store._read(
+            "SELECT id, incident_id, channel, kind, text, coalesce(last_error, ''), attempts,"
+            f" created_at FROM outbox WHERE status = ?{where} ORDER BY id",
+            (status, *params),
+        )
+    )
 
 
 def status_summary(
     store: Store, now: datetime, *, enabled: bool = True, incident_id: int | None = None
 ) -> OutboxStatus:
-    """What the console's indicator shows (for one incident, or all)."""
+    """What the console's indicator shows (for one incident, or all).
+
+    ``enabled=False``: this process cannot deliver. Then anything undelivered
+    reads "N waiting (not configured here)": a console with the settings
+    sends it, and this one must not pretend all is quiet.
+    """
     where = "" if incident_id is None else " AND incident_id = ?"
     params: tuple = () if incident_id is None else (incident_id,)
-    failed = tuple(
-        FailedMessage(*row)
-        for row in store._read(
-            "SELECT id, incident_id, channel, kind, text, coalesce(last_error, ''), attempts,"
-            f" created_at FROM outbox WHERE status = 'failed'{where} ORDER BY id",
-            params,
-        )
-    )
+    failed = _stuck(store, "failed", where, params)
+    unsure = _stuck(store, "unsure", where, params)
     waiting_rows = store._read(
         "SELECT status, not_before, last_error FROM outbox"
         f" WHERE status IN ('pending', 'sending'){where} ORDER BY id",
         params,
     )
     waiting = len(waiting_rows)
+    if not enabled:
+        total = waiting + len(failed) + len(unsure)
+        if not total:
+            return OutboxStatus("off", "off")
+        text = f"{total} waiting (not configured here)"
+        return OutboxStatus("waiting", text, total, None, None, failed, unsure)
     retry_in: float | None = None
     last_error: str | None = None
     for _status, not_before, error in waiting_rows:
@@ -464,18 +632,24 @@ def status_summary(
             seconds = max(0.0, (parse_time(not_before) - now).total_seconds())
             if retry_in is None or seconds < retry_in:
                 retry_in, last_error = seconds, error
+    maybe = f"{len(unsure)} may not have arrived" if unsure else ""
     if failed:
         first = failed[0]
         more = f" (+{len(failed) - 1} more)" if len(failed) > 1 else ""
         text = f"{first.channel} failed: {first.error}{more}"
+        if maybe:
+            text += f"; {maybe}"
         if waiting:
             text += f"; {waiting} waiting"
-        return OutboxStatus("failed", text, waiting, retry_in, last_error, failed)
+        return OutboxStatus("failed", text, waiting, retry_in, last_error, failed, unsure)
+    if unsure:
+        text = f"{maybe} (sent, no answer): check Slack"
+        if waiting:
+            text += f"; {waiting} waiting"
+        return OutboxStatus("unsure", text, waiting, retry_in, last_error, failed, unsure)
     if retry_in is not None:
         text = f"retrying in {retry_in:.0f} s: {last_error}"
         return OutboxStatus("retrying", text, waiting, retry_in, last_error)
     if waiting:
         return OutboxStatus("sending", f"sending {waiting}", waiting)
-    if not enabled:
-        return OutboxStatus("off", "off")
     return OutboxStatus("delivered", "delivered")

@@ -7,16 +7,28 @@ linking of names or URLs), ``link_names`` is never sent (the payload models
 forbid unknown fields), and unfurling is off. Text is cut to Slack's limits
 with a visible mark rather than rejected as ``invalid_payload`` or cut silently.
 
+Control characters and bidi overrides in user text go as the visible
+symbols the console draws (``␛``, ``<U+202E>``): an ESC or a right-to-left
+override would otherwise act in every reader's client.
+
 The client classifies every answer into an :mod:`~warroom.comms.outcome`
-(``Delivered``, ``RetryAfter``, ``Transient`` or ``Permanent``), which is all the outbox needs to
-decide what happens next. httpx is imported inside the functions that send:
-it costs ~190 ms at import, and most commands never post anything.
+(``Delivered``, ``RetryAfter``, ``Transient``, ``NoAnswer``, ``Unsure`` or
+``Permanent``), which is all the outbox needs to decide what happens next.
+
+Never twice (bot token): each ``chat.postMessage`` carries Slack message
+``metadata`` naming its outbox id and the database, and after an attempt
+that may have posted, :meth:`SlackClient.find` looks in the channel (or the
+thread) for that tag before anything is sent again.
+
+httpx is imported inside the functions that send: it costs ~190 ms at
+import, and most commands never post anything.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -27,14 +39,16 @@ from pydantic import BaseModel, ConfigDict
 from warroom.comms.config import CommsConfig, redact
 from warroom.comms.outcome import (
     Delivered,
+    NoAnswer,
     Outcome,
     Permanent,
     RetryAfter,
     Transient,
+    Unsure,
     describe,
 )
 from warroom.comms.templates import _Keep, template_fields
-from warroom.textsafe import printable
+from warroom.textsafe import printable, printable_lines
 
 if TYPE_CHECKING:
     import httpx
@@ -58,17 +72,34 @@ CONTENT_TYPE = "application/json; charset=utf-8"
 TRANSIENT_API_ERRORS = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
+#: Of those, the ones after which the message may have been posted all the same.
+MAYBE_POSTED_API_ERRORS = frozenset(
+    {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+#: The ``event_type`` of warroom's message metadata.
+METADATA_EVENT = "warroom_outbox"
+#: How far back (seconds) before the first attempt a lookup reads, for clocks that differ.
+LOOKUP_MARGIN = 600
+LOOKUP_PAGE = 200
+LOOKUP_PAGES = 5
+#: A lookup that read every page it may without finding the message nor the end.
+TOO_MANY = Unsure("may not have arrived; too many messages in Slack to look through")
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 
 Method = Literal["webhook", "chat.postMessage", "chat.update"]
+LookupMethod = Literal["conversations.history", "conversations.replies"]
 
 __all__ = [
     "Delivered",
+    "Lookup",
+    "NoAnswer",
     "Outcome",
     "Permanent",
     "RetryAfter",
     "SlackClient",
     "SlackRequest",
     "Transient",
+    "Unsure",
     "check",
     "describe",
     "escape",
@@ -140,9 +171,10 @@ def render_mrkdwn(kind: str, text: str, ref: str) -> str:
     """The message for an outbox row: warroom's own prefix plus the escaped text.
 
     Only the prefix is written by warroom (and holds no ``<``); the rest is user
-    text, escaped. The whole is cut to fit, with a visible mark.
+    text, its control characters made visible, then escaped. The whole is cut
+    to fit, with a visible mark.
     """
-    body = escape(text)
+    body = escape(printable_lines(text))
     if kind == "update":
         prefix = f"*{ref} update*\n"
     elif kind in ("severity", "resolve", "reopen"):
@@ -204,11 +236,19 @@ class WebhookPayload(_Payload):
     unfurl_media: Literal[False] = False
 
 
+class MessageMetadata(_Payload):
+    """Slack message metadata: which outbox row of which database this message is."""
+
+    event_type: Literal["warroom_outbox"] = METADATA_EVENT
+    event_payload: dict[str, str | int]
+
+
 class PostMessagePayload(WebhookPayload):
     """``chat.postMessage``: a new message, in a thread when ``thread_ts`` is set."""
 
     channel: str
     thread_ts: str | None = None
+    metadata: MessageMetadata | None = None
 
 
 class UpdatePayload(_Payload):
@@ -237,10 +277,27 @@ def webhook_request(mrkdwn: str) -> SlackRequest:
     return SlackRequest("webhook", payload.model_dump(exclude_none=True))
 
 
-def post_request(mrkdwn: str, channel: str, thread_ts: str | None = None) -> SlackRequest:
+def metadata_for(outbox_id: int, database_id: str, ref: str, kind: str) -> MessageMetadata:
+    """The tag that lets a later lookup recognise this message as outbox row ``outbox_id``."""
+    return MessageMetadata(
+        event_payload={
+            "outbox_id": outbox_id,
+            "database": database_id,
+            "incident": ref,
+            "kind": kind,
+        }
+    )
+
+
+def post_request(
+    mrkdwn: str,
+    channel: str,
+    thread_ts: str | None = None,
+    metadata: MessageMetadata | None = None,
+) -> SlackRequest:
     text = truncate(mrkdwn)
     payload = PostMessagePayload(
-        text=text, blocks=_blocks(text), channel=channel, thread_ts=thread_ts
+        text=text, blocks=_blocks(text), channel=channel, thread_ts=thread_ts, metadata=metadata
     )
     return SlackRequest("chat.postMessage", payload.model_dump(exclude_none=True))
 
@@ -252,13 +309,106 @@ def update_request(mrkdwn: str, channel: str, ts: str) -> SlackRequest:
 
 
 def message_request(
-    config: CommsConfig, mrkdwn: str, *, thread_ts: str | None = None
+    config: CommsConfig,
+    mrkdwn: str,
+    *,
+    thread_ts: str | None = None,
+    metadata: MessageMetadata | None = None,
 ) -> SlackRequest:
-    """A new message in whichever way Slack is configured."""
+    """A new message in whichever way Slack is configured (webhooks carry no metadata)."""
     if config.slack_mode == "bot":
         assert config.slack.channel is not None
-        return post_request(mrkdwn, config.slack.channel, thread_ts if config.threads else None)
+        thread = thread_ts if config.threads else None
+        return post_request(mrkdwn, config.slack.channel, thread, metadata)
     return webhook_request(mrkdwn)
+
+
+# -- looking for a message that may have been posted ------------------------------
+
+
+def is_channel_id(channel: str) -> bool:
+    """``C0123ABC``-like: what conversations.history needs (a ``#name`` will not do)."""
+    return bool(_CHANNEL_ID.match(channel))
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """Where to look for outbox row ``outbox_id`` of database ``database_id``.
+
+    ``thread_ts`` set: in that thread (``conversations.replies``); else in the
+    channel (``conversations.history``). ``oldest`` (a Slack ts) bounds the read.
+    """
+
+    channel_id: str
+    thread_ts: str | None
+    oldest: str | None
+    outbox_id: int
+    database_id: str
+
+    @property
+    def method(self) -> LookupMethod:
+        return "conversations.replies" if self.thread_ts else "conversations.history"
+
+    def params(self, cursor: str | None = None) -> dict[str, str]:
+        params = {
+            "channel": self.channel_id,
+            "include_all_metadata": "true",
+            "limit": str(LOOKUP_PAGE),
+        }
+        if self.thread_ts:
+            params["ts"] = self.thread_ts
+        if self.oldest:
+            params["oldest"] = self.oldest
+        if cursor:
+            params["cursor"] = cursor
+        return params
+
+    def match(self, message: Any) -> bool:
+        if not isinstance(message, dict):
+            return False
+        metadata = message.get("metadata")
+        if not isinstance(metadata, dict) or metadata.get("event_type") != METADATA_EVENT:
+            return False
+        payload = metadata.get("event_payload")
+        return (
+            isinstance(payload, dict)
+            and str(payload.get("outbox_id")) == str(self.outbox_id)
+            and payload.get("database") == self.database_id
+        )
+
+
+def read_lookup_page(
+    lookup: Lookup, status: int, headers: dict[str, str], body: str, config: CommsConfig
+) -> tuple[Outcome | None, str | None]:
+    """One page of a lookup: (an outcome, or None for "not on this page"; the next cursor).
+
+    Found → ``Delivered`` with the message's ts (and the channel id, so a root
+    found this way still threads what follows). Slack refusing to let us look
+    (``missing_scope``, ``channel_not_found`` …) → ``Unsure``: the message may
+    be there and nothing may be sent until a person decides.
+    """
+    if status == 429:
+        return RetryAfter(_retry_after(headers.get("retry-after"))), None
+    if status >= 500 or status == 408:
+        return Transient(f"looking for it: HTTP {status}"), None
+    try:
+        answer = json.loads(body) if status == 200 else None
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict):
+        return Transient(f"looking for it: unreadable answer (HTTP {status})"), None
+    if answer.get("ok") is not True:
+        error = _word(str(answer.get("error") or "unknown_error"), config)
+        if error in TRANSIENT_API_ERRORS:
+            return Transient(f"looking for it: {error}"), None
+        return Unsure(f"may not have arrived; cannot look in Slack ({error})"), None
+    for message in answer.get("messages") or []:
+        if lookup.match(message):
+            ts = message.get("ts")
+            return Delivered(str(ts) if ts else None, lookup.channel_id), None
+    meta = answer.get("response_metadata")
+    cursor = meta.get("next_cursor") if isinstance(meta, dict) else None
+    return None, (str(cursor) if cursor and answer.get("has_more", True) else None)
 
 
 # -- answers --------------------------------------------------------------------
@@ -293,7 +443,7 @@ def classify(
     if status == 429:
         return RetryAfter(_retry_after(headers.get("retry-after")))
     if status >= 500:
-        return Transient(f"HTTP {status}")
+        return Transient(f"HTTP {status}", maybe_sent=True)
     if method == "webhook":
         if status == 200 and body.strip() == "ok":
             return Delivered()
@@ -303,14 +453,14 @@ def classify(
         return Permanent(f"HTTP {status}")
     if status != 200:
         if status in (408,):
-            return Transient(f"HTTP {status}")
+            return Transient(f"HTTP {status}", maybe_sent=True)
         return Permanent(f"HTTP {status}")
     try:
         answer = json.loads(body)
     except ValueError:
-        return Transient("unreadable answer from Slack (not JSON)")
+        return Transient("unreadable answer from Slack (not JSON)", maybe_sent=True)
     if not isinstance(answer, dict):
-        return Transient("unreadable answer from Slack")
+        return Transient("unreadable answer from Slack", maybe_sent=True)
     if answer.get("ok") is True:
         ts = answer.get("ts")
         channel = answer.get("channel")
@@ -319,7 +469,7 @@ def classify(
         )
     error = _word(str(answer.get("error") or "unknown_error"), config)
     if error in TRANSIENT_API_ERRORS:
-        return Transient(error)
+        return Transient(error, maybe_sent=error in MAYBE_POSTED_API_ERRORS)
     return Permanent(error)
 
 
@@ -355,13 +505,13 @@ class SlackClient:
     def __repr__(self) -> str:
         return f"SlackClient(mode={self.config.slack_mode!r})"
 
-    def _url(self, method: Method) -> str:
+    def _url(self, method: Method | LookupMethod) -> str:
         if method == "webhook":
             assert self.config.slack.webhook_url is not None
             return self.config.slack.webhook_url.get_secret_value()
         return f"{self.config.slack.api_url}/{method}"
 
-    def _headers(self, method: Method) -> dict[str, str]:
+    def _headers(self, method: Method | LookupMethod) -> dict[str, str]:
         headers = {"Content-Type": CONTENT_TYPE, "User-Agent": "warroom"}
         if method != "webhook":
             assert self.config.slack.bot_token is not None
@@ -381,17 +531,83 @@ class SlackClient:
         return json.dumps(request.payload, ensure_ascii=False).encode("utf-8")
 
     def _error(self, exc: Exception) -> Outcome:
+        """What a failed request means: never sent (connect, pool), or sent and
+        unanswered (read/write timeout, dropped connection): :class:`NoAnswer`."""
         import httpx
 
         detail = redact(str(exc), self.config)
         name = type(exc).__name__
-        if isinstance(exc, httpx.TimeoutException):
+        if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
             return Transient(f"timeout ({name})")
+        if isinstance(exc, httpx.TimeoutException):
+            return NoAnswer(f"no answer in time ({name})")
         if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
             return Permanent(printable(f"bad Slack URL ({name})", 200))
+        if isinstance(exc, httpx.ConnectError):
+            return Transient(printable(f"connection error ({name}: {detail})", 200))
+        if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
+            return NoAnswer(printable(f"connection dropped, no answer ({name})", 200))
         if isinstance(exc, httpx.TransportError):
             return Transient(printable(f"connection error ({name}: {detail})", 200))
         return Transient(printable(f"{name}: {detail}", 200))
+
+    def _lookup_outcome(self, exc: Exception) -> Outcome:
+        """A lookup is a read: whatever went wrong, trying it again is safe."""
+        outcome = self._error(exc)
+        if isinstance(outcome, Permanent):
+            return Unsure(f"may not have arrived; cannot look in Slack ({outcome.error})")
+        return Transient(f"looking for it: {describe(outcome)}")
+
+    def _lookup_get(self, lookup: Lookup, cursor: str | None) -> dict[str, Any]:
+        return {
+            "url": self._url(lookup.method),
+            "params": lookup.params(cursor),
+            "headers": self._headers(lookup.method),
+        }
+
+    def _lookup_page(
+        self, lookup: Lookup, response: httpx.Response
+    ) -> tuple[Outcome | None, str | None]:
+        try:
+            body = response.text
+        except Exception:
+            body = ""
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        return read_lookup_page(lookup, response.status_code, headers, body, self.config)
+
+    def find(self, lookup: Lookup) -> Outcome | None:
+        """Look for the message ``lookup`` names: ``Delivered`` if it is there,
+        None if it surely is not, or why we cannot tell yet."""
+        import httpx
+
+        _quiet_httpx()
+        if self._sync is None:
+            self._sync = httpx.Client(timeout=self.timeout, transport=self._transport)
+        cursor: str | None = None
+        for _page in range(LOOKUP_PAGES):
+            try:
+                response = self._sync.get(**self._lookup_get(lookup, cursor))
+            except Exception as exc:
+                return self._lookup_outcome(exc)
+            outcome, cursor = self._lookup_page(lookup, response)
+            if outcome is not None or cursor is None:
+                return outcome
+        return TOO_MANY
+
+    async def find_async(self, lookup: Lookup) -> Outcome | None:
+        """The same as :meth:`find`, without blocking the event loop."""
+        self.prepare_async()
+        assert self._async is not None
+        cursor: str | None = None
+        for _page in range(LOOKUP_PAGES):
+            try:
+                response = await self._async.get(**self._lookup_get(lookup, cursor))
+            except Exception as exc:
+                return self._lookup_outcome(exc)
+            outcome, cursor = self._lookup_page(lookup, response)
+            if outcome is not None or cursor is None:
+                return outcome
+        return TOO_MANY
 
     def _outcome(self, method: Method, response: httpx.Response) -> Outcome:
         try:

@@ -4,6 +4,11 @@ Writes happen on the event loop, synchronously: a commit costs ~0.5 ms, and
 doing it before the next key is read is what makes an acknowledged entry
 durable. Other consoles on the same file are noticed through
 ``PRAGMA data_version`` twice a second.
+
+The console has one connection to its database and everything uses it on the
+event loop's thread: the screens, the delivery worker (a coroutine) and the
+integrity check. A second handle to the file closed in this process would drop
+its POSIX locks (see :mod:`warroom.store`).
 """
 
 from __future__ import annotations
@@ -12,7 +17,6 @@ import gc
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
@@ -25,6 +29,7 @@ from warroom.models import Incident
 from warroom.operations import Operations
 from warroom.playbook import Playbook, default_playbook
 from warroom.store import Store
+from warroom.textsafe import printable
 from warroom.tui import resources
 from warroom.tui.palette import WarroomCommands
 from warroom.tui.screens.console import ConsoleScreen
@@ -79,7 +84,7 @@ class WarroomApp(App):
         Binding("f1", "help", "Help", priority=True, id="help"),
         Binding("f2", "bridge_view", "Bridge view", priority=True, id="bridge", show=False),
         Binding("f3", "followups", "Follow-ups", priority=True, id="followups", show=False),
-        Binding("f4", "retry_failed", "Retry failed", priority=True, id="retry", show=False),
+        Binding("f4", "retry_now", "Send waiting now", priority=True, id="retry", show=False),
         Binding("ctrl+f", "filter", "Filter", priority=True, id="filter", show=False),
         Binding("ctrl+t", "toggle_local_time", "UTC/local", priority=True, id="time", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
@@ -146,13 +151,14 @@ class WarroomApp(App):
         gc.freeze()
         gc.enable()
 
-    @work(thread=True, exit_on_error=False, name="verify")
     def _verify_database(self) -> None:
-        """The integrity check, off the screen's path: its cost grows with the file."""
-        from warroom.store import verify_file
-
+        """The integrity check, once, after the first frame: its cost grows with
+        the file (~40 ms for 100,000 entries). On the console's own connection,
+        on purpose: a second connection, closed on a thread, is a second handle
+        to the file, and the one connection per process is what keeps the
+        process's locks (and so its WAL) safe."""
         try:
-            verify_file(self.store.path)
+            self.store.verify()
         except WarroomError as exc:
             self.post_message(DatabaseDamaged(str(exc)))
 
@@ -173,25 +179,44 @@ class WarroomApp(App):
         and quitting never waits for a request in flight.
         """
         if self.comms is None:  # the usual case: import none of the delivery stack
-            self.post_message(OutboxStatusChanged(None))
+            self._show_waiting_elsewhere()
             return
         from warroom.comms.delivery import Deliverer, channels_for
 
         if not channels_for(self.comms):
-            self.post_message(OutboxStatusChanged(None))
+            self._show_waiting_elsewhere()
             return
+        # The console's own store: the worker runs on this loop, on its thread.
         self.deliverer = Deliverer(
-            self.store.path,
+            self.store,
             self.comms,
             playbook=self.playbook,
             on_status=lambda status: self.post_message(OutboxStatusChanged(status)),
         )
         self.run_worker(self.deliverer.run(), name="outbox", exit_on_error=False)
 
+    def _show_waiting_elsewhere(self) -> None:
+        """Without Slack settings: "off", unless this database has been used with
+        Slack and messages wait for a console that has them (then say so)."""
+        status = None
+        try:
+            if self.store.setting("slack_mode") is not None:
+                from warroom.comms.outbox import status_summary
+
+                summary = status_summary(self.store, self.clock.now(), enabled=False)
+                status = summary if summary.state != "off" else None
+        except WarroomError:
+            return
+        if status != self.outbox_status:
+            self.post_message(OutboxStatusChanged(status))
+
     def outbox_wake(self) -> None:
-        """Something was queued: deliver it now, not at the next poll."""
+        """Something may have been queued: deliver it now, not at the next poll
+        (or, with no Slack settings here, say that it waits)."""
         if self.deliverer is not None:
             self.deliverer.wake()
+        else:
+            self._show_waiting_elsewhere()
 
     def on_outbox_status_changed(self, message: OutboxStatusChanged) -> None:
         self.outbox_status = message.status
@@ -199,15 +224,29 @@ class WarroomApp(App):
             if isinstance(screen, ConsoleScreen):
                 screen.show_outbox(message.status)
 
-    def action_retry_failed(self) -> None:
-        if self.deliverer is None:
-            self.notify("Slack and email are not configured: nothing to retry")
-            return
-        from warroom.comms.outbox import retry_all_failed
+    def action_retry_now(self) -> None:
+        """f4: every message still waiting goes now (queued, backing off, failed,
+        may not have arrived), and a list says what each one was."""
+        from warroom.comms.outbox import retry_now
 
-        count = retry_all_failed(self.store)
+        try:
+            retried = retry_now(self.store)
+        except WarroomError as exc:
+            self.notify(str(exc), severity="error")
+            return
         self.outbox_wake()
-        self.notify(f"retrying {count} failed message(s)" if count else "no failed messages")
+        if not retried:
+            self.notify("Nothing is waiting: every message has been delivered")
+            return
+        lines = [printable(m.describe(), 120) for m in retried[:8]]
+        if len(retried) > 8:
+            lines.append(f"… and {len(retried) - 8} more")
+        unsure = sum(m.status == "unsure" for m in retried)
+        if unsure:
+            lines.append(f"{unsure} that may not have arrived: sent again, on purpose")
+        if self.deliverer is None:
+            lines.append("Slack is not configured here: a console that has it sends them")
+        self.notify("\n".join(lines), title=f"Sending {len(retried)} message(s) now", timeout=10)
 
     def breakpoint_class(self) -> str:
         """The width class the first Resize would give a screen, given up front.
@@ -238,6 +277,8 @@ class WarroomApp(App):
         if version == self._data_version:
             return
         self._data_version = version
+        if self.deliverer is None:
+            self._show_waiting_elsewhere()
         for screen in self.screen_stack:
             if isinstance(screen, ConsoleScreen):
                 screen.reload(others_changed=True)
@@ -324,11 +365,22 @@ class WarroomApp(App):
         self.ops.record_update(incident_id, self.user, text, audience=audience, subject=subject)
         self.outbox_wake()
 
+    def _slack_elsewhere(self) -> bool:
+        """No Slack settings here, but the database has been used with Slack."""
+        if self.comms is not None and self.comms.slack_enabled:
+            return False
+        try:
+            return self.store.setting("slack_mode") is not None
+        except WarroomError:
+            return False
+
     def delivery_note(self) -> str:
         comms = self.comms
         slack = (
             "internal: queued for Slack"
             if comms and comms.slack_enabled
+            else "internal: queued for Slack (a console with Slack settings sends it)"
+            if self._slack_elsewhere()
             else "internal: recorded only (Slack is not configured)"
         )
         email = (
@@ -347,7 +399,15 @@ class WarroomApp(App):
             sent = " and queued for SMTP" if comms and comms.email_enabled else ""
             return f"Email written to {where}{sent}, copied to the clipboard; countdown reset"
         if comms and comms.slack_enabled:
-            return "Update queued for Slack; countdown reset"
+            return (
+                "Update queued for Slack (the countdown pane shows it until it is delivered);"
+                " countdown reset"
+            )
+        if self._slack_elsewhere():
+            return (
+                "Update queued for Slack: Slack is not configured here, a console that has it"
+                " sends it; countdown reset"
+            )
         return "Update recorded (not sent anywhere: Slack is not configured); countdown reset"
 
     def action_toggle_local_time(self) -> None:

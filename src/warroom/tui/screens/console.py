@@ -8,6 +8,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label
 
@@ -15,7 +16,7 @@ from warroom.cadence import Countdown, countdown
 from warroom.clock import format_time
 from warroom.commands import run_line
 from warroom.errors import WarroomError
-from warroom.models import Incident
+from warroom.models import Incident, Update
 from warroom.search import Filter, parse_filter
 from warroom.textsafe import printable
 from warroom.tui.widgets.checklist import Checklist
@@ -31,12 +32,33 @@ if TYPE_CHECKING:
     from warroom.comms.outbox import OutboxStatus
 
 
+#: The states the delivery indicator has a style for (a class each).
+OUTBOX_STATES = ("off", "delivered", "sending", "retrying", "failed", "unsure", "waiting")
+
+
 def outbox_line(status: OutboxStatus | None) -> tuple[str, str]:
     """The delivery indicator's text and state class."""
     if status is None:
         return "Slack: off", "off"
-    text = f"Slack: {status.text}" + (" · f4 retries" if status.failed else "")
-    return printable(text, 200), status.state
+    hint = ""
+    if status.state != "waiting":
+        hint = " · f4 retries" if status.failed else " · f4 resends" if status.unsure else ""
+    return printable(f"Slack: {status.text}{hint}", 200), status.state
+
+
+def delivery_line(undelivered: list[Update]) -> str:
+    """What the countdown pane says about updates recorded but not delivered yet
+    (empty when every update has gone out, or none was queued): two short lines."""
+    if not undelivered:
+        return ""
+    last = undelivered[-1]
+    state = {
+        "pending": "not delivered yet",
+        "failed": "NOT delivered: failed",
+        "unsure": "may not have arrived",
+    }.get(last.delivery, f"not delivered ({last.delivery})")
+    more = f" (+{len(undelivered) - 1} more)" if len(undelivered) > 1 else ""
+    return f"update of {last.at[11:16]}Z{more}\n{state}"
 
 
 class ConsoleScreen(Screen):
@@ -51,6 +73,8 @@ class ConsoleScreen(Screen):
         self._authors_seen = 0
         self._ready = False  # the clock and the poller may fire before compose is done
         self._filter: Filter | None = None
+        #: Updates recorded but not delivered yet (read on reload, not every tick).
+        self._undelivered = self._read_undelivered(incident)
 
     @property
     def ops(self):
@@ -121,6 +145,7 @@ class ConsoleScreen(Screen):
 
     def show_incident(self, incident: Incident) -> None:
         self.incident = incident
+        self._undelivered = self._read_undelivered(incident)
         self._first_day = self._first_day_of(incident)
         self.query_one(IncidentHeader).show(incident, self.app.playbook, self.app.clock.now())
         self.query_one(RolesPanel).show(incident)
@@ -164,6 +189,12 @@ class ConsoleScreen(Screen):
         """Once a second: elapsed time and the countdown, computed from stored times."""
         if not self._ready:
             return
+        try:
+            self._tick_panes()
+        except NoMatches:  # the console is closing: its panes are being taken down
+            return
+
+    def _tick_panes(self) -> None:
         now = self.app.clock.now()
         self.query_one(IncidentHeader).tick(self.incident, now)
         for clocks in self.query(MilestoneClocks):  # the header's and the side column's
@@ -177,7 +208,7 @@ class ConsoleScreen(Screen):
         )
         self.query_one(UpdateCountdown).show(*self._countdown())
 
-    def _countdown(self) -> tuple[Countdown, str]:
+    def _countdown(self) -> tuple[Countdown, str, str]:
         playbook = self.app.playbook
         state = countdown(
             self.incident.next_update_due, self.app.clock.now(), playbook.warning_minutes
@@ -187,7 +218,7 @@ class ConsoleScreen(Screen):
             detail = "resolved: no updates due" if self.incident.status != "open" else ""
         else:
             detail = f"({severity.name}, every {severity.update_every_minutes}m)"
-        return state, detail
+        return state, detail, delivery_line(self._undelivered)
 
     def show_outbox(self, status: OutboxStatus | None) -> None:
         """Slack/email delivery, always in view: off, delivered, sending, retrying, failed."""
@@ -197,8 +228,18 @@ class ConsoleScreen(Screen):
         label = found.first(Label)
         text, state = outbox_line(status)
         label.update(Content(text))
-        for name in ("off", "delivered", "sending", "retrying", "failed"):
+        for name in OUTBOX_STATES:
             label.set_class(state == name, f"-{name}")
+        # A delivery (ours or another console's) changes what the countdown says.
+        self._undelivered = self._read_undelivered(self.incident)
+        if self._ready:
+            self.query_one(UpdateCountdown).show(*self._countdown())
+
+    def _read_undelivered(self, incident: Incident) -> list[Update]:
+        try:
+            return self.app.store.undelivered_updates(incident.id)
+        except WarroomError:
+            return self._undelivered if hasattr(self, "_undelivered") else []
 
     @on(UpdateCountdown.BecameOverdue)
     def _overdue(self) -> None:

@@ -22,7 +22,7 @@ KEYS = [
     ("ctrl+n", "declare a new incident"),
     ("ctrl+o", "switch incident"),
     ("ctrl+e", "post-incident review: write it, then ctrl+s exports .md and .ics"),
-    ("f4", "retry failed Slack/email messages"),
+    ("f4", "send every waiting Slack/email message now"),
     ("ctrl+f", "filter the timeline: words, kind:decision, @author, starred (escape clears)"),
     ("f3", "follow-up actions: tick them off"),
     ("ctrl+t", "timeline times in local time / UTC (dates show once an incident spans days)"),

@@ -17,10 +17,10 @@ class UpdateCountdown(Vertical):
     class BecameOverdue(Message):
         """The deadline passed while we watched: ring once, notify once."""
 
-    def __init__(self, state: Countdown, detail: str, **kwargs) -> None:
+    def __init__(self, state: Countdown, detail: str, delivery: str = "", **kwargs) -> None:
         super().__init__(**kwargs)
         self._phase: str | None = None
-        self._first = (state, detail)
+        self._first = (state, detail, delivery)
 
     def on_mount(self) -> None:
         self.show(*self._first)
@@ -28,11 +28,17 @@ class UpdateCountdown(Vertical):
     def compose(self) -> ComposeResult:
         yield Digits("--:--", id="countdown-digits")
         yield Label(id="countdown-detail")
+        yield Label(id="countdown-delivery")
 
-    def show(self, state: Countdown, detail: str) -> None:
+    def show(self, state: Countdown, detail: str, delivery: str = "") -> None:
+        """``delivery``: an update recorded but not delivered yet, said as such
+        (the deadline was reset when it was recorded; Slack may not have it)."""
         self.query_one(Digits).update(state.clock_text)
         label = "OVERDUE " + detail if state.phase == "overdue" else detail
         self.query_one("#countdown-detail", Label).update(Content(label))
+        pending = self.query_one("#countdown-delivery", Label)
+        pending.update(Content(delivery))
+        pending.set_class(bool(delivery), "-shown")
         if state.phase != self._phase:
             for phase in ("off", "calm", "warning", "overdue"):
                 self.set_class(state.phase == phase, f"-{phase}")

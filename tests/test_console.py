@@ -126,7 +126,8 @@ async def test_checklist_space_ticks_and_records_who(tmp_path):
         await pilot.pause()
         item = app.store.incident(1).checklist[8]
         assert item.done and item.done_by == "carol"
-        assert "[x] 9." in screen_text(app)
+        assert "✓ 9 If data integrity" in screen_text(app)
+        assert "Checklist 9/9" in screen_text(app)
         last = app.store.entry(1, app.store.incident(1).entry_count)
         assert last.kind == "check" and last.text.startswith("✓ 9.")
 

@@ -68,9 +68,10 @@ class WarroomApp(App):
     CSS_PATH = stylesheet()
     TITLE = "warroom"
     COMMANDS = App.COMMANDS | {WarroomCommands}
-    # Below 110 columns the role panel folds into one line under the header;
-    # from 150 the header has room for the TTM/TTR clocks too.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide"), (150, "-xwide")]
+    # Below 150 columns the role panel folds into one line under the header and
+    # the side column narrows, so the timeline's lines have room for their text;
+    # from 150 the roles have a panel and the header has the TTM/TTR clocks too.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (150, "-xwide")]
     BINDINGS = [
         Binding("ctrl+u", "compose_update", "Update", priority=True, id="update"),
         Binding("ctrl+n", "declare", "Declare", priority=True, id="declare"),
@@ -82,6 +83,7 @@ class WarroomApp(App):
         Binding("f4", "retry_failed", "Retry failed", priority=True, id="retry", show=False),
         Binding("ctrl+f", "filter", "Filter", priority=True, id="filter", show=False),
         Binding("ctrl+t", "toggle_local_time", "UTC/local", priority=True, id="time", show=False),
+        Binding("ctrl+r", "read_timeline", "Read", priority=True, id="read", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
     ]
 
@@ -351,10 +353,15 @@ class WarroomApp(App):
         return "Update recorded (not sent anywhere: Slack is not configured); countdown reset"
 
     def action_toggle_local_time(self) -> None:
+        # The timeline's title names the zone: no notification needed.
         self.local_time = not self.local_time
         if self.console_screen is not None:
             self.console_screen.tick()
-        self.notify("timeline times: " + ("local" if self.local_time else "UTC"))
+
+    def action_read_timeline(self) -> None:
+        console = self.console_screen
+        if console is not None and self.screen is console:
+            console.read_timeline()
 
     def action_followups(self) -> None:
         from warroom.tui.screens.followups import FollowupsScreen

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.content import Content
 from textual.message import Message
-from textual.widgets import Digits, Label
+from textual.widgets import Digits
 
 from warroom.cadence import Countdown
 
 
 class UpdateCountdown(Vertical):
+    """Big digits, OVERDUE (when it is) on the box's top edge and the cadence on
+    its lower edge: five rows, so the checklist under it keeps its room at 80x24."""
+
     BORDER_TITLE = "Next update"
 
     class BecameOverdue(Message):
@@ -27,12 +29,11 @@ class UpdateCountdown(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Digits("--:--", id="countdown-digits")
-        yield Label(id="countdown-detail")
 
     def show(self, state: Countdown, detail: str) -> None:
         self.query_one(Digits).update(state.clock_text)
-        label = "OVERDUE " + detail if state.phase == "overdue" else detail
-        self.query_one("#countdown-detail", Label).update(Content(label))
+        self.border_title = "OVERDUE" if state.phase == "overdue" else "Next update"
+        self.border_subtitle = detail
         if state.phase != self._phase:
             for phase in ("off", "calm", "warning", "overdue"):
                 self.set_class(state.phase == phase, f"-{phase}")

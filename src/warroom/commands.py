@@ -25,6 +25,10 @@ class Outcome:
     open_screen: str | None = None  # "update", "help" or "entry"
     #: With ``open_screen == "entry"``: the entry to show whole.
     entry: Entry | None = None
+    #: An answer for the line under the input (``/bridge`` says the link).
+    message: str | None = None
+    #: Text to put on the clipboard (the bridge link, to paste into a chat).
+    clipboard: str | None = None
 
 
 Handler = Callable[[Operations, int, str, str], Outcome]
@@ -172,6 +176,18 @@ def _screen(name: str, usage: str) -> Handler:
     return handler
 
 
+def _bridge(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
+    """``/bridge URL`` sets the link; ``/bridge`` alone answers with it, whole
+    (the header has no room for it) and on the clipboard. Writes nothing."""
+    if arg.strip():
+        return _wrote(ops.set_bridge(inc, who, arg))
+    incident = ops.store.incident(inc)
+    link = incident.bridge if incident is not None else None
+    if not link:
+        return Outcome(message="no bridge link yet: /bridge URL sets it")
+    return Outcome(message=f"bridge link (copied to the clipboard): {link}", clipboard=link)
+
+
 def _show(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
     seq = _int_arg(arg.lstrip("#"), "/show N")
     entry = ops.store.entry(inc, seq)
@@ -249,11 +265,9 @@ COMMANDS: dict[str, Command] = {
         ),
         Command(
             "bridge",
-            "/bridge URL",
-            "set the bridge call link",
-            lambda ops, inc, who, arg: _wrote(
-                ops.set_bridge(inc, who, _needs_text(arg, "/bridge URL"))
-            ),
+            "/bridge [URL]",
+            "set the bridge call link; alone, show it whole and copy it",
+            _bridge,
         ),
         Command(
             "update",

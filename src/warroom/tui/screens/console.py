@@ -298,6 +298,12 @@ class ConsoleScreen(Screen):
         error = self.query_one("#scribe-error", Label)
         error.update(Content(message))
         error.set_class(bool(message), "-shown")
+        error.remove_class("-info")
+
+    def _say(self, message: str) -> None:
+        """An answer, not an error, in the line under the input (``/bridge``)."""
+        self._error(printable(message, 2000))
+        self.query_one("#scribe-error", Label).add_class("-info")
 
     def commit_line(self, line: str) -> bool:
         """Run one scribe line; True when it was done (and so may be cleared)."""
@@ -308,6 +314,10 @@ class ConsoleScreen(Screen):
             self._error(str(exc))
             return False
         self._error("")
+        if outcome.message:
+            self._say(outcome.message)
+        if outcome.clipboard:
+            self.app.copy_to_clipboard(outcome.clipboard)
         self.app.outbox_wake()
         if outcome.entries:
             self.query_one(Timeline).scroll_end(animate=False, immediate=True)

@@ -16,7 +16,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from warroom.clock import Clock, system_clock
 from warroom.comms.templates import render_email, render_internal
@@ -263,6 +263,25 @@ class WarroomApp(App):
             self.push_screen(ConsoleScreen(incident))
 
     # -- actions ------------------------------------------------------
+
+    #: The console's own keys: over a dialog they stand aside, so the dialog's
+    #: field gets them (ctrl+u clears to the start of the line, as in any
+    #: terminal) instead of a second dialog, or "No incident", opening on top.
+    CONSOLE_ACTIONS = frozenset(
+        {
+            "compose_update",
+            "declare",
+            "switch_incident",
+            "export",
+            "followups",
+            "filter",
+            "bridge_view",
+            "read_timeline",
+        }
+    )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action in self.CONSOLE_ACTIONS and isinstance(self.screen, ModalScreen))
 
     def action_declare(self) -> None:
         from warroom.tui.screens.declare import DeclareScreen

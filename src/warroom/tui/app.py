@@ -227,8 +227,12 @@ class WarroomApp(App):
                 widget.cursor_blink = False  # type: ignore[attr-defined]
 
     def _tick(self) -> None:
-        if isinstance(self.screen, ConsoleScreen):
-            self.screen.tick()
+        # Under a dialog or the bridge view the console keeps time too (a
+        # dialog shows it dimmed behind): an update that falls overdue rings
+        # the bell then; its notice shows where notices may (not on f2).
+        console = self.console_screen
+        if console is not None and self.is_running:  # not while quitting: panes go first
+            console.tick()
 
     def _poll(self) -> None:
         """Another console wrote to the database: show it."""

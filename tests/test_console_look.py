@@ -6,6 +6,7 @@ Each test presses real keys through Pilot and reads what the terminal shows.
 from __future__ import annotations
 
 import pytest
+from textual.widgets import Digits
 
 from console_support import DEMO_NOW, demo_app, screen_text, type_line
 from warroom.clock import FrozenClock
@@ -18,6 +19,7 @@ from warroom.tui.screens.console import ConsoleScreen
 from warroom.tui.screens.declare import DeclareScreen
 from warroom.tui.screens.entry import EntryScreen
 from warroom.tui.widgets.bigdigits import BigDigits, best_scale, render_rows
+from warroom.tui.widgets.countdown import UpdateCountdown
 from warroom.tui.widgets.scribe_input import ScribeInput
 from warroom.tui.widgets.timeline import Timeline
 
@@ -324,6 +326,28 @@ async def test_console_keys_stand_aside_over_a_dialog_but_work_from_the_palette(
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, UpdateScreen)
+
+
+async def test_an_overdue_clock_fits_the_narrow_side_column(tmp_path):
+    """19 columns hold "04:43" in Digits but not "+03:17" (18 cells): the red
+    OVERDUE box drops the "+"; an hour late, the clock is written in plain text."""
+    clock = FrozenClock(DEMO_NOW)
+    app = demo_app(tmp_path / "w.db", clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        countdown = app.screen.query_one(UpdateCountdown)
+        clock.advance(minutes=8)
+        app.screen.tick()
+        await pilot.pause()
+        digits = countdown.query_one(Digits)
+        assert digits.value == "03:17" and digits.display
+        assert digits.region.right <= countdown.content_region.right  # not cut
+        assert "OVERDUE" in screen_text(app)
+        clock.advance(minutes=62)
+        app.screen.tick()
+        await pilot.pause()
+        assert not digits.display
+        assert "+1:05:17" in screen_text(app)
 
 
 # -- the bridge view -----------------------------------------------------------------

@@ -4,15 +4,25 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.message import Message
-from textual.widgets import Digits
+from textual.renderables.digits import Digits as DigitsRenderable
+from textual.widgets import Digits, Label
 
 from warroom.cadence import Countdown
 
 
+def digits_width(text: str) -> int:
+    """Cells Textual's ``Digits`` takes for ``text``."""
+    return DigitsRenderable.get_width(text)
+
+
 class UpdateCountdown(Vertical):
     """Big digits, OVERDUE (when it is) on the box's top edge and the cadence on
-    its lower edge: five rows, so the checklist under it keeps its room at 80x24."""
+    its lower edge: five rows, so the checklist under it keeps its room at 80x24.
+    Where the column is narrow (19 columns under 150), an overdue clock drops
+    its "+" (the red box says OVERDUE); one still too wide (an hour overdue) is
+    written in plain characters rather than cut."""
 
     BORDER_TITLE = "Next update"
 
@@ -23,15 +33,23 @@ class UpdateCountdown(Vertical):
         super().__init__(**kwargs)
         self._phase: str | None = None
         self._first = (state, detail)
+        #: The clock as it reads, before it is fitted to the column.
+        self._clock = state.clock_text
 
     def on_mount(self) -> None:
         self.show(*self._first)
 
     def compose(self) -> ComposeResult:
         yield Digits("--:--", id="countdown-digits")
+        yield Label(id="countdown-text")
+
+    def on_resize(self) -> None:
+        self._fit()
 
     def show(self, state: Countdown, detail: str) -> None:
-        self.query_one(Digits).update(state.clock_text)
+        self._clock = state.clock_text
+        self.query_one("#countdown-text", Label).update(Content(state.clock_text))
+        self._fit()
         self.border_title = "OVERDUE" if state.phase == "overdue" else "Next update"
         self.border_subtitle = detail
         if state.phase != self._phase:
@@ -40,3 +58,11 @@ class UpdateCountdown(Vertical):
             if state.phase == "overdue" and self._phase is not None:
                 self.post_message(self.BecameOverdue())
             self._phase = state.phase
+
+    def _fit(self) -> None:
+        room = self.content_region.width
+        text = self._clock
+        if room and digits_width(text) > room:
+            text = text.removeprefix("+")
+        self.query_one(Digits).update(text)
+        self.set_class(bool(room) and digits_width(text) > room, "-too-wide")

@@ -416,3 +416,23 @@ async def test_the_bridge_view_says_overdue_itself_and_no_toast_lands_on_it(tmp_
         await pilot.pause()
         assert isinstance(app.screen, ConsoleScreen)
         assert "a notice for the console" in screen_text(app)  # it waited
+
+
+async def test_hostile_text_in_the_bridge_view_and_timeline_is_shown_literally(tmp_path):
+    store = Store(tmp_path / "w.db")
+    clock = FrozenClock(DEMO_NOW)
+    ops = Operations(store, clock, WarroomApp(store=store, user="x").playbook)
+    title = "[bold red]pwn[/] \x1b[2J " + "long title " * 16
+    incident = ops.declare(severity=2, title=title, author="mallory", impact="[$accent]x" * 40)
+    ops.note(incident.id, "a-very-long-slack-display-name (SRE, EU)", "[b]not bold[/b] \u202eevil")
+    ops.note(incident.id, "carol", "/decision [link=x]y[/link]")
+    app = WarroomApp(store=store, user="carol", clock=clock, cursor_blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "@a-very-long-sla… [b]not bold[/b] <U+202E>evil" in text
+        await pilot.press("f2")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "[bold red]pwn[/] ␛[2J" in text
+        assert "escape returns to the console" in text  # a long title and impact still fit

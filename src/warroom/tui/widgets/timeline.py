@@ -46,6 +46,8 @@ TEXT_LIMIT = 512
 FULL_FROM = 104
 #: The author column of the full format.
 AUTHOR_WIDTH = 8
+#: At most this much of a name where the narrow format names the author.
+AUTHOR_INLINE = 16
 
 KIND_LABELS = {
     "decision": "▶ decision: ",
@@ -336,8 +338,10 @@ class Timeline(ScrollView, can_focus=True):
             time_text = self.format_time(when, seconds=False)
             segments.append(Segment(time_text + " ", base + style("timeline--time")))
             if show_author:
-                author = "@" + printable(entry.author, 24)
-                segments.append(Segment(author + " ", base + style("timeline--author")))
+                name = printable(entry.author, AUTHOR_INLINE + 1)
+                if len(name) > AUTHOR_INLINE:  # a long Slack display name
+                    name = name[: AUTHOR_INLINE - 1] + "…"
+                segments.append(Segment(f"@{name} ", base + style("timeline--author")))
         if entry.starred:
             segments.append(Segment("★ ", base + style("timeline--star")))
         if entry.kind in PERSON_KINDS:

@@ -66,7 +66,7 @@ if __name__ == "__main__":
 
     class SameTreeApp(App):
         CSS_PATH = Path(__file__).resolve().parents[1] / "styles" / "warroom.tcss"
-        HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide"), (150, "-xwide")]
+        HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (150, "-xwide")]
         BINDINGS = [
             Binding("ctrl+u", "bell", "Update", priority=True),
             Binding("ctrl+n", "bell", "Declare", priority=True),

@@ -21,6 +21,15 @@ from warroom.tui.app import WarroomApp
 HERE = Path(__file__).resolve().parent
 NOW = "2026-11-23T22:42:17Z"
 
+
+def typed(*lines: str) -> list[str]:
+    """Key presses that type each line into the scribe line and commit it."""
+    return [key for line in lines for key in [*line, "enter"]]
+
+
+#: Two starred entries and a decision: the bridge view's key events.
+KEY_EVENTS = typed("/star 17", "/star 25", "/decision keep batching off until Intuit recovers")
+
 SHOTS = [
     # (file, size, keys pressed first)
     ("console.svg", (160, 48), []),
@@ -29,7 +38,8 @@ SHOTS = [
     ("update.svg", (120, 36), ["ctrl+u"]),
     ("help.svg", (120, 48), ["f1"]),
     ("review.svg", (120, 40), ["ctrl+e"]),
-    ("bridge.svg", (100, 30), ["f2"]),
+    ("bridge.svg", (160, 48), [*KEY_EVENTS, "f2"]),
+    ("bridge-80x24.svg", (80, 24), [*KEY_EVENTS, "f2"]),
 ]
 
 

@@ -557,7 +557,6 @@ BAD: list[tuple[list[str], str]] = [
     ([], "/freeze maybe"),
     ([], "/freeze off"),  # not frozen
     (["/freeze on"], "/freeze on"),
-    ([], "/bridge"),
     ([], "/bridge not-a-link"),
     ([], "/bridge ftp://files.example.com/x"),
     ([], "/bridge https://"),

@@ -68,8 +68,9 @@ async def test_bridge_view_shows_the_countdown_big_and_escape_returns(tmp_path):
         await pilot.pause()
         assert isinstance(app.screen, BridgeScreen)
         text = screen_text(app)
-        assert "SEV-1 · INC-1 · MITIGATE" in text and "QuickBooks sync halted" in text
-        assert app.screen.query_one("#bridge-digits").value == "04:43"
+        assert "SEV-1 · INC-1" in text and "MITIGATE 3/5" in text
+        assert "QuickBooks sync halted" in text
+        assert app.screen.query_one("#bridge-digits").text == "04:43"
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.focused, ScribeInput)
@@ -134,25 +135,28 @@ async def test_dates_appear_past_midnight_and_ctrl_t_shows_local_time(tmp_path, 
         async with app.run_test(size=(120, 30)) as pilot:
             await pilot.pause()
             timeline = app.screen.query_one(Timeline)
-            assert timeline.render_line(0).text.split()[1] == "23:50:00"  # one day: time only
+            assert timeline.render_line(0).text.split()[1] == "23:50"  # one day: time only
             clock.advance(minutes=20)  # 00:10 UTC the next day
             await type_line(pilot, "still going")
             app.screen.tick()
             await pilot.pause()
-            assert "11-23 23:50:00" in timeline.render_line(0).text
-            assert "11-24 00:10:00" in timeline.render_line(timeline.row_count - 1).text
+            assert "11-23 23:50" in timeline.render_line(0).text
+            assert "11-24 00:10" in timeline.render_line(timeline.row_count - 1).text
+            assert timeline.border_title.strip() == "Timeline · UTC"
             await pilot.press("ctrl+t")
             await pilot.pause()
-            assert "11-23 18:50:00" in timeline.render_line(0).text  # New York, UTC-5
+            assert "11-23 18:50" in timeline.render_line(0).text  # New York, UTC-5
+            assert timeline.border_title.strip() == "Timeline · local (EST)"
     finally:
         monkeypatch.delenv("TZ")
         _time.tzset()
 
 
 async def test_a_backdated_note_shows_both_times_and_dates_the_timeline(tmp_path):
-    """/at 23:55 just after midnight: the entry shows when it happened (*) and when it
+    """/at 23:55 just after midnight: the entry shows when it happened and when it
     was logged, even when its text is too long for the line, and since the timeline
-    now spans two UTC days, every time carries its date."""
+    now spans two UTC days, every time carries its date. A wide timeline (160
+    columns) marks the backdated time with * and shows seconds."""
     from warroom.clock import FrozenClock
     from warroom.store import Store
     from warroom.tui.app import WarroomApp
@@ -163,16 +167,20 @@ async def test_a_backdated_note_shows_both_times_and_dates_the_timeline(tmp_path
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         timeline = app.screen.query_one(Timeline)
-        assert timeline.render_line(0).text.split()[1] == "00:05:00"  # one day so far
+        assert timeline.render_line(0).text.split()[1] == "00:05"  # one day so far
         app.screen.query_one(ScribeInput).value = "/at 23:55 first alert, " + "still firing " * 9
         await pilot.press("enter")
         await pilot.pause()
         app.screen.tick()
         await pilot.pause()
         line = timeline.render_line(timeline.row_count - 1).text.rstrip()
-        assert "11-23 23:55:00*" in line
+        assert "11-23 23:55 first alert" in line
         assert line.endswith("…  (logged 00:05)")
-        assert "11-24 00:05:00" in timeline.render_line(0).text
+        assert "11-24 00:05" in timeline.render_line(0).text
+        await pilot.resize_terminal(160, 40)
+        await pilot.pause()
+        line = timeline.render_line(timeline.row_count - 1).text.rstrip()
+        assert "11-23 23:55:00*" in line and line.endswith("…  (logged 00:05)")
 
 
 async def test_the_incident_list_shows_each_incident_and_a_closed_one_opens_read_only(tmp_path):

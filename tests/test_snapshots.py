@@ -31,6 +31,40 @@ def test_help_screen(snap_compare, tmp_path, size):
     assert snap_compare(demo_app(tmp_path / "w.db"), press=["f1"], terminal_size=size)
 
 
+#: Two starred entries and a decision, so the bridge view has three key events.
+KEY_EVENTS = ["/star 17", "/star 25", "/decision keep batching off until Intuit recovers"]
+
+
+def typed(*lines: str) -> list[str]:
+    """Key presses that type each line into the scribe line and commit it."""
+    return [key for line in lines for key in [*line, "enter"]]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "160x48"])
+def test_bridge_screen(snap_compare, tmp_path, size):
+    app = demo_app(tmp_path / "w.db")
+    assert snap_compare(app, press=[*typed(*KEY_EVENTS), "f2"], terminal_size=size)
+
+
+def test_bridge_screen_overdue(snap_compare, tmp_path):
+    clock = FrozenClock(DEMO_NOW)
+    app = demo_app(tmp_path / "w.db", clock=clock)
+
+    async def overdue(pilot):
+        await pilot.press("f2")
+        clock.advance(minutes=8)
+        pilot.app.screen.tick()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=overdue)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "160x48"])
+def test_reading_the_timeline(snap_compare, tmp_path, size):
+    """ctrl+r: the cursor on the newest entry, ready for Enter."""
+    assert snap_compare(demo_app(tmp_path / "w.db"), press=["ctrl+r", "up"], terminal_size=size)
+
+
 def test_start_screen(snap_compare, tmp_path):
     app = WarroomApp(
         store=Store(tmp_path / "w.db"),

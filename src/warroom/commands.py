@@ -8,12 +8,12 @@ raises :class:`CommandError` and nothing is written.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from warroom.errors import CommandError
-from warroom.models import Entry
+from warroom.models import ChecklistItem, Entry
 from warroom.operations import Operations
 
 
@@ -25,6 +25,10 @@ class Outcome:
     open_screen: str | None = None  # "update", "help" or "entry"
     #: With ``open_screen == "entry"``: the entry to show whole.
     entry: Entry | None = None
+    #: An answer for the line under the input (``/bridge`` says the link).
+    message: str | None = None
+    #: Text to put on the clipboard (the bridge link, to paste into a chat).
+    clipboard: str | None = None
 
 
 Handler = Callable[[Operations, int, str, str], Outcome]
@@ -172,6 +176,18 @@ def _screen(name: str, usage: str) -> Handler:
     return handler
 
 
+def _bridge(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
+    """``/bridge URL`` sets the link; ``/bridge`` alone answers with it, whole
+    (the header has no room for it) and on the clipboard. Writes nothing."""
+    if arg.strip():
+        return _wrote(ops.set_bridge(inc, who, arg))
+    incident = ops.store.incident(inc)
+    link = incident.bridge if incident is not None else None
+    if not link:
+        return Outcome(message="no bridge link yet: /bridge URL sets it")
+    return Outcome(message=f"bridge link (copied to the clipboard): {link}", clipboard=link)
+
+
 def _show(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
     seq = _int_arg(arg.lstrip("#"), "/show N")
     entry = ops.store.entry(inc, seq)
@@ -249,11 +265,9 @@ COMMANDS: dict[str, Command] = {
         ),
         Command(
             "bridge",
-            "/bridge URL",
-            "set the bridge call link",
-            lambda ops, inc, who, arg: _wrote(
-                ops.set_bridge(inc, who, _needs_text(arg, "/bridge URL"))
-            ),
+            "/bridge [URL]",
+            "set the bridge call link; alone, show it whole and copy it",
+            _bridge,
         ),
         Command(
             "update",
@@ -330,10 +344,13 @@ def run_line(ops: Operations, incident_id: int, author: str, line: str) -> Outco
     return command.handler(ops, incident_id, author, arg)
 
 
-def completions(prefix: str, names: list[str]) -> list[str]:
-    """What Tab may complete the scribe line to: commands, then names in the incident."""
+def completions(prefix: str, names: list[str], items: Sequence[ChecklistItem] = ()) -> list[str]:
+    """What Tab may complete the scribe line to: commands, checklist items
+    (after ``/check `` and ``/uncheck ``), then names in the incident."""
     if prefix.startswith("/") and " " not in prefix:
         return [f"/{name} " for name in COMMANDS if f"/{name}".startswith(prefix.lower())]
+    if match := _ITEM_COMMAND.fullmatch(prefix):
+        return _item_completions(match.group(1).lower(), match.group(2), items)
     head, _, word = prefix.rpartition(" ")
     lead = "-" if word.startswith("-") else "@" if word.startswith("@") else ""
     stem = word[len(lead) :]
@@ -341,3 +358,37 @@ def completions(prefix: str, names: list[str]) -> list[str]:
         return []
     base = f"{head} " if head else ""
     return [f"{base}{lead}{n}" for n in names if n.lower().startswith(stem.lower()) and n != stem]
+
+
+_ITEM_COMMAND = re.compile(r"/(check|uncheck) +(.*)", re.IGNORECASE | re.DOTALL)
+
+
+def _item_completions(command: str, typed: str, items: Sequence[ChecklistItem]) -> list[str]:
+    """``/check N`` for each item ``/check`` can take (those not ticked; for
+    ``/uncheck``, those ticked) whose number starts with what was typed, or
+    whose label contains it: ``/check cap`` finds "Capture query plans"."""
+    wanted = typed.strip().casefold()
+    found = []
+    for item in items:
+        if item.done != (command == "uncheck"):
+            continue
+        number = str(item.position)
+        if number.startswith(wanted) or (not wanted.isdigit() and wanted in item.label.casefold()):
+            found.append(f"/{command} {number}")
+    return found
+
+
+def describe_completion(
+    option: str, items: Sequence[ChecklistItem], width: int | None = None
+) -> str:
+    """How a completion is listed: ``/check 7`` with its item's label (cut to
+    ``width`` characters with …, for a list of several)."""
+    if match := _ITEM_COMMAND.fullmatch(option):
+        number = match.group(2).strip()
+        for item in items:
+            if str(item.position) == number:
+                described = f"{option.strip()}  {item.label}"
+                if width is not None and len(described) > width:
+                    described = described[: width - 1] + "…"
+                return described
+    return option.strip()

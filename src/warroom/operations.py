@@ -25,8 +25,10 @@ if TYPE_CHECKING:
     from warroom.comms.config import CommsConfig
 
 #: Entries that change what the Slack root message shows (severity, status, stage,
-#: commander, next update): each queues an edit of it, rendered when sent.
-ROOT_EDIT_KINDS = frozenset({"severity", "update", "resolve", "reopen", "stage", "role", "close"})
+#: commander, next update, bridge link): each queues an edit of it, rendered when sent.
+ROOT_EDIT_KINDS = frozenset(
+    {"severity", "update", "resolve", "reopen", "stage", "role", "close", "bridge"}
+)
 
 MAX_NAME = 64
 MAX_TITLE = 200

@@ -578,6 +578,26 @@ class Store:
         )
         return [_entry(row) for row in rows]
 
+    def key_events(self, incident_id: int, limit: int = 3) -> list[Entry]:
+        """The newest starred entries and decisions (not struck), newest last.
+
+        Two reads, each the newest few through its own index (the starred
+        entries' and the kinds'), merged: as fast at 100,000 entries as at ten.
+        """
+        starred = self._read(
+            f"SELECT {ENTRY_COLUMNS} FROM entries INDEXED BY idx_entries_starred"
+            " WHERE incident_id = ? AND starred AND struck = 0 ORDER BY seq DESC LIMIT ?",
+            (incident_id, limit),
+        )
+        decisions = self._read(
+            f"SELECT {ENTRY_COLUMNS} FROM entries INDEXED BY idx_entries_incident_id_kind"
+            " WHERE incident_id = ? AND kind = 'decision' AND struck = 0"
+            " ORDER BY seq DESC LIMIT ?",
+            (incident_id, limit),
+        )
+        newest = {row[1]: row for row in [*starred, *decisions]}
+        return [_entry(newest[seq]) for seq in sorted(newest)[-limit:]]
+
     def authors(self, incident_id: int, *, after: int = 0) -> set[str]:
         """Who wrote entries after entry ``after``: read a few at a time as the
         timeline grows (by entry number, through its index), never all again."""

@@ -205,7 +205,9 @@ def render_root(
     commander = incident.roles.incident_commander or "(unassigned)"
     stage = incident.stage.capitalize()
     line = f"{incident.ref} SEV-{incident.severity} · {status} · stage {stage} · IC {commander}"
-    return f"{text}\n{line}"
+    # Then the bridge link, whole, where everyone looks for it (escaped as user text).
+    bridge = f"\nBridge: {incident.bridge}" if incident.bridge else ""
+    return f"{text}\n{line}{bridge}"
 
 
 # -- payloads -----------------------------------------------------------------

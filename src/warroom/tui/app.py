@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from warroom.clock import Clock, system_clock
 from warroom.comms.templates import render_email, render_internal
@@ -73,9 +73,10 @@ class WarroomApp(App):
     CSS_PATH = stylesheet()
     TITLE = "warroom"
     COMMANDS = App.COMMANDS | {WarroomCommands}
-    # Below 110 columns the role panel folds into one line under the header;
-    # from 150 the header has room for the TTM/TTR clocks too.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide"), (150, "-xwide")]
+    # Below 150 columns the role panel folds into one line under the header and
+    # the side column narrows, so the timeline's lines have room for their text;
+    # from 150 the roles have a panel and the header has the TTM/TTR clocks too.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (150, "-xwide")]
     BINDINGS = [
         Binding("ctrl+u", "compose_update", "Update", priority=True, id="update"),
         Binding("ctrl+n", "declare", "Declare", priority=True, id="declare"),
@@ -87,6 +88,7 @@ class WarroomApp(App):
         Binding("f4", "retry_now", "Send waiting now", priority=True, id="retry", show=False),
         Binding("ctrl+f", "filter", "Filter", priority=True, id="filter", show=False),
         Binding("ctrl+t", "toggle_local_time", "UTC/local", priority=True, id="time", show=False),
+        Binding("ctrl+r", "read_timeline", "Read", priority=True, id="read", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
     ]
 
@@ -264,8 +266,12 @@ class WarroomApp(App):
                 widget.cursor_blink = False  # type: ignore[attr-defined]
 
     def _tick(self) -> None:
-        if isinstance(self.screen, ConsoleScreen):
-            self.screen.tick()
+        # Under a dialog or the bridge view the console keeps time too (a
+        # dialog shows it dimmed behind): an update that falls overdue rings
+        # the bell then; its notice shows where notices may (not on f2).
+        console = self.console_screen
+        if console is not None and self.is_running:  # not while quitting: panes go first
+            console.tick()
 
     def _poll(self) -> None:
         """Another console wrote to the database: show it."""
@@ -302,6 +308,25 @@ class WarroomApp(App):
             self.push_screen(ConsoleScreen(incident))
 
     # -- actions ------------------------------------------------------
+
+    #: The console's own keys: over a dialog they stand aside, so the dialog's
+    #: field gets them (ctrl+u clears to the start of the line, as in any
+    #: terminal) instead of a second dialog, or "No incident", opening on top.
+    CONSOLE_ACTIONS = frozenset(
+        {
+            "compose_update",
+            "declare",
+            "switch_incident",
+            "export",
+            "followups",
+            "filter",
+            "bridge_view",
+            "read_timeline",
+        }
+    )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action in self.CONSOLE_ACTIONS and isinstance(self.screen, ModalScreen))
 
     def action_declare(self) -> None:
         from warroom.tui.screens.declare import DeclareScreen
@@ -411,10 +436,15 @@ class WarroomApp(App):
         return "Update recorded (not sent anywhere: Slack is not configured); countdown reset"
 
     def action_toggle_local_time(self) -> None:
+        # The timeline's title names the zone: no notification needed.
         self.local_time = not self.local_time
         if self.console_screen is not None:
             self.console_screen.tick()
-        self.notify("timeline times: " + ("local" if self.local_time else "UTC"))
+
+    def action_read_timeline(self) -> None:
+        console = self.console_screen
+        if console is not None and self.screen is console:
+            console.read_timeline()
 
     def action_followups(self) -> None:
         from warroom.tui.screens.followups import FollowupsScreen

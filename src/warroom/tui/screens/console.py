@@ -90,7 +90,9 @@ class ConsoleScreen(Screen):
                 yield Timeline(
                     self.app.store, self.incident.id, self.incident.entry_count, id="timeline"
                 )
-                yield ScribeInput(self._names, self.commit_line, id="scribe")
+                yield ScribeInput(
+                    self._names, self.commit_line, lambda: self.incident.checklist, id="scribe"
+                )
                 yield Label(id="scribe-error")
             with Vertical(id="side"):
                 yield Label(Content(outbox_line(self.app.outbox_status)[0]), id="comms-status")
@@ -215,9 +217,9 @@ class ConsoleScreen(Screen):
         )
         severity = playbook.severity_of(self.incident.severity)
         if state.phase == "off":
-            detail = "resolved: no updates due" if self.incident.status != "open" else ""
+            detail = "none due" if self.incident.status != "open" else ""
         else:
-            detail = f"({severity.name}, every {severity.update_every_minutes}m)"
+            detail = f"every {severity.update_every_minutes}m"
         return state, detail, delivery_line(self._undelivered)
 
     def show_outbox(self, status: OutboxStatus | None) -> None:
@@ -296,7 +298,6 @@ class ConsoleScreen(Screen):
         query = self._filter
         if query is None:
             timeline.show_rows(None)
-            timeline.border_title = "Timeline (scribe)"
             return
         rows = self.app.store.search(
             self.incident.id,
@@ -305,10 +306,32 @@ class ConsoleScreen(Screen):
             author=query.author,
             starred=query.starred,
         )
-        timeline.show_rows(rows)
-        timeline.border_title = (
-            f"Timeline — {query.describe()}: {len(rows)} of {self.incident.entry_count}"
-        )
+        heading = f"Timeline — {query.describe()}: {len(rows)} of {self.incident.entry_count}"
+        timeline.show_rows(rows, heading)
+
+    # -- reading ------------------------------------------------------
+
+    def read_timeline(self) -> None:
+        """ctrl+r: a cursor on the newest entry; Enter opens it whole."""
+        self.query_one(Timeline).read_newest()
+
+    @on(Timeline.Open)
+    def _open_entry(self, event: Timeline.Open) -> None:
+        from warroom.tui.screens.entry import EntryScreen
+
+        try:
+            entry = self.app.store.entry(self.incident.id, event.seq)
+        except WarroomError as exc:
+            self._error(str(exc))
+            return
+        if entry is not None:
+            self.app.push_screen(EntryScreen(entry, self.incident.ref))
+
+    @on(Timeline.Leave)
+    def _leave_timeline(self) -> None:
+        scribe = self.query_one(ScribeInput)
+        if not scribe.disabled:
+            scribe.focus()
 
     # -- writing ------------------------------------------------------
 
@@ -316,6 +339,12 @@ class ConsoleScreen(Screen):
         error = self.query_one("#scribe-error", Label)
         error.update(Content(message))
         error.set_class(bool(message), "-shown")
+        error.remove_class("-info")
+
+    def _say(self, message: str) -> None:
+        """An answer, not an error, in the line under the input (``/bridge``)."""
+        self._error(printable(message, 2000))
+        self.query_one("#scribe-error", Label).add_class("-info")
 
     def commit_line(self, line: str) -> bool:
         """Run one scribe line; True when it was done (and so may be cleared)."""
@@ -326,6 +355,10 @@ class ConsoleScreen(Screen):
             self._error(str(exc))
             return False
         self._error("")
+        if outcome.message:
+            self._say(outcome.message)
+        if outcome.clipboard:
+            self.app.copy_to_clipboard(outcome.clipboard)
         self.app.outbox_wake()
         if outcome.entries:
             self.query_one(Timeline).scroll_end(animate=False, immediate=True)

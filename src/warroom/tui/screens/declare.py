@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 from warroom.errors import WarroomError
 from warroom.models import Incident
 from warroom.playbook import Playbook
+from warroom.textsafe import printable
 from warroom.tui.resources import MODALS
 
 
@@ -30,6 +31,8 @@ class DeclareScreen(ModalScreen[Incident | None]):
         self.user = user
 
     def compose(self) -> ComposeResult:
+        # One line per severity and one for the highlighted one's examples: the
+        # whole dialog, with its keys, fits 80x24.
         with VerticalScroll(id="declare-box"):
             yield Label(Content("Declare an incident"), id="declare-title")
             yield Label(Content("Severity (↑/↓)"), classes="field-label")
@@ -40,8 +43,6 @@ class DeclareScreen(ModalScreen[Incident | None]):
                             (f"{s.name} ", "bold"),
                             s.description,
                             (f" · updates every {s.update_every_minutes} min", "dim"),
-                            "\n",
-                            (f"  e.g. {'; '.join(s.examples)} · owner: {s.primary_owner}", "dim"),
                         ),
                         id=f"sev-{s.level}",
                     )
@@ -49,6 +50,7 @@ class DeclareScreen(ModalScreen[Incident | None]):
                 ),
                 id="declare-severity",
             )
+            yield Label(id="declare-severity-detail")
             yield Label(Content("Title"), classes="field-label")
             yield Input(
                 placeholder="what is broken, in a few words",
@@ -60,11 +62,24 @@ class DeclareScreen(ModalScreen[Incident | None]):
                 placeholder="who or what is affected", id="declare-impact", classes="declare-field"
             )
             yield Label(Content("Incident Commander"), classes="field-label")
-            yield Input(value=self.user, id="declare-commander", classes="declare-field")
+            # Empty, so a name typed here is the whole name; left empty, whoever
+            # declares is the commander (the placeholder says so).
+            yield Input(
+                placeholder=f"{printable(self.user, 40)} (you) if left empty",
+                id="declare-commander",
+                classes="declare-field",
+            )
             yield Label(id="declare-error")
             yield Label(
                 Content("ctrl+s declare · Enter next field · escape cancel"), id="declare-help"
             )
+
+    @on(OptionList.OptionHighlighted, "#declare-severity")
+    def _show_severity(self, event: OptionList.OptionHighlighted) -> None:
+        level = int((event.option.id or "sev-2").removeprefix("sev-"))
+        severity = self.playbook.severity_of(level)
+        detail = f"e.g. {'; '.join(severity.examples)} · owner: {severity.primary_owner}"
+        self.query_one("#declare-severity-detail", Label).update(Content(detail))
 
     def on_mount(self) -> None:
         self.app.settle_cursors(self)
@@ -97,7 +112,7 @@ class DeclareScreen(ModalScreen[Incident | None]):
                 severity=level,
                 title=self.query_one("#declare-title-input", Input).value,
                 impact=self.query_one("#declare-impact", Input).value,
-                commander=self.query_one("#declare-commander", Input).value or None,
+                commander=self.query_one("#declare-commander", Input).value.strip() or self.user,
                 author=self.user,
             )
         except WarroomError as exc:

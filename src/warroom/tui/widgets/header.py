@@ -1,4 +1,9 @@
-"""The incident header: severity badge, ref and title, stage, elapsed, TTM/TTR, freeze, bridge."""
+"""The incident header: severity badge, ref and title, stage, elapsed, TTM/TTR, freeze.
+
+The title has the room that is left, and nothing else is allowed to squeeze
+it: the bridge link is not here (a link cut to fit cannot be read or copied);
+it is shown whole in the bridge view (f2) and by ``/bridge``.
+"""
 
 from __future__ import annotations
 
@@ -36,7 +41,6 @@ class IncidentHeader(Horizontal):
         yield MilestoneClocks(incident, now, id="header-clocks")
         yield Label("FROZEN", id="incident-frozen")
         yield Label(id="incident-status")
-        yield Label(id="incident-bridge")
 
     def show(self, incident: Incident, playbook: Playbook, now: datetime) -> None:
         severity = playbook.severity_of(incident.severity)
@@ -54,9 +58,6 @@ class IncidentHeader(Horizontal):
         status = self.query_one("#incident-status", Label)
         status.display = incident.status != "open"
         status.update(Content(incident.status.upper()))
-        bridge = self.query_one("#incident-bridge", Label)
-        bridge.display = bool(incident.bridge)
-        bridge.update(Content(printable(incident.bridge or "")))
         self.tick(incident, now)
 
     def tick(self, incident: Incident, now: datetime) -> None:

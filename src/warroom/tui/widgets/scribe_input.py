@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from textual import events
 from textual.binding import Binding
 from textual.widgets import Input
 
-from warroom.commands import completions
+from warroom.commands import completions, describe_completion
+from warroom.models import ChecklistItem
 
 
 class ScribeInput(Input):
@@ -21,6 +22,7 @@ class ScribeInput(Input):
         self,
         names: Callable[[], list[str]],
         commit: Callable[[str], bool],
+        items: Callable[[], Sequence[ChecklistItem]] = tuple,
         **kwargs,
     ) -> None:
         super().__init__(
@@ -33,6 +35,8 @@ class ScribeInput(Input):
         self._draft = ""
         self._names = names
         self._commit = commit
+        #: The checklist, for ``/check `` and Tab.
+        self._items = items
 
     def remember(self, line: str) -> None:
         if line.strip() and (not self.history or self.history[-1] != line):
@@ -64,18 +68,24 @@ class ScribeInput(Input):
         """Complete the line in place; False when there is nothing to complete."""
         if self.cursor_position != len(self.value):
             return False
-        options = completions(self.value, self._names())
+        items = self._items()
+        options = completions(self.value, self._names(), items)
         if not options:
             return False
         if len(options) == 1:
             self.value = options[0]
+            described = describe_completion(options[0], items)
+            if described != options[0].strip():  # a checklist item: say which
+                self.app.notify(described, title="Completions")
         else:
             common = options[0]
             for option in options[1:]:
                 while not option.startswith(common):
                     common = common[:-1]
             if len(common) <= len(self.value):
-                self.app.notify("  ".join(o.strip() for o in options), title="Completions")
+                shown = [describe_completion(option, items, 40) for option in options]
+                labelled = shown != [option.strip() for option in options]
+                self.app.notify(("\n" if labelled else "  ").join(shown), title="Completions")
                 return True
             self.value = common
         self.cursor_position = len(self.value)

@@ -5,16 +5,29 @@ number (``seq`` runs 1..N per incident, so row ``y`` is entry ``y + 1``), and
 only those rows are drawn. Opening an incident of 100,000 entries reads one
 block; appending an entry reads nothing it has not already got. This is the
 shape of Toolong's ``LogLines``.
+
+Each entry gets one line, and the line is for its text. On a wide timeline
+(:data:`FULL_FROM` cells) a line is ``number time-with-seconds author text``;
+narrower, it is ``number HH:MM text``, with ``@author`` leading the text only
+where the author changes from the row above (and on the top row, so whoever
+wrote what is in view is always on screen). At 80 columns that leaves 50
+characters of text, at 120 columns 90.
+
+With focus (ctrl+r from the scribe line) a cursor marks one row: ↑/↓ move it,
+Enter opens that entry whole, escape goes back to the scribe line.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from datetime import datetime
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
+from textual.binding import Binding
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -28,6 +41,13 @@ BLOCK = 64
 MAX_BLOCKS = 32
 #: Characters of one entry considered for its line: a 100 KB paste draws as fast as a word.
 TEXT_LIMIT = 512
+#: Cells of text area from which a line shows seconds and an author column: at
+#: 160 columns the timeline has 105; at 120 (100 cells) every cell goes to the text.
+FULL_FROM = 104
+#: The author column of the full format.
+AUTHOR_WIDTH = 8
+#: At most this much of a name where the narrow format names the author.
+AUTHOR_INLINE = 16
 
 KIND_LABELS = {
     "decision": "▶ decision: ",
@@ -37,10 +57,18 @@ KIND_LABELS = {
 PERSON_KINDS = {"note", "decision", "action", "alert"}
 
 
+def zone_label(local_time: bool) -> str:
+    """The zone the timeline's times are in, as its title says it: ``UTC`` or
+    ``local (CET)`` (the system's own abbreviation, or its offset)."""
+    if not local_time:
+        return "UTC"
+    here = datetime.now().astimezone()
+    name = here.tzname() or here.strftime("%z")
+    return f"local ({name})"
+
+
 class Timeline(ScrollView, can_focus=True):
     """Every entry of one incident, one line each, newest at the bottom."""
-
-    BORDER_TITLE = "Timeline (scribe)"
 
     COMPONENT_CLASSES = {
         "timeline--number",
@@ -52,16 +80,30 @@ class Timeline(ScrollView, can_focus=True):
         "timeline--system",
         "timeline--struck",
         "timeline--star",
+        "timeline--cursor",
     }
 
     BINDINGS = [
-        ("up", "scroll_up", "Scroll up"),
-        ("down", "scroll_down", "Scroll down"),
-        ("pageup", "page_up", "Page up"),
-        ("pagedown", "page_down", "Page down"),
-        ("home", "scroll_home", "Oldest"),
-        ("end", "scroll_end", "Newest"),
+        Binding("up", "cursor(-1)", "Earlier", show=False),
+        Binding("down", "cursor(1)", "Later", show=False),
+        Binding("pageup", "cursor_page(-1)", "Page up", show=False),
+        Binding("pagedown", "cursor_page(1)", "Page down", show=False),
+        Binding("home", "cursor_to(0)", "Oldest", show=False),
+        Binding("end", "cursor_to(-1)", "Newest", show=False),
+        Binding("enter", "open", "Read whole", show=True),
+        Binding("escape", "leave", "Back to the scribe line", show=True),
     ]
+
+    class Open(Message):
+        """Enter on a row: show entry ``seq`` whole."""
+
+        def __init__(self, seq: int) -> None:
+            super().__init__()
+            #: The entry's number in its incident.
+            self.seq = seq
+
+    class Leave(Message):
+        """Escape: the reader is done; the scribe line takes focus again."""
 
     def __init__(self, store: Store, incident_id: int, count: int, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -69,16 +111,21 @@ class Timeline(ScrollView, can_focus=True):
         self.incident_id = incident_id
         self.count = count
         self._blocks: OrderedDict[int, list[Entry]] = OrderedDict()
-        self._strips: dict[tuple[int, int], Strip] = {}
+        self._strips: dict[tuple[int, int, bool], Strip] = {}
         #: With a filter on: the entry numbers shown, row by row. None shows every entry.
         self.rows: list[int] | None = None
         #: Show the date too: on once the incident spans more than one day.
         self.show_dates = False
         #: Show local time instead of UTC (ctrl+t).
         self.local_time = False
+        #: The row the reader is on while the timeline has focus (None: the newest).
+        self.cursor: int | None = None
+        #: What the title says besides the zone (a filter's description).
+        self._heading = "Timeline"
         #: Keep the newest entry in view, until the reader scrolls up.
         self._follow = True
         self.virtual_size = Size(0, count)
+        self._show_title()
 
     def on_mount(self) -> None:
         # Anchored, the compositor scrolls to the newest entry as it lays the
@@ -119,9 +166,16 @@ class Timeline(ScrollView, can_focus=True):
     def row_count(self) -> int:
         return self.count if self.rows is None else len(self.rows)
 
-    def show_rows(self, rows: list[int] | None) -> None:
+    def seq_at(self, row: int) -> int:
+        """The entry number shown on ``row``."""
+        return row + 1 if self.rows is None else self.rows[row]
+
+    def show_rows(self, rows: list[int] | None, heading: str = "Timeline") -> None:
         """Show only these entries (a filter), or every entry again with None."""
         self.rows = rows
+        self._heading = heading
+        self._show_title()
+        self.cursor = None
         self.virtual_size = Size(self.size.width, self.row_count)
         self.scroll_end(animate=False, immediate=True, x_axis=False)
         self.refresh()
@@ -134,6 +188,8 @@ class Timeline(ScrollView, can_focus=True):
         if self.count:
             # The last block may have been read while it was partly empty.
             self._forget_block_of(self.count)
+        if follow and self.rows is None and self.cursor == self.count - 1:
+            self.cursor = count - 1  # a reader on the newest entry stays on the newest
         self.count = count
         self.virtual_size = Size(self.size.width, self.row_count)
         if follow:
@@ -144,13 +200,23 @@ class Timeline(ScrollView, can_focus=True):
         if (show_dates, local_time) != (self.show_dates, self.local_time):
             self.show_dates, self.local_time = show_dates, local_time
             self._strips.clear()
+            self._show_title()
             self.refresh()
 
-    def format_time(self, stamp: str) -> str:
-        """``HH:MM:SS`` in UTC; with ``MM-DD`` once the incident spans days; local on request."""
+    def _show_title(self) -> None:
+        title = f"{self._heading} · {zone_label(self.local_time)}"
+        # Textual spaces a title off its corners; with the top edge alone
+        # (narrow screens) there are none, so the title brings its own.
+        cornered = self.styles.border_left[0] not in ("", "none", "hidden")
+        self.border_title = title if cornered else f" {title} "
+
+    def format_time(self, stamp: str, *, seconds: bool = True) -> str:
+        """``HH:MM:SS`` (or ``HH:MM``) in UTC; with ``MM-DD`` once the incident
+        spans days; local on request."""
         if self.local_time:
             stamp = parse_time(stamp).astimezone().strftime("%Y-%m-%dT%H:%M:%S")
-        return f"{stamp[5:10]} {stamp[11:19]}" if self.show_dates else stamp[11:19]
+        clock = stamp[11:19] if seconds else stamp[11:16]
+        return f"{stamp[5:10]} {clock}" if self.show_dates else clock
 
     def invalidate(self) -> None:
         """Another console changed something (a strike, a star): re-read what is shown."""
@@ -158,11 +224,67 @@ class Timeline(ScrollView, can_focus=True):
         self._strips.clear()
         self.refresh()
 
+    # -- the reading cursor -------------------------------------------
+
+    def read_newest(self) -> None:
+        """ctrl+r: focus, with the cursor on the newest entry in view."""
+        self.focus()
+        self.action_cursor_to(-1)
+
+    def on_focus(self) -> None:
+        if self.cursor is None or self.cursor >= self.row_count:
+            self.cursor = self.row_count - 1 if self.row_count else None
+        self._cursor_into_view()
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    def _cursor_into_view(self) -> None:
+        if self.cursor is None:
+            return
+        height = self.scrollable_content_region.height
+        top = int(self.scroll_y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif height and self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+
+    def _move_cursor(self, row: int) -> None:
+        if not self.row_count:
+            return
+        self.cursor = max(0, min(self.row_count - 1, row))
+        self._cursor_into_view()
+        self.refresh()
+
+    def action_cursor(self, delta: int) -> None:
+        start = self.row_count - 1 if self.cursor is None else self.cursor
+        self._move_cursor(start + delta)
+
+    def action_cursor_page(self, direction: int) -> None:
+        """A page at a time: the view moves by a page and the cursor with it."""
+        page = max(1, self.scrollable_content_region.height - 1)
+        self.scroll_to(y=self.scroll_y + direction * page, animate=False, immediate=True)
+        self.action_cursor(direction * page)
+
+    def action_cursor_to(self, row: int) -> None:
+        self._move_cursor(row if row >= 0 else self.row_count - 1)
+        if row < 0:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+
+    def action_open(self) -> None:
+        if self.cursor is not None and self.cursor < self.row_count:
+            self.post_message(self.Open(self.seq_at(self.cursor)))
+
+    def action_leave(self) -> None:
+        self.post_message(self.Leave())
+
     # -- drawing ------------------------------------------------------
 
     def on_resize(self) -> None:
         follow = self._follow
         self._strips.clear()
+        self._show_title()
         self.virtual_size = Size(self.size.width, self.row_count)
         if follow:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
@@ -172,30 +294,54 @@ class Timeline(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width  # the scrollbar takes its columns
         if row >= self.row_count or width <= 0:
             return Strip.blank(width, self.rich_style)
-        seq = row + 1 if self.rows is None else self.rows[row]
-        key = (seq, width)
+        seq = self.seq_at(row)
+        full = width >= FULL_FROM
+        # The narrow format names the author where it changes, and on the top row.
+        show_author = full or y == 0 or row == 0 or self._author_changes(row)
+        key = (seq, width, show_author)
         strip = self._strips.get(key)
         if strip is None:
             entry = self._entry(seq)
             if entry is None:
                 return Strip.blank(width, self.rich_style)
-            strip = self._render_entry(entry, width)
+            strip = self._render_entry(entry, width, show_author=show_author)
             if len(self._strips) > 4096:
                 self._strips.clear()
             self._strips[key] = strip
+        if row == self.cursor and self.has_focus:
+            cursor = self.get_component_rich_style("timeline--cursor")
+            strip = Strip(
+                Segment.apply_style(list(strip), post_style=Style(bgcolor=cursor.bgcolor))
+            )
         return strip
 
-    def _render_entry(self, entry: Entry, width: int) -> Strip:
+    def _author_changes(self, row: int) -> bool:
+        """Whether ``row`` was written by someone else than the row above it."""
+        above = self._entry(self.seq_at(row - 1))
+        here = self._entry(self.seq_at(row))
+        return above is None or here is None or above.author != here.author
+
+    def _render_entry(self, entry: Entry, width: int, *, show_author: bool) -> Strip:
         style = self.get_component_rich_style
         base = self.rich_style
-        number_width = max(3, len(str(self.count)))
+        full = width >= FULL_FROM
+        number_width = max(2, len(str(self.count)))
         when = entry.occurred_at or entry.at
-        time_text = self.format_time(when) + ("*" if entry.occurred_at else " ")
-        segments = [
-            Segment(f"{entry.seq:>{number_width}} ", base + style("timeline--number")),
-            Segment(time_text + " ", base + style("timeline--time")),
-            Segment(f"{printable(entry.author, 12)[:8]:<8} ", base + style("timeline--author")),
-        ]
+        segments = [Segment(f"{entry.seq:>{number_width}} ", base + style("timeline--number"))]
+        if full:
+            # ``*``: it happened earlier than it was logged (/at).
+            time_text = self.format_time(when) + ("*" if entry.occurred_at else " ")
+            author = f"{printable(entry.author, 12)[:AUTHOR_WIDTH]:<{AUTHOR_WIDTH}} "
+            segments.append(Segment(time_text + " ", base + style("timeline--time")))
+            segments.append(Segment(author, base + style("timeline--author")))
+        else:
+            time_text = self.format_time(when, seconds=False)
+            segments.append(Segment(time_text + " ", base + style("timeline--time")))
+            if show_author:
+                name = printable(entry.author, AUTHOR_INLINE + 1)
+                if len(name) > AUTHOR_INLINE:  # a long Slack display name
+                    name = name[: AUTHOR_INLINE - 1] + "…"
+                segments.append(Segment(f"@{name} ", base + style("timeline--author")))
         if entry.starred:
             segments.append(Segment("★ ", base + style("timeline--star")))
         if entry.kind in PERSON_KINDS:
@@ -211,7 +357,9 @@ class Timeline(ScrollView, can_focus=True):
         # splitting a long paste (or caching its pieces) costs time and memory.
         # A backdated (/at) entry says when it was logged; that stays in view
         # however long the text, in the same time zone as the time column.
-        logged = f"  (logged {self.format_time(entry.at)[-8:-3]})" if entry.occurred_at else ""
+        logged = ""
+        if entry.occurred_at:
+            logged = f"  (logged {self.format_time(entry.at, seconds=False)[-5:]})"
         room = max(1, width - sum(segment.cell_length for segment in segments) - len(logged))
         text = printable(entry.text, min(room, TEXT_LIMIT)).replace("␊", "⏎")
         if len(entry.text) > room or cell_len(text) > room:

@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from warroom.businessdays import propose_review_date
-from warroom.clock import FrozenClock
 from warroom.commands import run_line
 from warroom.comms.config import load_comms_config
 from warroom.comms.templates import render_email, render_internal

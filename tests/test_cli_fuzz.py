@@ -86,6 +86,17 @@ def inputs(tmp_path_factory) -> Path:
     for name, text in playbooks.items():
         (root / name).write_text(text, encoding="utf-8")
     (root / "latin1.toml").write_bytes(b'name = "caf\xe9"\n')
+    configs = {
+        "cfg-ok.toml": "[slack]\nthreads = true\n",
+        "cfg-deep.toml": "x = " + "[" * 5000,
+        "cfg-table.toml": "slack = 3\n",
+        "cfg-digits.toml": "[smtp]\nport = " + "1" * 5000 + "\n",
+        "cfg-big.toml": "#" * (65 * 1024),
+        "cfg-open.toml": "[slack]\n",
+    }
+    for name, text in configs.items():
+        (root / name).write_text(text, encoding="utf-8")
+        (root / name).chmod(0o644 if name == "cfg-open.toml" else 0o600)
     return root
 
 
@@ -307,6 +318,27 @@ def command_lines(draw, *, console: bool) -> list[bytes]:
 LONG_LINE = b"<a line of 1 MiB + 10 bytes, no newline>"
 
 
+#: The environment a person may have set, hostile too (Slack settings aside: no network).
+ENVIRONMENT = {
+    "WARROOM_NOW": [b"9999-12-31T23:59:59Z", b"0001-01-01T00:00:00+01:00", b"soon", b"\xff"],
+    "WARROOM_USER": [b"", b" ", b"tab\there", b"\xfe", b"x" * 65, "🔥".encode()],
+    "WARROOM_DB": [b"w.db", b"empty.db", b"notes.db", b"folder", b"/dev/null", b"\xff.db"],
+    "WARROOM_PLAYBOOK": [INPUTS + b"/deep.toml", INPUTS + b"/far.toml", b"/dev/zero", b""],
+    "WARROOM_CONFIG": [INPUTS + b"/cfg-" + n + b".toml" for n in (b"ok", b"deep", b"table")]
+    + [INPUTS + b"/cfg-" + n + b".toml" for n in (b"digits", b"big", b"open", b"missing")],
+}
+
+
+def _environment_changes() -> st.SearchStrategy[dict[str, bytes]]:
+    """Mostly nothing; sometimes one or two hostile variables."""
+    one = st.sampled_from(sorted(ENVIRONMENT)).flatmap(
+        lambda name: st.sampled_from(ENVIRONMENT[name]).map(lambda value: {name: value})
+    )
+    return st.one_of(
+        st.just({}), st.just({}), one, st.tuples(one, one).map(lambda p: {**p[0], **p[1]})
+    )
+
+
 def _stdin() -> st.SearchStrategy[bytes]:
     lines = st.lists(st.one_of(st.sampled_from(HOSTILE), st.binary(max_size=30)), max_size=4)
     return st.one_of(
@@ -347,7 +379,9 @@ def _in(folder: Path) -> Iterator[None]:
         os.chdir(before)
 
 
-def run_in_process(argv: list[bytes], work: Path, stdin: bytes) -> tuple[int, str, str]:
+def run_in_process(
+    argv: list[bytes], work: Path, stdin: bytes, changes: dict[str, str]
+) -> tuple[int, str, str]:
     """``warroom ARGV`` through the real entry point, without a new interpreter.
 
     argv is decoded as Python decodes a real one (``os.fsdecode``: bytes that
@@ -356,7 +390,7 @@ def run_in_process(argv: list[bytes], work: Path, stdin: bytes) -> tuple[int, st
     """
     runner = CliRunner()
     with (
-        runner.isolation(input=stdin, env=_environment(work)) as (out, err, _),
+        runner.isolation(input=stdin, env={**_environment(work), **changes}) as (out, err, _),
         _in(work),
         mock.patch.object(launch, "run_app", lambda *a, **k: 0),
     ):
@@ -374,9 +408,12 @@ def run_in_process(argv: list[bytes], work: Path, stdin: bytes) -> tuple[int, st
         )
 
 
-def run_subprocess(argv: list[bytes], work: Path, stdin: bytes) -> tuple[int, str, str]:
+def run_subprocess(
+    argv: list[bytes], work: Path, stdin: bytes, changes: dict[str, str]
+) -> tuple[int, str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WARROOM_")}
     env.update({k: v for k, v in _environment(work).items() if v is not None})
+    env.update(changes)
     proc = subprocess.run(
         [sys.executable, "-m", "warroom", *argv],
         input=stdin,
@@ -414,14 +451,32 @@ def command_of(argv: list[bytes]) -> str | None:
     return None
 
 
-def check_one(run, argv: list[bytes], stdin: bytes, inputs: Path, parent: Path) -> None:
+def output_of(argv: list[bytes]) -> bytes | None:
+    """The file ``-o`` names, as click reads it (``-o=x`` is the file ``=x``)."""
+    for index, part in enumerate(argv):
+        if part in (b"-o", b"--output") and index + 1 < len(argv):
+            return argv[index + 1]
+        if part.startswith(b"--output="):
+            return part[len(b"--output=") :]
+        if part.startswith(b"-o") and not part.startswith(b"--"):
+            return part[2:]
+    return None
+
+
+def check_one(
+    run, argv: list[bytes], stdin: bytes, inputs: Path, parent: Path, env: dict[str, bytes]
+) -> None:
     argv = [part.replace(INPUTS, os.fsencode(inputs)) for part in argv]
+    changes = {k: os.fsdecode(v.replace(INPUTS, os.fsencode(inputs))) for k, v in env.items()}
     work = _example_dir(inputs, parent)
     try:
         before = _snapshot(work)
         shared = _snapshot(inputs)
-        code, out, err = run(argv, work, b"x" * (1024 * 1024 + 10) if stdin == LONG_LINE else stdin)
-        shown = f"argv={argv!r}\ncode={code}\nstdout={out[:500]!r}\nstderr={err[:2000]!r}"
+        data = b"x" * (1024 * 1024 + 10) if stdin == LONG_LINE else stdin
+        code, out, err = run(argv, work, data, changes)
+        shown = (
+            f"argv={argv!r}\nenv={env!r}\ncode={code}\nstdout={out[:500]!r}\nstderr={err[:2000]!r}"
+        )
         assert code in (0, 2), shown
         assert "Traceback" not in err and "Traceback" not in out, shown
         assert "internal error" not in err, shown
@@ -440,9 +495,7 @@ def check_one(run, argv: list[bytes], stdin: bytes, inputs: Path, parent: Path) 
                 assert after == before, shown
         elif command in READ_ONLY:
             # A read-only command that worked still changed nothing: only its -o file appeared.
-            output = next(
-                (argv[i + 1] for i, a in enumerate(argv[:-1]) if a in (b"-o", b"--output")), None
-            )
+            output = output_of(argv)
             changed = {k for k in after.keys() | before.keys() if after.get(k) != before.get(k)}
             assert changed <= {os.fsdecode(output)} if output else not changed, (shown, changed)
     finally:
@@ -463,17 +516,19 @@ def scratch(tmp_path_factory) -> Path:
 
 
 @settings(max_examples=EXAMPLES, **SETTINGS)
-@given(argv=command_lines(console=True), stdin=_stdin())
-def test_the_command_line_survives_arbitrary_arguments_in_process(inputs, scratch, argv, stdin):
-    check_one(run_in_process, argv, stdin, inputs, scratch)
+@given(argv=command_lines(console=True), stdin=_stdin(), env=_environment_changes())
+def test_the_command_line_survives_arbitrary_arguments_in_process(
+    inputs, scratch, argv, stdin, env
+):
+    check_one(run_in_process, argv, stdin, inputs, scratch, env)
 
 
 @settings(max_examples=SUBPROCESS_EXAMPLES, **SETTINGS)
-@given(argv=command_lines(console=False), stdin=_stdin())
+@given(argv=command_lines(console=False), stdin=_stdin(), env=_environment_changes())
 def test_the_command_line_survives_arbitrary_argument_bytes_in_a_real_process(
-    inputs, scratch, argv, stdin
+    inputs, scratch, argv, stdin, env
 ):
     # Never the console itself in a real process: it would wait for a terminal.
     assume(launch.console_options([os.fsdecode(a) for a in argv]) is None)
     assume(command_of(argv) != "demo")
-    check_one(run_subprocess, argv, stdin, inputs, scratch)
+    check_one(run_subprocess, argv, stdin, inputs, scratch, env)

@@ -407,6 +407,27 @@ def test_changes_only_in_the_wal_are_not_silently_skipped_in_a_read_only_place(r
         assert "holds changes not yet in the file" in one_line((code, out, err))
 
 
+@pytest.mark.parametrize(
+    "now", ["9999-12-31T23:59:59Z", "0001-01-01T00:00:00+01:00", "1969-12-31T23:59:59Z"]
+)
+def test_a_frozen_clock_past_what_dates_can_hold_is_one_line(run, tmp_path, now):
+    before = listing(tmp_path)
+    err = one_line(
+        run(
+            "--db",
+            tmp_path / "n.db",
+            "declare",
+            "--sev",
+            "2",
+            "--title",
+            "t",
+            env={"WARROOM_NOW": now},
+        )
+    )
+    assert err.startswith("warroom: WARROOM_NOW: ")
+    assert listing(tmp_path) == before
+
+
 # -- a bug in warroom: one line, the traceback in the log --------------------------------
 
 

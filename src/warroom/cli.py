@@ -160,8 +160,10 @@ class Context:
     def operations(self):
         from warroom.operations import Operations
 
-        comms = self.comms  # before .store: a refused config file writes nothing
-        return Operations(self.store, system_clock(), self.playbook, comms=comms)
+        # Both before .store: a refused config file or WARROOM_NOW writes nothing.
+        comms = self.comms
+        clock = system_clock()
+        return Operations(self.store, clock, self.playbook, comms=comms)
 
     def deliver_before_exit(self, deadline_seconds: float = 10.0) -> None:
         """Send what this command queued (bounded); say so on stderr if some is left."""
@@ -327,7 +329,7 @@ def log(ctx: click.Context, incident: str, text: str, kind: str, author: str | N
         sys.stdout.flush()
         app_ctx.deliver_before_exit()
         return
-    stream = click.get_binary_stream("stdin")
+    stream = sys.stdin.buffer
     number = 0
     # Each line is read with a bound: a stream with no newline (a binary file,
     # /dev/zero) is refused at 1 MiB rather than read into memory for ever.

@@ -360,10 +360,12 @@ def log(ctx: click.Context, incident: str, text: str, kind: str, author: str | N
 @click.pass_context
 def list_(ctx: click.Context, show_all: bool, as_json: bool) -> None:
     """List open incidents (every incident with --all)."""
+    from warroom.store import database_state
+
     app_ctx = Context(ctx, read_only=True)
-    # Listing a database that does not exist yet (or a 0-byte file) shows
-    # nothing, and creates or writes nothing.
-    found = app_ctx.store.incidents()
+    # A database that does not exist yet (or a 0-byte file) lists nothing, at
+    # once, and stays as it was; a directory or a device is one line.
+    found = app_ctx.store.incidents() if database_state(app_ctx.db_path) == "file" else []
     incidents = [i for i in found if show_all or i.status == "open"]
     if as_json:
         rows = [

@@ -246,7 +246,9 @@ def demo(ctx: click.Context) -> None:
     from warroom.store import Store
 
     app_ctx = Context(ctx)
-    playbook = app_ctx.playbook  # a team's playbook is checked before anything is made
+    # A team's playbook and WARROOM_NOW are checked before anything is made.
+    playbook = app_ctx.playbook
+    clock = system_clock()
     given = ctx.meta.get("warroom.db")
     folder = None
     if given:
@@ -254,12 +256,15 @@ def demo(ctx: click.Context) -> None:
     else:
         folder = tempfile.mkdtemp(prefix="warroom-demo-")
         path = Path(folder) / "demo.db"
+    store = None
     try:
         store = Store(path)
         if store.active_incident_id() is None:
-            seed_demo(store, playbook, system_clock())
+            seed_demo(store, playbook, clock)
         _run_console(store, app_ctx.user, playbook=playbook)
     finally:
+        if store is not None:
+            store.close()
         if folder:
             shutil.rmtree(folder, ignore_errors=True)
 

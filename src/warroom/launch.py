@@ -58,6 +58,9 @@ def open_console(
         from warroom.comms.config import load_comms_config
 
         comms = load_comms_config()
+    from warroom.clock import system_clock
+
+    system_clock()  # a bad WARROOM_NOW is one line before the database is made
     # The console checks the file's integrity after its first frame.
     store = Store(db_path, verify=False)
     return run_app(store, who, playbook=book, comms=comms)

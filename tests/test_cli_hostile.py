@@ -410,20 +410,15 @@ def test_changes_only_in_the_wal_are_not_silently_skipped_in_a_read_only_place(r
 @pytest.mark.parametrize(
     "now", ["9999-12-31T23:59:59Z", "0001-01-01T00:00:00+01:00", "1969-12-31T23:59:59Z"]
 )
-def test_a_frozen_clock_past_what_dates_can_hold_is_one_line(run, tmp_path, now):
+@pytest.mark.parametrize(
+    "args",
+    [("declare", "--sev", "2", "--title", "t"), ("demo",), ()],
+    ids=["declare", "demo", "console"],
+)
+def test_a_frozen_clock_past_what_dates_can_hold_is_one_line(run, tmp_path, now, args):
+    """WARROOM_NOW is checked before a database is made (year 9999 once overflowed)."""
     before = listing(tmp_path)
-    err = one_line(
-        run(
-            "--db",
-            tmp_path / "n.db",
-            "declare",
-            "--sev",
-            "2",
-            "--title",
-            "t",
-            env={"WARROOM_NOW": now},
-        )
-    )
+    err = one_line(run("--db", tmp_path / "n.db", *args, env={"WARROOM_NOW": now}))
     assert err.startswith("warroom: WARROOM_NOW: ")
     assert listing(tmp_path) == before
 

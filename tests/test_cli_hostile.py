@@ -267,6 +267,24 @@ def test_reading_leaves_the_folder_byte_for_byte(run, db, tmp_path, args):
     assert listing(tmp_path) == before  # no -wal or -shm left, the file unchanged
 
 
+def test_a_read_only_store_sees_other_writers_and_refuses_to_write(db, tmp_path):
+    from warroom.errors import DatabaseError
+
+    reader = Store(db, read_only=True)
+    writer = Store(db)
+    try:
+        ops = Operations(writer, FrozenClock("2026-11-23T23:00:00Z"), default_playbook())
+        ops.note(1, "carol", "written while a reader is open")
+        assert [e.text for e in reader.iter_entries(1)][-1] == "written while a reader is open"
+        readonly_ops = Operations(reader, FrozenClock("2026-11-23T23:00:00Z"), default_playbook())
+        with pytest.raises(DatabaseError, match="read-only; nothing was written"):
+            readonly_ops.note(1, "carol", "never")
+    finally:
+        reader.close()
+        writer.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.db"]  # no -wal or -shm left
+
+
 def _schema_1(path: Path) -> None:
     conn = sqlite3.connect(path, isolation_level=None)
     MIGRATIONS[0](conn)

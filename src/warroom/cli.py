@@ -256,15 +256,12 @@ def demo(ctx: click.Context) -> None:
     else:
         folder = tempfile.mkdtemp(prefix="warroom-demo-")
         path = Path(folder) / "demo.db"
-    store = None
     try:
         store = Store(path)
         if store.active_incident_id() is None:
             seed_demo(store, playbook, clock)
         _run_console(store, app_ctx.user, playbook=playbook)
     finally:
-        if store is not None:
-            store.close()
         if folder:
             shutil.rmtree(folder, ignore_errors=True)
 

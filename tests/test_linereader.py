@@ -83,3 +83,15 @@ def test_a_batch_of_notes_is_numbered_in_order_and_all_or_nothing(ops, store, in
     with pytest.raises(CommandError, match="needs some text"):
         ops.notes(incident.id, "pager", ["fine", "   "])
     assert store.incident(incident.id).entry_count == before + 3
+
+
+def test_a_line_too_long_stops_the_reader_after_the_lines_before_it():
+    from warroom.linereader import LineTooLong
+
+    with pipe_with(b"first\n" + b"x" * 101 + b"\nnever\n") as stream:
+        batches = line_batches(stream, max_line=100)
+        assert next(batches) == [b"first"]
+        with pytest.raises(LineTooLong):
+            next(batches)
+    with pipe_with(b"x" * 100 + b"\r\n") as stream:  # exactly the bound, CRLF ended
+        assert list(line_batches(stream, max_line=100)) == [[b"x" * 100]]

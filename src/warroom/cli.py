@@ -21,6 +21,47 @@ from warroom.clock import system_clock
 from warroom.errors import WarroomError
 
 GLOBAL_KEYS = ("db", "user", "playbook")
+#: The longest line ``log -`` takes from standard input. A line of 100 KB is
+#: already far past a note; past this the stream is not lines of text.
+MAX_STDIN_LINE_BYTES = 1024 * 1024
+#: Incident numbers are SQLite row ids; more digits than this is no incident.
+MAX_INCIDENT_DIGITS = 18
+
+
+class TextType(click.ParamType):
+    """Text as typed, refused in one line when it cannot be stored.
+
+    The shell hands over bytes; Python turns the ones that are not UTF-8 into
+    lone surrogates (``surrogateescape``), which pass every check and then fail
+    as UnicodeEncodeError on the way into SQLite. Paths (``--db``, ``-o``) keep
+    their bytes: a file name need not be UTF-8.
+    """
+
+    name = "text"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
+        if isinstance(value, str) and (problem := not_utf8(value)):
+            self.fail(problem, param, ctx)
+        return value
+
+
+def not_utf8(value: str) -> str | None:
+    """Why ``value`` (from argv or the environment) is not UTF-8 text, or None."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(value[exc.start])
+        what = f"the byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
+        return f"not UTF-8 text ({what} at position {exc.start + 1})"
+    return None
+
+
+TEXT = TextType()
+
+
+def _short(text: str, limit: int = 40) -> str:
+    """User text for an error line: cut, so a 100 KB argument is not echoed back."""
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
@@ -43,6 +84,7 @@ def global_options(func):
         "--as",
         "user",
         metavar="NAME",
+        type=TEXT,
         expose_value=False,
         callback=_remember,
         help="Author stamped on what you write [env WARROOM_USER; default: login name].",
@@ -59,15 +101,24 @@ def global_options(func):
 
 
 class Context:
-    """What every command needs, opened on first use."""
+    """What every command needs, opened on first use and closed with the command.
 
-    def __init__(self, ctx: click.Context) -> None:
+    ``read_only`` (``list``, ``export``, ``followups``): the database is opened
+    to read, so it is never created, migrated or changed, and a database in a
+    read-only folder or on a read-only mount can still be read.
+    """
+
+    def __init__(self, ctx: click.Context, *, read_only: bool = False) -> None:
         from warroom.config import resolve_db, resolve_user
 
         self.db_path = resolve_db(ctx.meta.get("warroom.db"))
         self.user = resolve_user(ctx.meta.get("warroom.user"))
+        self.read_only = read_only
         self._store = None
         self._playbook = None
+        # Closed when the command ends, however it ends: the -wal and -shm go
+        # with the last connection, and an in-process caller leaks nothing.
+        ctx.call_on_close(self.close)
         # A playbook given by option or environment is checked now, before any
         # command opens (or creates) a database: a mistake writes nothing.
         given = ctx.meta.get("warroom.playbook") or os.environ.get("WARROOM_PLAYBOOK") or None
@@ -81,8 +132,13 @@ class Context:
         if self._store is None:
             from warroom.store import Store
 
-            self._store = Store(self.db_path)
+            self._store = Store(self.db_path, read_only=self.read_only)
         return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
     @property
     def playbook(self):
@@ -104,8 +160,10 @@ class Context:
     def operations(self):
         from warroom.operations import Operations
 
-        comms = self.comms  # before .store: a refused config file writes nothing
-        self._ops = Operations(self.store, system_clock(), self.playbook, comms=comms)
+        # Both before .store: a refused config file or WARROOM_NOW writes nothing.
+        comms = self.comms
+        clock = system_clock()
+        self._ops = Operations(self.store, clock, self.playbook, comms=comms)
         return self._ops
 
     def deliver_before_exit(self, deadline_seconds: float = 10.0) -> None:
@@ -141,14 +199,20 @@ class Context:
             )
 
     def incident_id(self, text: str) -> int:
+        """The incident ``text`` names, in the database; checked before the
+        database is opened, so a mistake neither creates nor fills a file."""
+        from warroom.store import database_state
+
         token = text.strip().upper().removeprefix("INC-")
         if not token.isdigit() or not token.isascii():
-            raise WarroomError(f"{text!r} is not an incident: use 7 or INC-7")
+            raise WarroomError(f"{_short(text)!r} is not an incident: use 7 or INC-7")
+        if len(token) > MAX_INCIDENT_DIGITS:
+            raise WarroomError(f"no such incident: {_short(text)} in {self.db_path}")
         incident_id = int(token)
-        if not self.db_path.exists():
-            raise WarroomError(
-                f"no such incident: INC-{incident_id} (no database at {self.db_path})"
-            )
+        state = database_state(self.db_path)
+        if state != "file":
+            where = "no database at" if state == "missing" else "empty database file"
+            raise WarroomError(f"no such incident: INC-{incident_id} ({where} {self.db_path})")
         if self.store.incident(incident_id) is None:
             raise WarroomError(f"no such incident: INC-{incident_id} in {self.db_path}")
         return incident_id
@@ -195,7 +259,9 @@ def demo(ctx: click.Context) -> None:
     from warroom.store import Store
 
     app_ctx = Context(ctx)
-    playbook = app_ctx.playbook  # a team's playbook is checked before anything is made
+    # A team's playbook and WARROOM_NOW are checked before anything is made.
+    playbook = app_ctx.playbook
+    clock = system_clock()
     given = ctx.meta.get("warroom.db")
     folder = None
     if given:
@@ -206,7 +272,7 @@ def demo(ctx: click.Context) -> None:
     try:
         store = Store(path)
         if store.active_incident_id() is None:
-            seed_demo(store, playbook, system_clock())
+            seed_demo(store, playbook, clock)
         _run_console(store, app_ctx.user, playbook=playbook)
     finally:
         if folder:
@@ -215,16 +281,22 @@ def demo(ctx: click.Context) -> None:
 
 def _parse_severity(value: str) -> int:
     token = value.strip().upper().removeprefix("SEV-").removeprefix("SEV")
-    if not token.isdigit() or not token.isascii():
-        raise WarroomError(f"--sev {value!r}: use a number such as 1 or SEV-1")
+    # A severity is one digit; a few more still get "no severity N", but never
+    # the int() of 5,000 digits (ValueError past Python's 4,300-digit limit).
+    if not token.isdigit() or not token.isascii() or len(token) > 9:
+        raise WarroomError(f"--sev {_short(value)!r}: use a number such as 1 or SEV-1")
     return int(token)
 
 
 @cli.command()
 @click.option("--sev", "severity", required=True, metavar="N", help="Severity, 1 (worst) to 4.")
-@click.option("--title", required=True, metavar="T", help="What is broken, in a few words.")
-@click.option("--impact", default="", metavar="I", help="Who or what is affected.")
-@click.option("--commander", default=None, metavar="NAME", help="The Incident Commander.")
+@click.option(
+    "--title", required=True, metavar="T", type=TEXT, help="What is broken, in a few words."
+)
+@click.option("--impact", default="", metavar="I", type=TEXT, help="Who or what is affected.")
+@click.option(
+    "--commander", default=None, metavar="NAME", type=TEXT, help="The Incident Commander."
+)
 @global_options
 @click.pass_context
 def declare(ctx: click.Context, severity: str, title: str, impact: str, commander: str | None):
@@ -247,9 +319,9 @@ def declare(ctx: click.Context, severity: str, title: str, impact: str, commande
 
 @cli.command()
 @click.argument("incident")
-@click.argument("text")
+@click.argument("text", type=TEXT)
 @click.option("--kind", default="note", metavar="K", help="note, decision, action or alert.")
-@click.option("--author", default=None, metavar="NAME", help="Author [default: --as].")
+@click.option("--author", default=None, metavar="NAME", type=TEXT, help="Author [default: --as].")
 @global_options
 @click.pass_context
 def log(ctx: click.Context, incident: str, text: str, kind: str, author: str | None) -> None:
@@ -262,7 +334,7 @@ def log(ctx: click.Context, incident: str, text: str, kind: str, author: str | N
 
     app_ctx = Context(ctx)
     if kind not in USER_KINDS:
-        raise WarroomError(f"--kind {kind!r}: choose one of {', '.join(USER_KINDS)}")
+        raise WarroomError(f"--kind {_short(kind)!r}: choose one of {', '.join(USER_KINDS)}")
     who = check_name(author) if author is not None else app_ctx.user
     incident_id = app_ctx.incident_id(incident)
     ops = app_ctx.operations()
@@ -272,31 +344,36 @@ def log(ctx: click.Context, incident: str, text: str, kind: str, author: str | N
         sys.stdout.flush()
         app_ctx.deliver_before_exit()
         return
-    from warroom.linereader import line_batches
+    from warroom.linereader import LineTooLong, line_batches
 
     number = 0
-    for batch in line_batches(click.get_binary_stream("stdin")):
-        # What is already waiting commits in one transaction, and each line is
-        # acknowledged only after that commit.
-        texts: list[str] = []
-        bad: int | None = None
-        for raw in batch:
-            number += 1
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                bad = number
-                break
-            if line.strip():
-                texts.append(line)
-        if texts:
-            seqs = ops.notes(incident_id, who, texts, kind=kind)
-            sys.stdout.write("".join(f"INC-{incident_id} #{seq}\n" for seq in seqs))
-            sys.stdout.flush()
-        if bad is not None:
-            raise WarroomError(
-                f"stdin line {bad} is not UTF-8; it and what follows were not logged"
-            )
+    try:
+        for batch in line_batches(click.get_binary_stream("stdin"), MAX_STDIN_LINE_BYTES):
+            # What is already waiting commits in one transaction, and each line
+            # is acknowledged only after that commit.
+            texts: list[str] = []
+            bad: int | None = None
+            for raw in batch:
+                number += 1
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    bad = number
+                    break
+                if line.strip():
+                    texts.append(line)
+            if texts:
+                seqs = ops.notes(incident_id, who, texts, kind=kind)
+                sys.stdout.write("".join(f"INC-{incident_id} #{seq}\n" for seq in seqs))
+                sys.stdout.flush()
+            if bad is not None:
+                raise WarroomError(
+                    f"stdin line {bad} is not UTF-8; it and what follows were not logged"
+                )
+    except LineTooLong:
+        raise WarroomError(
+            f"stdin line {number + 1} is longer than 1 MiB; it and what follows were not logged"
+        ) from None
     app_ctx.deliver_before_exit()
 
 
@@ -307,9 +384,12 @@ def log(ctx: click.Context, incident: str, text: str, kind: str, author: str | N
 @click.pass_context
 def list_(ctx: click.Context, show_all: bool, as_json: bool) -> None:
     """List open incidents (every incident with --all)."""
-    app_ctx = Context(ctx)
-    # Listing a database that does not exist yet shows nothing and creates nothing.
-    found = app_ctx.store.incidents() if app_ctx.db_path.exists() else []
+    from warroom.store import database_state
+
+    app_ctx = Context(ctx, read_only=True)
+    # A database that does not exist yet (or a 0-byte file) lists nothing, at
+    # once, and stays as it was; a directory or a device is one line.
+    found = app_ctx.store.incidents() if database_state(app_ctx.db_path) == "file" else []
     incidents = [i for i in found if show_all or i.status == "open"]
     if as_json:
         rows = [
@@ -352,8 +432,8 @@ def export(ctx: click.Context, incident: str, fmt: str, output: Path | None) -> 
     from warroom.export import build_export
     from warroom.review import render_review, review_invite
 
-    app_ctx = Context(ctx)
-    incident_id = app_ctx.incident_id(incident)  # before .store: no new file on a mistake
+    app_ctx = Context(ctx, read_only=True)
+    incident_id = app_ctx.incident_id(incident)
     record = app_ctx.store.incident(incident_id)
     assert record is not None
     now = system_clock().now()
@@ -381,7 +461,7 @@ def followups(ctx: click.Context, incident: str, fmt: str, output: Path | None) 
     """
     from warroom.export import followups_csv, followups_json
 
-    app_ctx = Context(ctx)
+    app_ctx = Context(ctx, read_only=True)
     incident_id = app_ctx.incident_id(incident)
     record = app_ctx.store.incident(incident_id)
     assert record is not None
@@ -402,14 +482,16 @@ def playbook_show(ctx: click.Context) -> None:
 
     With --playbook (or WARROOM_PLAYBOOK), that file is checked and printed.
     """
-    from warroom.playbook import default_playbook_text, load_playbook
+    from warroom.playbook import default_playbook_text, load_playbook_text, playbook_file_text
 
     given = ctx.meta.get("warroom.playbook") or os.environ.get("WARROOM_PLAYBOOK") or None
     if given is None:
         click.echo(default_playbook_text(), nl=False)
         return
-    load_playbook(Path(given))  # one line naming the field if it is wrong
-    click.echo(Path(given).read_text(encoding="utf-8"), nl=False)
+    # Read once (a pipe cannot be read twice), checked, then shown as written.
+    text = playbook_file_text(Path(given))
+    load_playbook_text(text, given)  # one line naming the field if it is wrong
+    click.echo(text, nl=False)
 
 
 def _emit(text: str, output: Path | None, db_path: Path) -> None:
@@ -427,7 +509,9 @@ def _emit(text: str, output: Path | None, db_path: Path) -> None:
         db_path.with_name(db_path.name + suffix).resolve()
         for suffix in ("-wal", "-shm", "-journal")
     }
-    if output.resolve() in database_files or is_sqlite_file(output):
+    # Only a regular file has a header to look at: reading /dev/stdout or a
+    # pipe to find out would wait for ever.
+    if output.resolve() in database_files or (output.is_file() and is_sqlite_file(output)):
         raise WarroomError(f"-o {output}: that is a database; write the export somewhere else")
     try:
         with output.open("w", encoding="utf-8", newline="") as handle:
@@ -487,4 +571,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
+    except Exception as exc:  # a bug in warroom, never the person's mistake
+        from warroom.launch import internal_error
+
+        _complain(internal_error(exc, "running a command"))
+        sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)

@@ -47,12 +47,16 @@ def system_clock() -> Clock:
     frozen = os.environ.get(NOW_VARIABLE)
     if not frozen:
         return SystemClock()
-    try:
-        return FrozenClock(frozen)
-    except ValueError:
-        from warroom.errors import WarroomError
+    from warroom.errors import WarroomError
 
+    try:
+        clock = FrozenClock(frozen)
+    except (ValueError, OverflowError):
         raise WarroomError(f"{NOW_VARIABLE}: not an ISO 8601 time: {frozen!r}") from None
+    # Deadlines and due dates are added to "now": year 9999 would overflow them.
+    if not 1970 <= clock.now().year <= 2199:
+        raise WarroomError(f"{NOW_VARIABLE}: {frozen!r} is not between 1970 and 2199")
+    return clock
 
 
 def format_time(when: datetime) -> str:

@@ -36,6 +36,10 @@ def resolve_user(option: str | None) -> str:
         except Exception:  # no login name in some containers
             value = "scribe"
     try:
+        value.encode("utf-8")
         return check_name(value)
+    except UnicodeEncodeError:
+        # Bytes that are not UTF-8 (kept by Python as lone surrogates) cannot be stored.
+        raise WarroomError("--as / WARROOM_USER: the name is not UTF-8 text") from None
     except WarroomError as exc:
         raise WarroomError(f"--as / WARROOM_USER: {exc}") from None

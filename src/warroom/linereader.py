@@ -21,6 +21,13 @@ from typing import BinaryIO
 MAX_BATCH_LINES = 5_000
 MAX_BATCH_BYTES = 1 << 20
 CHUNK = 1 << 16
+#: The longest line taken: a stream with no newline (a binary file, /dev/zero)
+#: is refused here rather than read into memory for ever.
+MAX_LINE_BYTES = 1 << 20
+
+
+class LineTooLong(Exception):
+    """The next line is longer than ``MAX_LINE_BYTES`` (every line before it was handed over)."""
 
 
 def _waiting(fd: int) -> bool:
@@ -32,23 +39,40 @@ def _waiting(fd: int) -> bool:
     return bool(ready)
 
 
-def line_batches(stream: BinaryIO) -> Iterator[list[bytes]]:
+def _bounded(lines: list[bytes], pending: bytes, limit: int) -> tuple[list[bytes], bool]:
+    """The lines up to the first that is too long, and whether one was."""
+    for index, line in enumerate(lines):
+        if len(line.rstrip(b"\r")) > limit:
+            return lines[:index], True
+    return lines, len(pending) > limit + 1  # it may still end in "\r"
+
+
+def line_batches(stream: BinaryIO, max_line: int = MAX_LINE_BYTES) -> Iterator[list[bytes]]:
     """Complete lines (without their ending), grouped as they arrived.
 
     Blocks only while nothing at all is waiting. A last line without a newline
     is a line too. A stream without a file descriptor (a test's in-memory
-    stream) is read a line at a time, one line a batch.
+    stream) is read a line at a time, one line a batch. A line longer than
+    ``max_line`` bytes raises :class:`LineTooLong` once the lines before it
+    have been handed over.
     """
     try:
-        fd = stream.fileno()
+        fd: int | None = stream.fileno()
     except (AttributeError, OSError, ValueError):
-        for raw in stream:
-            yield [raw.rstrip(b"\r\n")]
+        fd = None
+    if fd is None:
+        while raw := stream.readline(max_line + 2):
+            line = raw.rstrip(b"\r\n")
+            if len(line) > max_line:
+                raise LineTooLong
+            yield [line]
         return
     pending = b""
     while True:
         chunk = os.read(fd, CHUNK)
         if not chunk:
+            if len(pending.rstrip(b"\r")) > max_line:
+                raise LineTooLong
             if pending:
                 yield [pending.rstrip(b"\r")]
             return
@@ -65,5 +89,8 @@ def line_batches(stream: BinaryIO) -> Iterator[list[bytes]]:
             tail = more.split(b"\n")
             pending = tail.pop()
             lines.extend(tail)
+        lines, too_long = _bounded(lines, pending, max_line)
         if lines:
             yield [line.rstrip(b"\r") for line in lines]
+        if too_long:
+            raise LineTooLong

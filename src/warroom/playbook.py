@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 # annotated_types (which pydantic is built on) states the constraints without
 # importing pydantic: the console starts ~50 ms sooner, and pydantic is loaded
 # only to validate a team's own playbook file.
-from annotated_types import Ge, Le, MinLen
+from annotated_types import Ge, Le, MaxLen, MinLen
 
 from warroom.errors import WarroomError
 
@@ -27,6 +27,26 @@ RoleKey = Literal["incident_commander", "communications_lead", "scribe", "respon
 ROLE_KEYS: tuple[str, ...] = RoleKey.__args__
 #: Unknown keys are mistakes (a typo must not be silently ignored).
 _STRICT = {"extra": "forbid"}
+
+# Bounds on every number and date, checked at load. Each is far past anything a
+# team would write, and each keeps the arithmetic the console does later (dates
+# a follow-up or a review lands on) inside what Python's dates and the
+# business-day stepper can do: a value that passed here once crashed /fu or
+# ctrl+e in the middle of an incident.
+#: A day, in minutes: the most a stakeholder update may wait, or a warning lead.
+MAX_MINUTES = 24 * 60
+#: Ten years: a follow-up due later than that is not a follow-up.
+MAX_FOLLOWUP_DUE_DAYS = 3650
+#: A working year: a review proposed further out than that is not a review.
+MAX_REVIEW_BUSINESS_DAYS = 250
+#: Holidays for decades ahead (about fifteen a year) fit; with a working year of
+#: review days they still cannot push a review past the stepper's ten years.
+MAX_HOLIDAYS = 1000
+#: Holidays are real calendar days of a living team: from 1970 to 2199.
+FIRST_HOLIDAY, LAST_HOLIDAY = date(1970, 1, 1), date(2199, 12, 31)
+#: More checklist items or stages than anyone could read on a bridge call.
+MAX_CHECKLIST_ITEMS = 100
+MAX_STAGES = 20
 
 
 @dataclass(frozen=True)
@@ -37,7 +57,7 @@ class Severity:
     description: str
     primary_owner: str
     colour: str
-    update_every_minutes: Annotated[int, Ge(1), Le(24 * 60)]
+    update_every_minutes: Annotated[int, Ge(1), Le(MAX_MINUTES)]
     examples: list[str] = field(default_factory=list)
 
     @property
@@ -79,16 +99,16 @@ class Playbook:
     __pydantic_config__ = _STRICT
 
     name: str
-    stages: list[str]
+    stages: Annotated[list[str], MaxLen(MAX_STAGES)]
     severities: Annotated[list[Severity], MinLen(1)]
     roles: list[Role]
-    checklist: list[ChecklistItem]
+    checklist: Annotated[list[ChecklistItem], MaxLen(MAX_CHECKLIST_ITEMS)]
     templates: Templates
-    warning_minutes: Annotated[int, Ge(0)] = 3
-    followup_due_days: Annotated[int, Ge(0)] = 7
+    warning_minutes: Annotated[int, Ge(0), Le(MAX_MINUTES)] = 3
+    followup_due_days: Annotated[int, Ge(0), Le(MAX_FOLLOWUP_DUE_DAYS)] = 7
     review_invitees: list[str] = field(default_factory=list)
-    review_within_business_days: Annotated[int, Ge(0)] = 2
-    holidays: list[str] = field(default_factory=list)
+    review_within_business_days: Annotated[int, Ge(0), Le(MAX_REVIEW_BUSINESS_DAYS)] = 2
+    holidays: Annotated[list[str], MaxLen(MAX_HOLIDAYS)] = field(default_factory=list)
     tracker_url: str = ""
 
     def __post_init__(self) -> None:
@@ -102,9 +122,13 @@ class Playbook:
             raise ValueError("stages: must be a non-empty list of unique names")
         for day in self.holidays:
             try:
-                date.fromisoformat(day)
+                when = date.fromisoformat(day)
             except (TypeError, ValueError):
                 raise ValueError(f'holidays: {day!r} is not a date: use "YYYY-MM-DD"') from None
+            if not FIRST_HOLIDAY <= when <= LAST_HOLIDAY:
+                raise ValueError(
+                    f"holidays: {day!r} is not between {FIRST_HOLIDAY} and {LAST_HOLIDAY}"
+                )
 
     def replace(self, **changes: Any) -> Playbook:
         """A copy with some fields changed (a team's tweak, a test's holiday)."""
@@ -162,10 +186,12 @@ def load_playbook_text(text: str, source: str) -> Playbook:
     """Parse and validate a TOML playbook; any mistake is one line naming source and field."""
     from pydantic import TypeAdapter, ValidationError
 
+    from warroom.files import FileProblem, parse_toml
+
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise WarroomError(f"{source}: not valid TOML: {exc}") from None
+        data = parse_toml(text)
+    except FileProblem as exc:
+        raise WarroomError(f"{source}: {exc}") from None
     try:
         playbook = TypeAdapter(Playbook).validate_python(_dates_as_text(data))
     except ValidationError as exc:
@@ -194,26 +220,51 @@ def _unusable(playbook: Playbook) -> str | None:
     for name in ("internal", "email_subject", "email_body"):
         if problem := template_problem(getattr(playbook.templates, name)):
             return f"templates.{name}: {problem}"
-    if playbook.tracker_url:
-        try:
-            playbook.tracker_url.format(id=1, ref="INC-1")
-        except (ValueError, KeyError, AttributeError, IndexError) as exc:
-            return f"tracker_url: {_format_error(exc)}; it may use {{id}} and {{ref}}"
+    if problem := placeholder_problem(playbook.tracker_url, ("id", "ref")):
+        return f"tracker_url: {problem}"
     return None
 
 
-def _format_error(exc: Exception) -> str:
-    if isinstance(exc, KeyError):
-        return f"unknown placeholder {{{exc.args[0]}}}"
-    return str(exc)
+def placeholder_problem(template: str, names: tuple[str, ...]) -> str | None:
+    """Why ``template`` is not plain text with ``{name}`` placeholders, or None.
+
+    Only a bare known name is allowed: ``{summary:>99999999999}`` asks
+    ``str.format`` for a 100 GB string (a MemoryError at the first update),
+    ``{tracker.url}`` or ``{0}`` reach for what is not there, and ``{summary!r}``
+    would show quotes. ``{{`` and ``}}`` stay literal braces.
+    """
+    from string import Formatter
+
+    shown = [f"{{{name}}}" for name in names]
+    allowed = " and ".join([", ".join(shown[:-1]), shown[-1]] if len(shown) > 1 else shown)
+    try:
+        parts = list(Formatter().parse(template))
+    except ValueError as exc:
+        return f"{exc}; write {{{{ and }}}} for a literal brace; placeholders are {allowed}"
+    for _text, name, spec, conversion in parts:
+        if name is None:
+            continue
+        written = "{" + name + (f"!{conversion}" if conversion else "")
+        written += (f":{spec}" if spec else "") + "}"
+        if name not in names:
+            return f"unknown placeholder {written}; it may use {allowed}"
+        if spec or conversion:
+            return f"{written}: format specs and conversions are not allowed; write {{{name}}}"
+    return None
+
+
+def playbook_file_text(path: Path) -> str:
+    """A team's playbook file as text: at most 1 MiB is read, so /dev/zero is one line."""
+    from warroom.files import MAX_PLAYBOOK_BYTES, FileProblem, read_text
+
+    try:
+        return read_text(path, MAX_PLAYBOOK_BYTES)
+    except FileProblem as exc:
+        raise WarroomError(f"{path}: cannot read playbook: {exc}") from None
 
 
 def load_playbook(path: Path) -> Playbook:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise WarroomError(f"{path}: cannot read playbook: {exc}") from None
-    return load_playbook_text(text, str(path))
+    return load_playbook_text(playbook_file_text(path), str(path))
 
 
 def default_playbook_text() -> str:

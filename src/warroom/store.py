@@ -25,12 +25,15 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
+import stat
 import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Literal
+from urllib.parse import quote
 
 from warroom.errors import DatabaseError
 from warroom.models import (
@@ -277,6 +280,9 @@ def _describe(exc: sqlite3.Error) -> str:
         return f"cannot write the database ({message}); nothing was written"
     if "readonly" in lowered or "read-only" in lowered:
         return "the database is read-only; nothing was written"
+    if "unable to open" in lowered:
+        # A writer also needs the -wal and -shm files beside the database.
+        return "cannot open the database to write (is its folder read-only?); nothing was written"
     if "malformed" in lowered or "not a database" in lowered:
         return f"the database is damaged ({message})"
     return f"database error: {message}"
@@ -285,12 +291,17 @@ def _describe(exc: sqlite3.Error) -> str:
 class Store:
     """One connection to one warroom database. Not shared across threads."""
 
-    def __init__(self, path: Path | str, *, verify: bool = True) -> None:
+    def __init__(self, path: Path | str, *, verify: bool = True, read_only: bool = False) -> None:
         """Open ``path``. ``verify=False`` skips the integrity check, whose cost
         grows with the file: the console runs :meth:`verify` after its first
-        frame instead. A file about to be migrated is always checked first."""
+        frame instead. A file about to be migrated is always checked first.
+
+        ``read_only=True`` (``list``, ``export``) never creates, migrates or
+        changes anything, and works in a read-only folder or mount: see
+        :func:`_open_read_only`."""
         self.path = Path(path)
-        self.conn, key = _open(self.path, verify=verify)
+        opener = _open_read_only if read_only else _open
+        self.conn, key = opener(self.path, verify=verify)
         # Forget the file when this store is closed or collected, whichever comes first.
         self._registered = weakref.finalize(self, _forget, key)
 
@@ -639,7 +650,9 @@ def _key(info: os.stat_result) -> FileKey:
     return (info.st_dev, info.st_ino)
 
 
-def _forget(key: FileKey) -> None:
+def _forget(key: FileKey | None) -> None:
+    if key is None:
+        return
     with _OPEN_FILES_LOCK:
         left = _OPEN_FILES.get(key, 0) - 1
         if left > 0:
@@ -704,11 +717,31 @@ def _claim(path: Path) -> FileKey:
         return key
 
 
+def database_state(path: Path) -> Literal["missing", "empty", "file"]:
+    """What is at ``path``: nothing yet, a 0-byte file, or a file to open.
+
+    Anything else is refused in one line: a directory, and a device or a pipe
+    (SQLite on ``/dev/null`` would put ``/dev/null-wal`` beside it; reading a
+    pipe's header would wait for ever).
+    """
+    try:
+        info = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return "missing"
+    except OSError as exc:
+        raise DatabaseError(f"cannot open {path}: {exc.strerror}") from None
+    except ValueError as exc:  # a NUL in the path
+        raise DatabaseError(f"cannot open {path}: {exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise DatabaseError(f"{path} is a directory, not a warroom database")
+    if not stat.S_ISREG(info.st_mode):
+        raise DatabaseError(f"{path} is not a regular file, so not a warroom database")
+    return "file" if info.st_size else "empty"
+
+
 def _open(path: Path, *, verify: bool = True) -> tuple[sqlite3.Connection, FileKey]:
     """Open (creating if need be) and check a database before anything writes to it."""
-    if path.is_dir():
-        raise DatabaseError(f"{path} is a directory, not a warroom database")
-    if not path.exists():
+    if database_state(path) == "missing":
         _create_private_file(path)
     key = _claim(path)
     try:
@@ -774,9 +807,132 @@ def _quick_check(conn: sqlite3.Connection, path: Path) -> None:
         raise DatabaseError(f"{path} is damaged (integrity check failed); it was not changed")
 
 
-def _check_and_migrate(conn: sqlite3.Connection, path: Path, *, verify: bool = True) -> None:
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA foreign_keys = ON")
+#: SQLite's primary result codes for "cannot open" and "read-only": a read-only
+#: folder or mount, where the ``-shm`` file a WAL reader needs cannot be made.
+_CANTOPEN, _READONLY = 14, 8
+
+
+def _open_read_only(
+    path: Path, *, verify: bool = True
+) -> tuple[sqlite3.Connection, FileKey | None]:
+    """Open ``path`` to read, changing nothing and creating nothing.
+
+    A missing or 0-byte file is an empty database held in memory (``list``
+    shows nothing and the file stays as it was). Otherwise, in order:
+
+    1. ``mode=rw``, never creating the file, with ``query_only``: a normal WAL
+       reader that sees other consoles' commits and, like any last connection,
+       removes the ``-wal``/``-shm`` it made when it closes. (``mode=ro`` here
+       would leave both files behind: a read-only connection cannot delete them.)
+    2. ``mode=ro``: a file we may not write, whose ``-shm`` is already there.
+    3. ``immutable=1``: a read-only folder or mount where no ``-shm`` can be made.
+       No writer can be using the file then (a WAL writer needs the ``-shm``),
+       so the file alone is the whole record, unless a ``-wal`` with content was
+       left there: that is refused rather than read without its last changes.
+
+    An older schema is migrated in a copy in memory, never in the file. The
+    file is registered as this process's (:func:`_claim`) like any other.
+    """
+    if database_state(path) != "file":
+        return _empty_in_memory(), None
+    key = _claim(path)
+    try:
+        return _connect_read_only(path, verify=verify), key
+    except BaseException:
+        _forget(key)
+        raise
+
+
+def _connect_read_only(path: Path, *, verify: bool) -> sqlite3.Connection:
+    uri = "file:" + quote(os.fsencode(path.absolute()))
+    problem: sqlite3.Error | None = None
+    for options in ("mode=rw", "mode=ro"):
+        try:
+            conn = sqlite3.connect(
+                f"{uri}?{options}", uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
+            )
+        except sqlite3.Error as exc:
+            problem = exc
+            continue
+        try:
+            return _check_read_only(conn, path, verify=verify)
+        except _CannotRead as exc:
+            conn.close()
+            problem = exc.error
+    wal = path.with_name(path.name + "-wal")
+    with suppress(OSError):
+        if wal.stat().st_size > 0:
+            raise DatabaseError(
+                f"cannot read {path} here ({problem}): {wal.name} beside it holds changes"
+                " not yet in the file, and this folder is read-only; copy both elsewhere"
+            )
+    try:
+        conn = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"cannot open {path}: {exc}") from None
+    try:
+        return _check_read_only(conn, path, verify=verify)
+    except _CannotRead as exc:
+        conn.close()
+        raise DatabaseError(f"cannot open {path}: {exc.error}") from None
+
+
+class _CannotRead(Exception):
+    """This way of opening cannot read here (read-only folder): try the next."""
+
+    def __init__(self, error: sqlite3.Error) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _check_read_only(conn: sqlite3.Connection, path: Path, *, verify: bool) -> sqlite3.Connection:
+    """``conn`` checked as :func:`_check_and_migrate` would, without writing:
+    the connection to use (an in-memory copy for an older schema)."""
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA query_only = ON")
+        app_id, version, tables = _inspect(conn, path)
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode & 0xFF in (_CANTOPEN, _READONLY):
+            raise _CannotRead(exc) from None
+        conn.close()
+        raise DatabaseError(f"{path}: {_describe(exc)}") from None
+    except DatabaseError:
+        conn.close()
+        raise
+    try:
+        _refuse_foreign(path, app_id, version, tables)
+        if tables and verify:
+            _quick_check(conn, path)
+    except DatabaseError:
+        conn.close()
+        raise
+    if version == SCHEMA_VERSION:
+        return conn
+    try:
+        if not tables:
+            return _empty_in_memory()
+        copy = sqlite3.connect(":memory:", isolation_level=None)
+        try:
+            conn.backup(copy)
+        except sqlite3.Error as exc:
+            copy.close()
+            raise DatabaseError(f"{path}: {_describe(exc)}") from None
+        _check_and_migrate(copy, path, verify=False)
+        return copy
+    finally:
+        conn.close()
+
+
+def _empty_in_memory() -> sqlite3.Connection:
+    """A database with the current schema and nothing in it, in memory."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    _check_and_migrate(conn, Path(":memory:"), verify=False)
+    return conn
+
+
+def _inspect(conn: sqlite3.Connection, path: Path) -> tuple[int, int, int]:
+    """(application_id, user_version, number of schema objects), in one read."""
     try:
         # One read transaction, so a database another process is creating right
         # now is seen either before or after its migration, never half-way.
@@ -787,10 +943,14 @@ def _check_and_migrate(conn: sqlite3.Connection, path: Path, *, verify: bool = T
             tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
         finally:
             conn.execute("COMMIT")
-    except sqlite3.OperationalError as exc:
-        raise DatabaseError(f"{path}: {_describe(exc)}") from None
+    except sqlite3.OperationalError:
+        raise
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(f"{path} is damaged or not a warroom database ({exc})") from None
+    return app_id, version, tables
+
+
+def _refuse_foreign(path: Path, app_id: int, version: int, tables: int) -> None:
     # Another program's file: it says so (application_id), or it has content.
     if app_id != APPLICATION_ID and (app_id or tables or version):
         raise DatabaseError(f"{path} is not a warroom database")
@@ -799,6 +959,16 @@ def _check_and_migrate(conn: sqlite3.Connection, path: Path, *, verify: bool = T
             f"{path} was written by a newer warroom (schema {version}; "
             f"this warroom reads up to {SCHEMA_VERSION}): upgrade warroom"
         )
+
+
+def _check_and_migrate(conn: sqlite3.Connection, path: Path, *, verify: bool = True) -> None:
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    try:
+        app_id, version, tables = _inspect(conn, path)
+    except sqlite3.OperationalError as exc:
+        raise DatabaseError(f"{path}: {_describe(exc)}") from None
+    _refuse_foreign(path, app_id, version, tables)
     if tables and (verify or version < SCHEMA_VERSION):
         _quick_check(conn, path)
     if version < SCHEMA_VERSION:

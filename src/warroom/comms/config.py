@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import re
 import stat
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -196,12 +195,16 @@ def _read_file(path: Path, *, explicit: bool) -> dict[str, Any]:
             f"config file {path} is readable by other users and may hold secrets;"
             f" refusing to use it: run chmod 600 {path}"
         )
+    from warroom.files import MAX_CONFIG_BYTES, FileProblem, parse_toml, read_text
+
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise WarroomError(f"config file {path}: not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_text(path, MAX_CONFIG_BYTES)
+    except FileProblem as exc:
         raise WarroomError(f"cannot read config file {path}: {exc}") from None
+    try:
+        return parse_toml(text)
+    except FileProblem as exc:
+        raise WarroomError(f"config file {path}: {exc}") from None
 
 
 def _section(model: type[_Model], name: str, values: dict[str, Any]) -> Any:
@@ -227,10 +230,12 @@ def load_comms_config(
     explicit = path is None and bool(env.get("WARROOM_CONFIG"))
     file_path = Path(path or env.get("WARROOM_CONFIG") or default_config_path()).expanduser()
     data = _read_file(file_path, explicit=explicit)
-    sections: dict[str, dict[str, Any]] = {
-        "slack": dict(data.pop("slack", {}) or {}),
-        "smtp": dict(data.pop("smtp", {}) or {}),
-    }
+    sections: dict[str, dict[str, Any]] = {}
+    for name in ("slack", "smtp"):
+        section = data.pop(name, {})
+        if not isinstance(section, dict):
+            raise WarroomError(f"config file {file_path}: {name} must be a table ([{name}])")
+        sections[name] = dict(section)
     if data:
         unknown = ", ".join(sorted(data))
         raise WarroomError(f"config file {file_path}: unknown section {unknown} (slack, smtp)")

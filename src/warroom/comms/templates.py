@@ -55,15 +55,12 @@ def template_fields(
 
 
 def template_problem(template: str) -> str | None:
-    """Why ``template`` cannot be filled (unbalanced braces, ``{field.attr}``,
-    a format spec a text value rejects), or None. Unknown names are fine:
-    they are kept as written."""
-    sample = {name: "x" for name in TEMPLATE_FIELDS}
-    try:
-        template.format_map(_Keep(sample))
-    except (ValueError, AttributeError, IndexError, KeyError, TypeError) as exc:
-        return f"{exc}; placeholders are {{name}}, one of {', '.join(TEMPLATE_FIELDS)}"
-    return None
+    """Why ``template`` cannot be filled, or None: only plain ``{name}``
+    placeholders from :data:`TEMPLATE_FIELDS` are allowed (a format spec such
+    as ``{summary:>99999999999}`` would be a MemoryError at the first update)."""
+    from warroom.playbook import placeholder_problem
+
+    return placeholder_problem(template, TEMPLATE_FIELDS)
 
 
 def render_internal(

@@ -14,9 +14,13 @@ SECTION_TITLES = {"rulebook": "Five-minute rulebook", "containment": "Containmen
 
 
 class Checklist(OptionList):
+    """Enter (or a click) ticks the highlighted item. Space does not: a
+    printable key typed here goes to the scribe line (see the console), so a
+    sentence typed into the wrong pane never ticks anything."""
+
     BORDER_TITLE = "Checklist"
     BINDINGS = [
-        Binding("space", "toggle", "Tick/untick", show=True),
+        Binding("enter", "toggle", "Tick/untick", show=True),
     ]
 
     class Toggle(Message):

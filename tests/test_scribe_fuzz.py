@@ -46,24 +46,26 @@ EXAMPLES = max(1, TOTAL_LINES // LINES_PER_EXAMPLE)
 #: Characters a terminal can deliver (it decodes strict UTF-8: no lone surrogates).
 ANY_CHAR = st.characters(blacklist_categories=("Cs",))
 
+# fmt: off
+HOSTILE_TOKENS = [
+    "0", "1", "2", "3", "9", "10", "99", "1441", "-1", "+3d", "1e9",
+    "999999999999999999999999", "on", "off", "maybe", "ON",
+    "detect", "triage", "mitigate", "restore", "review", "Review",
+    "impact_started", "detected", "mitigated", "resolved",
+    "@dan", "@", "@@", "@" + "x" * 70, "-erin", "-", "dan", "erin", "alice",
+    "#1", "#0", "#999999999999", "21:55", "22:41", "25:61", "00:00", "23:59", "7:5",
+    "0001-01-01T00:00", "9999-12-31T23:59", "2026-11-23T21:00", "2026-11-23T22:42:17Z",
+    "2026-02-30T10:00", "2025-11-23T22:00",
+    "due:+9999d", "due:+3d", "due:+0d", "due:2026-12-01", "due:0001-01-01",
+    "due:9999-12-31", "due:", "due:+3650d", "due:+3661d",
+    "https://meet.example.com/x", "ftp://x", "javascript:alert(1)", "https://",
+    "[bold]x[/bold]", "[$accent]", "<!channel>", "@here", "\u202etxet", "\u2066x",
+    "%s%n", "{summary:>999999}", "{0.__class__}", "' OR 1=1 --", "😀", "עברית", "ｆｕｌｌ",
+]
+# fmt: on
+
 TOKENS = st.one_of(
-    st.sampled_from(
-        [
-            "0", "1", "2", "3", "9", "10", "99", "1441", "-1", "+3d", "1e9",
-            "999999999999999999999999", "on", "off", "maybe", "ON",
-            "detect", "triage", "mitigate", "restore", "review", "Review",
-            "impact_started", "detected", "mitigated", "resolved",
-            "@dan", "@", "@@", "@" + "x" * 70, "-erin", "-", "dan", "erin", "alice",
-            "#1", "#0", "#999999999999", "21:55", "22:41", "25:61", "00:00", "23:59", "7:5",
-            "0001-01-01T00:00", "9999-12-31T23:59", "2026-11-23T21:00", "2026-11-23T22:42:17Z",
-            "2026-02-30T10:00", "2025-11-23T22:00",
-            "due:+9999d", "due:+3d", "due:+0d", "due:2026-12-01", "due:0001-01-01",
-            "due:9999-12-31", "due:", "due:+3650d", "due:+3661d",
-            "https://meet.example.com/x", "ftp://x", "javascript:alert(1)", "https://",
-            "[bold]x[/bold]", "[$accent]", "<!channel>", "@here", "\u202etxet", "\u2066x",
-            "%s%n", "{summary:>999999}", "{0.__class__}", "' OR 1=1 --", "😀", "עברית", "ｆｕｌｌ",
-        ]  # fmt: skip
-    ),
+    st.sampled_from(HOSTILE_TOKENS),
     st.integers(-(10**20), 10**20).map(str),
     st.text(ANY_CHAR, max_size=12),
 )

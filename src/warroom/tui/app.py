@@ -289,6 +289,12 @@ class WarroomApp(App):
                 return
         await super().on_event(event)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """f6 / shift+f6 belong to the console's panes: not shown or bound elsewhere."""
+        if action in ("next_pane", "previous_pane"):
+            return isinstance(self.screen, ConsoleScreen)
+        return super().check_action(action, parameters)
+
     def action_next_pane(self) -> None:
         self.screen.focus_next()
 

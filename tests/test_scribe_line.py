@@ -132,6 +132,8 @@ async def test_f6_moves_between_panes_and_is_in_the_footer_and_help(tmp_path):
         assert isinstance(app.focused, Timeline)
         await pilot.press("f18")  # what some terminals send for shift+f6
         assert isinstance(app.focused, Checklist)  # round the back
+        await pilot.press("escape")  # back to the scribe line
+        assert isinstance(app.focused, ScribeInput)
         await pilot.press("f1")
         await pilot.pause()
         assert "next pane" in screen_text(app) and "f6" in screen_text(app)
@@ -259,7 +261,9 @@ async def test_ctrl_q_with_an_edited_update_asks_and_escape_goes_back_to_it(tmp_
     assert len(app.store.updates(1)) == updates
 
 
-async def test_ctrl_q_with_text_in_the_scribe_line_asks(tmp_path):
+async def test_ctrl_q_with_text_in_the_scribe_line_asks_and_typing_on_goes_back(tmp_path):
+    """A ctrl+q hit mid-sentence: the prompt names the line, and the rest of the
+    sentence (no key of which may quit) goes on in the scribe line."""
     from warroom.tui.screens.quit import QuitScreen
 
     app = demo_app(tmp_path / "w.db")
@@ -269,12 +273,16 @@ async def test_ctrl_q_with_text_in_the_scribe_line_asks(tmp_path):
         await pilot.pause()
         assert isinstance(app.screen, QuitScreen)
         assert "db back at 22:4" in screen_text(app)
-        await pilot.press("escape")
-        await pilot.pause()
-        await pilot.press("5", "enter")
+        await pilot.press("5", "y", "enter")
         await pilot.pause()
         count = app.store.incident(1).entry_count
-        assert app.store.entry(1, count).text == "db back at 22:45"
+        assert app.store.entry(1, count).text == "db back at 22:45y"
+        await pilot.press(*"x", "ctrl+q")
+        await pilot.pause()
+        await pilot.press("escape")  # escape goes back too
+        await pilot.pause()
+        assert isinstance(app.screen, ConsoleScreen) and app.is_running
+        await pilot.press("escape")  # clears the line (into the history)
         await pilot.press("ctrl+q")  # nothing unsaved: quits at once
         await pilot.pause()
     assert app.return_code == 0

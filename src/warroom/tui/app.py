@@ -34,6 +34,7 @@ from warroom.tui import resources
 from warroom.tui.failures import guarded
 from warroom.tui.palette import WarroomCommands
 from warroom.tui.screens.console import ConsoleScreen
+from warroom.tui.screens.quit import QuitScreen
 from warroom.tui.screens.start import StartScreen
 
 if TYPE_CHECKING:
@@ -285,6 +286,11 @@ class WarroomApp(App):
         so a fast typist's keys cannot overtake one another."""
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
             screen = self.screen if self._screen_stack else None
+            typing = isinstance(event, events.Paste) or event.is_printable
+            if isinstance(screen, QuitScreen) and typing:
+                # ctrl+q was pressed mid-sentence: the sentence goes on where it was.
+                screen.dismiss(None)
+                screen = self.screen
             if isinstance(screen, ConsoleScreen) and screen.take_for_scribe_line(event):
                 return
         await super().on_event(event)
@@ -304,9 +310,8 @@ class WarroomApp(App):
     async def action_quit(self) -> None:
         """ctrl+q. Everything acknowledged is saved; what is not yet (an update
         being written, text in the scribe line, an unsaved review) is named and
-        the person chooses: ctrl+q again (or y) quits, escape goes back."""
-        from warroom.tui.screens.quit import QuitScreen
-
+        the person chooses: ctrl+q again quits; escape, or simply typing on,
+        goes back."""
         if isinstance(self.screen, QuitScreen):
             self.exit()
             return

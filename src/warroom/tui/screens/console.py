@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from textual import events, on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.notifications import SeverityLevel
@@ -43,6 +44,9 @@ def outbox_line(status: OutboxStatus | None) -> tuple[str, str]:
 
 class ConsoleScreen(Screen):
     AUTO_FOCUS = "#scribe"
+    # Escape in the timeline or checklist: back to the scribe line. (The scribe
+    # line and the filter bar bind escape themselves, and come first.)
+    BINDINGS = [Binding("escape", "focus_scribe", "Scribe line", show=False)]
 
     def __init__(self, incident: Incident) -> None:
         super().__init__(classes=self.app.breakpoint_class())
@@ -327,6 +331,11 @@ class ConsoleScreen(Screen):
         # Queued behind whatever the scribe line has still to read: keys keep their order.
         target._forward_event(event)
         return True
+
+    def action_focus_scribe(self) -> None:
+        scribe = self.query_one(ScribeInput)
+        if not scribe.disabled:
+            self.set_focus(scribe)
 
     def escape_in_scribe_line(self) -> bool:
         """Escape in the scribe line: clear the filter first, if one is on

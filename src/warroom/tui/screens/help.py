@@ -20,7 +20,7 @@ KEYS = [
         "escape",
         "in the scribe line: clear the filter if one is on, else clear the line (↑ brings it back)",
     ),
-    ("f6", "next pane: timeline, scribe line, checklist (shift+f6: previous)"),
+    ("f6", "next pane: timeline, scribe line, checklist (shift+f6: previous; escape: back)"),
     ("any letter", "in the timeline or checklist: goes to the scribe line, typed there"),
     ("Enter", "in the checklist: tick / untick the highlighted item"),
     ("ctrl+u", "compose a stakeholder update"),
@@ -34,7 +34,7 @@ KEYS = [
     ("f1", "this help"),
     ("f2", "bridge view: countdown and severity in big digits, for screen-sharing"),
     ("ctrl+p", "command palette"),
-    ("ctrl+q", "quit (what is acknowledged is saved; asks first if an update or a line is unsent)"),
+    ("ctrl+q", "quit (acknowledged is saved; asks first if an update or a line is unsent)"),
 ]
 
 

@@ -22,10 +22,9 @@ from warroom.tui.resources import MODALS
 
 class QuitScreen(ModalScreen[None]):
     CSS_PATH = MODALS
-    BINDINGS = [
-        Binding("escape", "back", "Go back"),
-        Binding("y", "quit", "Quit", show=False),
-    ]
+    # No one-letter "yes": a ctrl+q hit by accident mid-sentence must not let
+    # the rest of the sentence quit. Typing on goes back (see WarroomApp.on_event).
+    BINDINGS = [Binding("escape", "back", "Go back")]
 
     def __init__(self, unsaved: list[str]) -> None:
         super().__init__()
@@ -37,12 +36,9 @@ class QuitScreen(ModalScreen[None]):
             for item in self.unsaved:
                 yield Label(Content(f"· {printable(item, 200)}"), classes="quit-item")
             yield Label(
-                Content("ctrl+q again (or y) quits without them · escape goes back"),
+                Content("ctrl+q again quits without them · escape (or typing on) goes back"),
                 id="quit-help",
             )
 
     def action_back(self) -> None:
         self.dismiss(None)
-
-    def action_quit(self) -> None:
-        self.app.exit()

@@ -453,3 +453,30 @@ async def test_a_failure_nothing_caught_stops_with_one_line_and_the_log(tmp_path
     assert "warroom stopped: internal error (ZeroDivisionError)" in said
     assert "Traceback" not in said and "Everything it acknowledged is saved" in said
     assert "ZeroDivisionError" in (log_dir / "warroom.log").read_text()
+
+
+async def test_playbook_values_out_of_range_cost_one_line_not_the_console(tmp_path):
+    """Issue 8 item 3: review_within_business_days = 5000 (then /resolve,
+    ctrl+e) and followup_due_days = 100000000000 (then /fu) ended the console.
+    The playbook loader bounds them now; the console survives them regardless."""
+    import dataclasses
+
+    from warroom.playbook import default_playbook
+
+    app = demo_app(tmp_path / "w.db")
+    playbook = dataclasses.replace(
+        default_playbook(), review_within_business_days=5000, followup_due_days=100_000_000_000
+    )
+    app.playbook = app.ops.playbook = playbook
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await type_line(pilot, "/fu add a lag alert @dan")
+        assert app.store.followups(1)[-1].due == "2036-11-30"  # ten years at most
+        await type_line(pilot, "/resolve")
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, ConsoleScreen)
+        assert message_line(app)
+        await type_line(pilot, "still here")
+        count = app.store.incident(1).entry_count
+        assert app.store.entry(1, count).text == "still here"

@@ -480,3 +480,25 @@ async def test_playbook_values_out_of_range_cost_one_line_not_the_console(tmp_pa
         await type_line(pilot, "still here")
         count = app.store.incident(1).entry_count
         assert app.store.entry(1, count).text == "still here"
+
+
+async def test_the_clock_and_poller_firing_while_the_console_is_taken_down(tmp_path, log_dir):
+    """On quit Textual removes the panes' labels before the panes, while the
+    clock and the poller (their own tasks) may still fire: that printed a
+    traceback on the way out. Textual marks every node being removed first
+    (``_pruning``): here that moment is reproduced by hand."""
+    app = demo_app(tmp_path / "w.db")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        console = app.screen
+        nodes = [console, *console.walk_children()]
+        for node in nodes:
+            node._pruning = True
+        for label in console.query("#incident-elapsed"):
+            await label.remove()
+        app.ops.note(1, "dan", "written by another console")
+        app._tick()
+        app._poll()
+        for node in nodes:
+            node._pruning = False
+    assert not (log_dir / "warroom.log").exists()

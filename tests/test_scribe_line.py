@@ -502,3 +502,27 @@ async def test_the_clock_and_poller_firing_while_the_console_is_taken_down(tmp_p
         for node in nodes:
             node._pruning = False
     assert not (log_dir / "warroom.log").exists()
+
+
+@pytest.mark.parametrize(
+    ("keys", "value"),
+    [
+        (["a", "b", "c", "backspace", "d", "left", "x"], "abxd"),
+        (["a", "b", "c", "escape", "space", "d"], " d"),
+        (["o", "l", "d", "escape", "up", "space", "n", "e", "w"], "old new"),
+        (["a", "b", "home", "x", "end", "y"], "xaby"),
+        (["o", "n", "e", " ", "t", "w", "o", "ctrl+w", "t", "h", "r", "e", "e"], "one three"),
+    ],
+)
+async def test_editing_keys_arriving_together_apply_in_order(tmp_path, keys, value):
+    """Keys delivered in one burst (a busy moment, a slow host): the line's own
+    keys (backspace, arrows, escape, ↑, ctrl+w) act where they were typed, not
+    after the letters behind them."""
+    app = demo_app(tmp_path / "w.db")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for key in keys:
+            char = " " if key in (" ", "space") else (key if len(key) == 1 else None)
+            app._driver.send_message(events.Key("space" if char == " " else key, char))
+        await pilot.pause()
+        assert app.screen.query_one(ScribeInput).value == value

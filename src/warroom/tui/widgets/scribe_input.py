@@ -128,6 +128,20 @@ class ScribeInput(Input):
             elif event.key == "tab" and not self.complete():
                 self.app.notify("tab: nothing to complete · f6 moves to the next pane")
             return
+        if not event.is_printable:
+            # The line's own keys (backspace, arrows, ctrl+w, escape, ↑/↓) run
+            # here, in turn. Left to Textual they would run once the key had
+            # bubbled up to the app, after the letters typed behind them: with
+            # keys arriving together (a busy moment, a slow host), "abc⌫d"
+            # became "abc" and escape cleared what was typed after it.
+            bindings = self._bindings.key_to_bindings.get(event.key)
+            if bindings:
+                event.prevent_default()
+                event.stop()
+                for binding in bindings:
+                    if await self.app.run_action(binding.action, self):
+                        break
+                return
         await super()._on_key(event)
 
     def _on_paste(self, event: events.Paste) -> None:

@@ -176,3 +176,114 @@ def test_hostile_lines_through_the_scribe_line(tmp_path_factory, log_dir, lines)
     asyncio.run(_drive(tmp, lines))
     log = log_dir / "warroom.log"
     assert not log.exists(), log.read_text()[:4000]
+
+
+# -- editing keys in bursts ----------------------------------------------------
+
+EDIT_KEYS = ["backspace", "delete", "left", "right", "home", "end", "escape", "up", "down"]
+BURSTS = st.lists(
+    st.lists(
+        st.one_of(st.sampled_from(EDIT_KEYS), st.sampled_from(list("abc xyz"))),
+        min_size=1,
+        max_size=25,
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+class LineModel:
+    """What the scribe line should hold after each key: an editor line with the
+    scribe line's history (escape keeps the cleared text, ↑/↓ walk the history)."""
+
+    def __init__(self) -> None:
+        self.value, self.cursor = "", 0
+        self.history: list[str] = []
+        self.index: int | None = None
+        self.draft = ""
+
+    def _set(self, value: str) -> None:
+        self.value, self.cursor = value, len(value)
+
+    def remember(self, line: str) -> None:
+        if line.strip() and (not self.history or self.history[-1] != line):
+            self.history.append(line)
+        self.index = None
+
+    def press(self, key: str) -> None:
+        v, c = self.value, self.cursor
+        if len(key) == 1:
+            self.value, self.cursor = v[:c] + key + v[c:], c + 1
+        elif key == "backspace" and c:
+            self.value, self.cursor = v[: c - 1] + v[c:], c - 1
+        elif key == "delete":
+            self.value = v[:c] + v[c + 1 :]
+        elif key == "left":
+            self.cursor = max(0, c - 1)
+        elif key == "right":
+            self.cursor = min(len(v), c + 1)
+        elif key == "home":
+            self.cursor = 0
+        elif key == "end":
+            self.cursor = len(v)
+        elif key == "escape":
+            if v:
+                self.remember(v)
+                self.value, self.cursor = "", 0
+        elif key == "up" and self.history:
+            if self.index is None:
+                self.draft, self.index = v, len(self.history)
+            self.index = max(0, self.index - 1)
+            self._set(self.history[self.index])
+        elif key == "down" and self.index is not None:
+            self.index += 1
+            if self.index >= len(self.history):
+                self.index = None
+                self._set(self.draft)
+            else:
+                self._set(self.history[self.index])
+
+    def enter(self) -> None:
+        self.remember(self.value)
+        self.value, self.cursor = "", 0
+
+
+async def _burst(tmp: Path, bursts: list[list[str]]) -> None:
+    clock = FrozenClock(DEMO_NOW)
+    store = Store(tmp / "app.db")
+    seed_demo(store, default_playbook(), clock)
+    app = WarroomApp(store=store, user="carol", clock=clock, cursor_blink=False)
+    model = LineModel()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        scribe = app.screen.query_one("#scribe")
+        driver = app._driver
+        assert driver is not None
+        for keys in bursts:
+            for key in keys:  # all at once, as a terminal delivers them after a stall
+                name = "space" if key == " " else key
+                driver.send_message(events.Key(name, key if len(key) == 1 else None))
+                model.press(key)
+            await pilot.pause()
+            assert (scribe.value, scribe.cursor_position) == (model.value, model.cursor), keys
+            before = store.incident(1).entry_count
+            driver.send_message(events.Key("enter", "\r"))
+            await pilot.pause()
+            written = model.value.strip() != ""
+            assert store.incident(1).entry_count == before + written
+            if written:
+                assert store.entry(1, before + 1).text == model.value
+            model.enter()
+    store.close()
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    derandomize=True,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(bursts=BURSTS)
+def test_editing_keys_in_bursts_leave_the_line_a_model_predicts(tmp_path_factory, bursts):
+    asyncio.run(_burst(tmp_path_factory.mktemp("burst"), bursts))

@@ -24,6 +24,15 @@ START = "2026-11-23T22:00:00Z"
 CliResult = tuple[int, str, str]
 
 
+@pytest.fixture(autouse=True)
+def log_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where a console writes the traceback of an internal error: never the
+    real user log directory from a test."""
+    folder = tmp_path / "log"
+    monkeypatch.setenv("WARROOM_LOG_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(START)

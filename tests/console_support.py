@@ -33,3 +33,9 @@ async def type_line(pilot, text: str) -> None:
     await pilot.press(*list(text))
     await pilot.press("enter")
     await pilot.pause()
+
+
+def message_line(app: App) -> str:
+    """The line under the scribe line (errors and notices), or "" when hidden."""
+    line = app.screen.query_one("#scribe-error")
+    return str(line.render()) if line.display else ""

@@ -615,6 +615,14 @@ BAD: list[tuple[list[str], str]] = [
     ([], "/milestone mitigated yesterday typo"),
     ([], "/milestone mitigated 2026-11-24T09:00 in the future"),
     ([], "/milestone resolved 21:59 not resolved yet"),
+    # Dates are bounded: year 1 crashed the console (its arithmetic overflows).
+    ([], "/milestone impact_started 0001-01-01T00:00 typo"),
+    ([], "/milestone detected 0001-01-01T00:00Z typo"),
+    ([], "/milestone impact_started 2024-11-23T21:00 two years back"),
+    ([], "/fu renew the cert @dan due:9999-12-31"),
+    ([], "/fu renew the cert @dan due:0001-01-01"),
+    ([], "/fu renew the cert @dan due:+9999d"),
+    ([], "/fu renew the cert @dan due:2024-01-01"),
 ]
 
 
@@ -657,3 +665,36 @@ def test_unknown_incident_is_refused(ops, store, incident, line):
     with pytest.raises(CommandError, match="no such incident: INC-999"):
         run_line(ops, 999, "alice", line)
     assert snapshot(store, incident.id) == before
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ("/fu fix it", "the @OWNER is missing"),
+        ("/fu fix it @", "@ needs a name"),
+        ("/fu @dan", "needs text before @dan"),
+        ("/fu fix it due:+3d", "the @OWNER is missing"),
+        ("/milestone impact_started 0001-01-01T00:00 typo", "more than a year ago"),
+        ("/fu x @dan due:+4000d", "more than ten years away"),
+    ],
+)
+def test_a_refusal_says_what_is_wrong(ops, incident, line, says):
+    with pytest.raises(CommandError, match=says):
+        run_line(ops, incident.id, "alice", line)
+
+
+def test_a_follow_up_may_be_due_up_to_ten_years_ahead_and_trailing_spaces_are_fine(
+    ops, store, incident
+):
+    run_line(ops, incident.id, "alice", "/fu renew the cert @dan due:+3650d  ")
+    assert store.followups(incident.id)[-1].due == "2036-11-20"
+
+
+def test_times_of_year_one_format_with_four_digits():
+    from datetime import UTC, datetime
+
+    from warroom.clock import format_time, parse_time
+
+    when = datetime(1, 1, 1, tzinfo=UTC)
+    assert format_time(when) == "0001-01-01T00:00:00Z"
+    assert parse_time(format_time(when)) == when

@@ -89,8 +89,8 @@ async def test_a_closed_incident_opens_read_only(tmp_path):
             1, "carol", root_cause="x", contributing_factors="", resolution_steps="", review_at=None
         )
         scribe = app.screen.query_one(ScribeInput)
-        assert scribe.value == "/close"  # a refused line stays, to be corrected or retried
-        await pilot.press("enter")
+        assert scribe.value == ""  # a refused line is cleared, and kept in the history
+        await pilot.press("up", "enter")
         assert scribe.disabled
         assert "read-only" in screen_text(app)
         before = app.store.incident(1).entry_count

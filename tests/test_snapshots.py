@@ -86,3 +86,18 @@ def test_overdue_countdown(snap_compare, tmp_path):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(120, 32), run_before=overdue)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "160x48"])
+def test_refused_line_under_the_input(snap_compare, tmp_path, size):
+    """A refused line: the input is empty again, the reason is under it."""
+    assert snap_compare(
+        demo_app(tmp_path / "w.db"), press=[*"/snooze", "enter"], terminal_size=size
+    )
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "160x48"])
+def test_quit_asks_about_unsaved_text(snap_compare, tmp_path, size):
+    assert snap_compare(
+        demo_app(tmp_path / "w.db"), press=[*"db back at 22:45", "ctrl+q"], terminal_size=size
+    )

@@ -61,7 +61,9 @@ def system_clock() -> Clock:
 
 def format_time(when: datetime) -> str:
     """ISO 8601 in UTC with a ``Z``: the one way times are stored and exported."""
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Not strftime("%Y"): glibc writes year 1 as "1", which nothing parses back.
+    utc = when.astimezone(UTC)
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S}Z"
 
 
 def parse_time(text: str) -> datetime:

@@ -86,9 +86,17 @@ def _on_off(arg: str, usage: str) -> bool:
     return value == "on"
 
 
+#: How far back a full date may reach: an incident's milestones and notes are
+#: from days or weeks ago, never from year 1 (where date arithmetic overflows).
+EARLIEST_DAYS = 366
+#: How far ahead a follow-up may be due, and how far back (recorded late).
+DUE_AHEAD_DAYS = 3660
+DUE_BEHIND_DAYS = 366
+
+
 def _earlier_time(ops: Operations, token: str) -> datetime:
     """``HH:MM`` (UTC; the most recent such time, so yesterday if later than now)
-    or a full ``YYYY-MM-DDTHH:MM``."""
+    or a full ``YYYY-MM-DDTHH:MM`` no more than a year ago."""
     if match := re.fullmatch(r"([0-9]{1,2}):([0-9]{2})", token):
         hour, minute = int(match.group(1)), int(match.group(2))
         if hour > 23 or minute > 59:
@@ -98,9 +106,13 @@ def _earlier_time(ops: Operations, token: str) -> datetime:
         return when - timedelta(days=1) if when > now else when
     if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?Z?", token):
         try:
-            return datetime.fromisoformat(token.removesuffix("Z")).replace(tzinfo=UTC)
+            when = datetime.fromisoformat(token.removesuffix("Z")).replace(tzinfo=UTC)
         except ValueError:
             pass
+        else:
+            if when < ops.clock.now() - timedelta(days=EARLIEST_DAYS):
+                raise CommandError(f"{token} is more than a year ago: check the date")
+            return when
     raise CommandError(f"{token!r} is not a time: use HH:MM or YYYY-MM-DDTHH:MM (UTC)")
 
 
@@ -121,15 +133,28 @@ def _milestone(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
     return _wrote(ops.correct_milestone(inc, who, which, _earlier_time(ops, token), reason))
 
 
-def _parse_due(token: str, today: date, default_days: int) -> str:
+def _parse_due(token: str | None, today: date, default_days: int) -> str:
+    """A follow-up's due date: the playbook's default, ``+Nd`` or a date, within
+    ten years ahead and one behind (a later export adds days to it)."""
     if token is None:
-        return (today + timedelta(days=default_days)).isoformat()
+        days = min(default_days, DUE_AHEAD_DAYS)  # the playbook's value, kept in range
+        return (today + timedelta(days=days)).isoformat()
     if match := re.fullmatch(r"\+([0-9]{1,4})d", token):
-        return (today + timedelta(days=int(match.group(1)))).isoformat()
+        days = int(match.group(1))
+        if days > DUE_AHEAD_DAYS:
+            raise CommandError(f"due:{token} is more than ten years away")
+        return (today + timedelta(days=days)).isoformat()
     try:
-        return date.fromisoformat(token).isoformat() if len(token) == 10 else _bad_due(token)
+        due = date.fromisoformat(token) if len(token) == 10 else None
     except ValueError:
+        due = None
+    if due is None:
         return _bad_due(token)
+    if due > today + timedelta(days=DUE_AHEAD_DAYS):
+        raise CommandError(f"due:{token} is more than ten years away")
+    if due < today - timedelta(days=DUE_BEHIND_DAYS):
+        raise CommandError(f"due:{token} is more than a year ago: check the date")
+    return due.isoformat()
 
 
 def _bad_due(token: str) -> str:
@@ -138,16 +163,20 @@ def _bad_due(token: str) -> str:
 
 def _fu(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
     usage = "/fu TEXT @OWNER [due:YYYY-MM-DD|due:+Nd]"
-    words = arg.split(" ")
+    words = arg.rstrip().split(" ")
     due_token = None
     if words and words[-1].startswith("due:"):
         due_token = words.pop()[4:]
-    if not words or not words[-1].startswith("@") or len(words[-1]) < 2:
+    if not "".join(words).strip():
         raise CommandError(f"usage: {usage}")
+    if not words[-1].startswith("@"):
+        raise CommandError(f"the @OWNER is missing (after the text): {usage}")
+    if len(words[-1]) < 2:
+        raise CommandError(f"@ needs a name after it: {usage}")
     owner = words.pop()[1:]
     text = " ".join(words)
     if not text.strip():
-        raise CommandError(f"usage: {usage}")
+        raise CommandError(f"the follow-up needs text before @{owner}: {usage}")
     due = _parse_due(due_token, ops.clock.now().date(), ops.playbook.followup_due_days)
     return _wrote(ops.add_followup(inc, who, text, owner, due))
 

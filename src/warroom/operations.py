@@ -758,6 +758,9 @@ class Operations:
             when = when.replace(tzinfo=UTC)
         if when > self.clock.now():
             raise CommandError("a milestone cannot be in the future")
+        if when < self.clock.now() - timedelta(days=366):
+            # Also keeps year 1 out: durations and time zones overflow there.
+            raise CommandError("a milestone more than a year ago: check the date")
         new = format_time(when)
         with self._changing(incident_id) as (tx, incident):
             current = {

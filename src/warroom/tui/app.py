@@ -14,12 +14,18 @@ its POSIX locks (see :mod:`warroom.store`).
 from __future__ import annotations
 
 import gc
+import inspect
+import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 
 from warroom.clock import Clock, system_clock
@@ -31,8 +37,10 @@ from warroom.playbook import Playbook, default_playbook
 from warroom.store import Store
 from warroom.textsafe import printable
 from warroom.tui import resources
+from warroom.tui.failures import guarded
 from warroom.tui.palette import WarroomCommands
 from warroom.tui.screens.console import ConsoleScreen
+from warroom.tui.screens.quit import QuitScreen
 from warroom.tui.screens.start import StartScreen
 
 if TYPE_CHECKING:
@@ -89,6 +97,18 @@ class WarroomApp(App):
         Binding("ctrl+f", "filter", "Filter", priority=True, id="filter", show=False),
         Binding("ctrl+t", "toggle_local_time", "UTC/local", priority=True, id="time", show=False),
         Binding("ctrl+r", "read_timeline", "Read", priority=True, id="read", show=False),
+        # Moving between panes takes keys nobody types mid-sentence: Tab belongs
+        # to completion in the scribe line. Terminals send shift+f6 as
+        # ``CSI 17;2~``, which Textual reads as shift+f6 (or f18 on some).
+        Binding("f6", "next_pane", "Panes", priority=True, id="next-pane"),
+        Binding(
+            "shift+f6,f18",
+            "previous_pane",
+            "Previous pane",
+            priority=True,
+            id="prev-pane",
+            show=False,
+        ),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
     ]
 
@@ -170,6 +190,152 @@ class WarroomApp(App):
         for screen in self.screen_stack:
             if isinstance(screen, ConsoleScreen):
                 screen.reload()
+
+    # -- failures and messages ----------------------------------------
+
+    def report_failure(self, error: BaseException, doing: str, *, suffix: str = "") -> str:
+        """An unexpected failure: the traceback to the log file (secrets scrubbed),
+        one error line to the person; the console carries on. The line, returned."""
+        from warroom.crashlog import failure_line, record
+
+        path = record(error, doing=doing, comms=self.comms)
+        line = failure_line(error, path) + suffix
+        self.notify(line, severity="error")
+        return line
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """On the console, a message is the line under the scribe line, never a
+        toast: at 80x24 a toast covers the input and the newest entries.
+        Elsewhere (a dialog on top) it is a toast, docked at the top (see
+        warroom.tcss). Messages are plain text: they quote what was typed."""
+        if threading.get_ident() == self._thread_id:
+            console = self.screen if self._screen_stack else None
+            if isinstance(console, ConsoleScreen):
+                text = f"{title}: {message}" if title else message
+                if console.say(text, severity=severity):
+                    return
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    async def run_action(
+        self,
+        action: Any,
+        default_namespace: Any = None,
+        namespaces: Any = None,
+    ) -> bool:
+        """Every key binding and palette command comes through here: none of
+        them may end the console."""
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except WarroomError as exc:
+            self.notify(str(exc), severity="error")
+        except Exception as exc:
+            self.report_failure(exc, f"the action {action!s}")
+        return True
+
+    def push_screen(  # type: ignore[override]
+        self,
+        screen: Any,
+        callback: Callable[..., Any] | None = None,
+        wait_for_dismiss: bool = False,
+        *,
+        mode: str | None = None,
+    ) -> Any:
+        """What runs when a screen closes (record the update, open the incident)
+        is guarded like a key: a failure there is one line, not the end."""
+        if callback is not None:
+            callback = self._shielded(callback)
+        return super().push_screen(screen, callback, wait_for_dismiss, mode=mode)  # type: ignore[call-overload]
+
+    def _shielded(self, callback: Callable[..., Any]) -> Callable[[Any], Any]:
+        takes_result = bool(inspect.signature(callback).parameters)
+
+        async def run(result: Any) -> None:
+            try:
+                outcome = callback(result) if takes_result else callback()
+                if inspect.isawaitable(outcome):
+                    await outcome
+            except WarroomError as exc:
+                self.notify(str(exc), severity="error")
+            except Exception as exc:
+                self.report_failure(exc, "closing a screen")
+
+        return run
+
+    def _handle_exception(self, error: Exception) -> None:
+        """The last resort, for a failure no guard caught: Textual must stop the
+        app (the loop that raised is dead), but the traceback goes to the log,
+        not the terminal: Textual's would print local variables, tokens among
+        them. (Private hooks of Textual 8.2.8, which is pinned.)"""
+        from warroom.crashlog import failure_line, record
+
+        try:
+            path = record(error, doing="the console, which had to stop", comms=self.comms)
+        except Exception:
+            path = None
+        super()._handle_exception(error)
+        self._exit_renderables[:] = [
+            Text(
+                f"warroom stopped: {failure_line(error, path)}. "
+                "Everything it acknowledged is saved."
+            )
+        ]
+
+    async def on_event(self, event: events.Event) -> None:
+        """A printable key (or a paste) while the timeline or the checklist has
+        focus is meant for the scribe line: it goes there, in order, and focus
+        follows. Done here, before Textual hands the key to the focused pane,
+        so a fast typist's keys cannot overtake one another."""
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            screen = self.screen if self._screen_stack else None
+            typing = isinstance(event, events.Paste) or event.is_printable
+            if isinstance(screen, QuitScreen) and typing:
+                # ctrl+q was pressed mid-sentence: the sentence goes on where it was.
+                screen.dismiss(None)
+                screen = self.screen
+            if isinstance(screen, ConsoleScreen) and screen.take_for_scribe_line(event):
+                return
+        await super().on_event(event)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """f6 / shift+f6 belong to the console's panes: not shown or bound elsewhere.
+        The console's keys do nothing while a dialog is open (see CONSOLE_ACTIONS)."""
+        if action in ("next_pane", "previous_pane"):
+            return isinstance(self.screen, ConsoleScreen)
+        if action in self.CONSOLE_ACTIONS and isinstance(self.screen, ModalScreen):
+            return False
+        return super().check_action(action, parameters)
+
+    def action_next_pane(self) -> None:
+        self.screen.focus_next()
+
+    def action_previous_pane(self) -> None:
+        self.screen.focus_previous()
+
+    async def action_quit(self) -> None:
+        """ctrl+q. Everything acknowledged is saved; what is not yet (an update
+        being written, text in the scribe line, an unsaved review) is named and
+        the person chooses: ctrl+q again quits; escape, or simply typing on,
+        goes back."""
+        if isinstance(self.screen, QuitScreen):
+            self.exit()
+            return
+        unsaved = [
+            item
+            for screen in self.screen_stack
+            for item in getattr(screen, "unsaved_work", lambda: [])()
+        ]
+        if unsaved:
+            self.push_screen(QuitScreen(unsaved))
+        else:
+            self.exit()
 
     # -- the outbox ---------------------------------------------------
 
@@ -265,6 +431,7 @@ class WarroomApp(App):
             for widget in screen.query("Input, TextArea"):
                 widget.cursor_blink = False  # type: ignore[attr-defined]
 
+    @guarded("the clock tick")
     def _tick(self) -> None:
         # Under a dialog or the bridge view the console keeps time too (a
         # dialog shows it dimmed behind): an update that falls overdue rings
@@ -273,6 +440,7 @@ class WarroomApp(App):
         if console is not None and self.is_running:  # not while quitting: panes go first
             console.tick()
 
+    @guarded("looking for other consoles' changes")
     def _poll(self) -> None:
         """Another console wrote to the database: show it."""
         try:
@@ -324,9 +492,6 @@ class WarroomApp(App):
             "read_timeline",
         }
     )
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return not (action in self.CONSOLE_ACTIONS and isinstance(self.screen, ModalScreen))
 
     def action_declare(self) -> None:
         from warroom.tui.screens.declare import DeclareScreen

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.css.query import NoMatches
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label
 
@@ -19,6 +21,7 @@ from warroom.errors import WarroomError
 from warroom.models import Incident, Update
 from warroom.search import Filter, parse_filter
 from warroom.textsafe import printable
+from warroom.tui.failures import guarded
 from warroom.tui.widgets.checklist import Checklist
 from warroom.tui.widgets.countdown import UpdateCountdown
 from warroom.tui.widgets.filter_input import FilterInput
@@ -63,6 +66,9 @@ def delivery_line(undelivered: list[Update]) -> str:
 
 class ConsoleScreen(Screen):
     AUTO_FOCUS = "#scribe"
+    # Escape in the timeline or checklist: back to the scribe line. (The scribe
+    # line and the filter bar bind escape themselves, and come first.)
+    BINDINGS = [Binding("escape", "focus_scribe", "Scribe line", show=False)]
 
     def __init__(self, incident: Incident) -> None:
         super().__init__(classes=self.app.breakpoint_class())
@@ -75,6 +81,14 @@ class ConsoleScreen(Screen):
         self._filter: Filter | None = None
         #: Updates recorded but not delivered yet (read on reload, not every tick).
         self._undelivered = self._read_undelivered(incident)
+
+    @property
+    def _live(self) -> bool:
+        """Composed, and not being taken down. On quitting, Textual removes the
+        panes' children before the panes while the clock and the poller still
+        fire (timers run in their own tasks): found by the 20,000-line fuzz run
+        as a traceback on the way out."""
+        return self._ready and self.is_attached and self.display
 
     @property
     def ops(self):
@@ -91,7 +105,11 @@ class ConsoleScreen(Screen):
                     self.app.store, self.incident.id, self.incident.entry_count, id="timeline"
                 )
                 yield ScribeInput(
-                    self._names, self.commit_line, lambda: self.incident.checklist, id="scribe"
+                    self._names,
+                    self.commit_line,
+                    lambda: self.incident.checklist,
+                    escape=self.escape_in_scribe_line,
+                    id="scribe",
                 )
                 yield Label(id="scribe-error")
             with Vertical(id="side"):
@@ -99,7 +117,7 @@ class ConsoleScreen(Screen):
                 yield UpdateCountdown(*self._countdown(), id="countdown")
                 yield MilestoneClocks(incident, self.app.clock.now(), id="milestones")
                 yield Checklist(incident, id="checklist")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         # Each pane fills itself in as it mounts, so the first frame shows the
@@ -174,7 +192,7 @@ class ConsoleScreen(Screen):
 
     def reload(self, *, others_changed: bool = False) -> None:
         """Read the incident again (after our write, or when another console wrote)."""
-        if not self._ready:
+        if not self._live:
             return
         try:
             incident = self.app.store.incident(self.incident.id)
@@ -189,7 +207,7 @@ class ConsoleScreen(Screen):
 
     def tick(self) -> None:
         """Once a second: elapsed time and the countdown, computed from stored times."""
-        if not self._ready:
+        if not self._live:
             return
         try:
             self._tick_panes()
@@ -244,6 +262,7 @@ class ConsoleScreen(Screen):
             return self._undelivered if hasattr(self, "_undelivered") else []
 
     @on(UpdateCountdown.BecameOverdue)
+    @guarded("saying the update is overdue")
     def _overdue(self) -> None:
         self.app.bell()
         self.notify(
@@ -270,6 +289,7 @@ class ConsoleScreen(Screen):
         bar.focus()
 
     @on(Input.Changed, "#filter")
+    @guarded("filtering the timeline")
     def _filter_changed(self, event: Input.Changed) -> None:
         try:
             query = parse_filter(event.value)
@@ -285,13 +305,21 @@ class ConsoleScreen(Screen):
         self.query_one(ScribeInput).focus()
 
     @on(FilterInput.Cleared)
+    @guarded("clearing the filter")
     def clear_filter(self) -> None:
-        bar = self.query_one("#filter", FilterInput)
-        bar.value = ""
-        bar.remove_class("-shown")
+        for bar in self.query("#filter").results(FilterInput):
+            bar.value = ""
+            bar.remove_class("-shown")
         self._filter = None
         self._apply_filter()
         self.query_one(ScribeInput).focus()
+
+    @property
+    def filtering(self) -> bool:
+        """The filter bar is open, or a filter hides entries."""
+        return self._filter is not None or any(
+            bar.has_class("-shown") for bar in self.query("#filter")
+        )
 
     def _apply_filter(self) -> None:
         timeline = self.query_one(Timeline)
@@ -333,36 +361,122 @@ class ConsoleScreen(Screen):
         if not scribe.disabled:
             scribe.focus()
 
-    # -- writing ------------------------------------------------------
+    # -- the line under the scribe line ---------------------------------
+
+    def say(self, message: str, *, severity: SeverityLevel = "information") -> bool:
+        """Show ``message`` in the line under the scribe line (errors in red);
+        an empty message hides it. False before the screen is composed.
+
+        Every message of the console lands here, not in a toast: nothing may
+        cover the scribe line or the newest entries, and the person's eyes are
+        on the input anyway. It stays until the next line is committed."""
+        found = self.query("#scribe-error")
+        if not found:
+            return False
+        line = found.first(Label)
+        text = " · ".join(part for part in message.splitlines() if part.strip())
+        line.update(Content(printable(text, 1000)))
+        line.set_class(bool(text), "-shown")
+        for name in ("information", "warning", "error"):
+            line.set_class(severity == name, f"-{name}")
+        return True
 
     def _error(self, message: str) -> None:
-        error = self.query_one("#scribe-error", Label)
-        error.update(Content(message))
-        error.set_class(bool(message), "-shown")
-        error.remove_class("-info")
+        self.say(message, severity="error")
 
-    def _say(self, message: str) -> None:
-        """An answer, not an error, in the line under the input (``/bridge``)."""
-        self._error(printable(message, 2000))
-        self.query_one("#scribe-error", Label).add_class("-info")
+    # -- keys meant for the scribe line ---------------------------------
+
+    def take_for_scribe_line(self, event: events.Key | events.Paste) -> bool:
+        """A printable key or a paste while another pane has focus: hand it to
+        the scribe line (focus moves there) and say so by returning True.
+
+        The checklist's space is a printable key too: it types a space, so a
+        sentence typed into the wrong pane can never tick an item (Enter ticks
+        the highlighted item)."""
+        if isinstance(event, events.Key) and not event.is_printable:
+            return False
+        if isinstance(self.focused, Input):
+            return False  # the scribe line or the filter bar: they take it themselves
+        scribe = self.query("#scribe").results(ScribeInput)
+        target = next(scribe, None)
+        if target is None or target.disabled:
+            return False
+        self.set_focus(target)
+        # Queued behind whatever the scribe line has still to read: keys keep their order.
+        target._forward_event(event)
+        return True
+
+    def action_focus_scribe(self) -> None:
+        scribe = self.query_one(ScribeInput)
+        if not scribe.disabled:
+            self.set_focus(scribe)
+
+    def escape_in_scribe_line(self) -> bool:
+        """Escape in the scribe line: clear the filter first, if one is on
+        (True: done). Otherwise the line itself is cleared (the caller does
+        that; it goes to the history) and the message under it too."""
+        if self.filtering:
+            self.clear_filter()
+            self.say("filter cleared: every entry is shown")
+            return True
+        self.say("")
+        return False
+
+    def unsaved_work(self) -> list[str]:
+        """What quitting now would lose (asked about by ctrl+q)."""
+        found = self.query("#scribe").results(ScribeInput)
+        scribe = next(found, None)
+        if scribe is None or not scribe.value.strip():
+            return []
+        return [f"the scribe line of {self.incident.ref}: {printable(scribe.value, 60)}"]
+
+    # -- writing ------------------------------------------------------
 
     def commit_line(self, line: str) -> bool:
-        """Run one scribe line; True when it was done (and so may be cleared)."""
+        """Run one scribe line; True when it was done.
+
+        Either way the scribe line is then cleared (the line goes to its
+        history: ↑ brings it back), so what is typed next is never joined to a
+        rejected line. A rejection says why in the line under the input; an
+        unexpected failure says so too, and the console carries on."""
+        before = self.incident.entry_count
         try:
             outcome = run_line(self.ops, self.incident.id, self.app.user, line)
         except WarroomError as exc:
-            # Nothing was written; the line stays so it can be corrected.
-            self._error(str(exc))
+            # Nothing was written.
+            self._error(f"{exc} · ↑ recalls the line")
+            return False
+        except Exception as exc:
+            self.app.report_failure(exc, "running a scribe line", suffix=self._written_note(before))
             return False
         self._error("")
-        if outcome.message:
-            self._say(outcome.message)
-        if outcome.clipboard:
-            self.app.copy_to_clipboard(outcome.clipboard)
+        try:
+            self._after_commit(outcome)
+        except Exception as exc:
+            # The line was written; only showing it failed.
+            self.app.report_failure(exc, "showing a written line", suffix="; the line was saved")
+        return True
+
+    def _written_note(self, before: int) -> str:
+        """After a failure: was anything written? (Each operation is one transaction.)"""
+        try:
+            incident = self.app.store.incident(self.incident.id)
+        except Exception:
+            return " · ↑ recalls the line"
+        if incident is not None and incident.entry_count != before:
+            return "; the line was saved"
+        return "; nothing was written · ↑ recalls the line"
+
+    def _after_commit(self, outcome) -> None:
         self.app.outbox_wake()
         if outcome.entries:
             self.query_one(Timeline).scroll_end(animate=False, immediate=True)
         self.reload()
+        if outcome.message:  # an answer, not an error (/bridge alone)
+            self.say(outcome.message)
+        if outcome.clipboard:
+            self.app.copy_to_clipboard(outcome.clipboard)
+        self._say_if_filtered_out(outcome.entries)
         if outcome.open_screen == "update":
             self.app.action_compose_update()
         elif outcome.open_screen == "help":
@@ -371,13 +485,26 @@ class ConsoleScreen(Screen):
             from warroom.tui.screens.entry import EntryScreen
 
             self.app.push_screen(EntryScreen(outcome.entry, self.incident.ref))
-        return True
+
+    def _say_if_filtered_out(self, entries) -> None:
+        """A filter hiding what was just written would look like a lost line."""
+        rows = self.query_one(Timeline).rows
+        if self._filter is None or rows is None or not entries:
+            return
+        shown = set(rows)
+        hidden = [entry.seq for entry in entries if entry.seq not in shown]
+        if hidden:
+            self.say(
+                f"#{hidden[-1]} saved; the filter hides it (escape clears the filter)",
+                severity="warning",
+            )
 
     @on(Checklist.Toggle)
+    @guarded("ticking a checklist item")
     def toggle_item(self, event: Checklist.Toggle) -> None:
         try:
             self.ops.set_check(self.incident.id, self.app.user, event.position, event.done)
         except WarroomError as exc:
-            self.notify(str(exc), severity="error")
+            self._error(str(exc))
             return
         self.reload()

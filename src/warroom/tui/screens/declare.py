@@ -15,6 +15,7 @@ from warroom.errors import WarroomError
 from warroom.models import Incident
 from warroom.playbook import Playbook
 from warroom.textsafe import printable
+from warroom.tui.failures import guarded
 from warroom.tui.resources import MODALS
 
 
@@ -92,6 +93,7 @@ class DeclareScreen(ModalScreen[Incident | None]):
         self.query_one("#declare-title-input", Input).focus()
 
     @on(Input.Submitted)
+    @guarded("declaring an incident")
     def _next_field(self, event: Input.Submitted) -> None:
         order = ["declare-title-input", "declare-impact", "declare-commander"]
         index = order.index(event.input.id or "")

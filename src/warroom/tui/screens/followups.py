@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 from warroom.errors import WarroomError
 from warroom.models import FollowUp
 from warroom.textsafe import printable
+from warroom.tui.failures import guarded
 from warroom.tui.resources import MODALS
 
 
@@ -80,6 +81,7 @@ class FollowupsScreen(ModalScreen[None]):
             return
         self._load()
 
+    @guarded("ticking a follow-up")
     def on_option_list_option_selected(self) -> None:
         self.action_toggle()
 

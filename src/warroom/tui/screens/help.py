@@ -14,10 +14,15 @@ from warroom.tui.resources import MODALS
 
 KEYS = [
     ("Enter", "commit the scribe line (durable before the next key)"),
-    ("↑ / ↓", "earlier / later lines in the scribe line"),
-    ("tab", "complete a /command or a name; otherwise next pane"),
-    ("shift+tab", "previous pane"),
-    ("space", "tick / untick the focused checklist item"),
+    ("↑ / ↓", "earlier / later lines in the scribe line (a rejected line is there too)"),
+    ("tab", "complete a /command or a name; it never leaves the scribe line"),
+    (
+        "escape",
+        "in the scribe line: clear the filter if one is on, else clear the line (↑ brings it back)",
+    ),
+    ("f6", "next pane: timeline, scribe line, checklist (shift+f6: previous; escape: back)"),
+    ("any letter", "in the timeline or checklist: goes to the scribe line, typed there"),
+    ("Enter", "in the checklist: tick / untick the highlighted item"),
     ("ctrl+u", "compose a stakeholder update"),
     ("ctrl+n", "declare a new incident"),
     ("ctrl+o", "switch incident"),
@@ -30,7 +35,7 @@ KEYS = [
     ("f1", "this help"),
     ("f2", "bridge view: countdown and severity in big digits, for screen-sharing"),
     ("ctrl+p", "command palette"),
-    ("ctrl+q", "quit (everything is already saved)"),
+    ("ctrl+q", "quit (acknowledged is saved; asks first if an update or a line is unsent)"),
 ]
 
 

@@ -34,16 +34,21 @@ class ReviewScreen(ModalScreen[list[Path] | None]):
         super().__init__()
         self.incident = incident
         self._warned = False
-
-    def compose(self) -> ComposeResult:
+        # Computed here, inside the key's action, not in compose: a failure
+        # (a playbook value out of range) is then one line and the console
+        # stays up, where a failing compose would end the app.
         from warroom.figures import figures_for
         from warroom.review import review_date
 
         app = self.app
-        review = app.store.review(self.incident.id)
         now = app.clock.now()
-        figures = figures_for(app.store, self.incident, app.playbook, now)
-        meeting = review_date(review, self.incident, app.playbook, now)
+        self._review = app.store.review(incident.id)
+        self._figures = figures_for(app.store, incident, app.playbook, now)
+        self._meeting = review_date(self._review, incident, app.playbook, now)
+
+    def compose(self) -> ComposeResult:
+        app = self.app
+        review, figures, meeting = self._review, self._figures, self._meeting
         with VerticalScroll(id="review-box"):
             yield Label(Content(f"Post-incident review · {self.incident.ref}"), id="review-title")
             yield Label(Content(_figures_line(figures)), id="review-figures")
@@ -108,6 +113,10 @@ class ReviewScreen(ModalScreen[list[Path] | None]):
             self._fail("unsaved changes: ctrl+s saves, escape again discards them")
             return
         self.dismiss(None)
+
+    def unsaved_work(self) -> list[str]:
+        """Asked about by ctrl+q."""
+        return ["the review you are writing (not saved)"] if self._changed() else []
 
     def _changed(self) -> bool:
         review = self.app.store.review(self.incident.id)

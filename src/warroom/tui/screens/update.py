@@ -81,6 +81,16 @@ class UpdateScreen(ModalScreen[Sent | None]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+    def unsaved_work(self) -> list[str]:
+        """Asked about by ctrl+q: an edited update that has not been sent. (It is
+        kept in memory only: one brought back after a crash could go out stale.)"""
+        edited = (
+            self.query_one("#update-text", TextArea).text != self.drafts.internal
+            or self.query_one("#update-email", TextArea).text != self.drafts.email_body
+            or self.query_one("#update-subject", Input).value != self.drafts.email_subject
+        )
+        return ["the stakeholder update you are writing (not sent)"] if edited else []
+
     def action_send(self) -> None:
         audience = self.audience
         if audience == "client":

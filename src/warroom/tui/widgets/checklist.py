@@ -30,9 +30,13 @@ def item_prompt(item: ChecklistItem, number_width: int = 1) -> Content:
 
 
 class Checklist(OptionList):
+    """Enter (or a click) ticks the highlighted item. Space does not: a
+    printable key typed here goes to the scribe line (see the console), so a
+    sentence typed into the wrong pane never ticks anything."""
+
     BORDER_TITLE = "Checklist"
     BINDINGS = [
-        Binding("space", "toggle", "Tick/untick", show=True),
+        Binding("enter", "toggle", "Tick/untick", show=True),
     ]
 
     class Toggle(Message):

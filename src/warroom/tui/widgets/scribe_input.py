@@ -1,4 +1,9 @@
-"""The scribe line: always ready, with history (up/down) and tab completion."""
+"""The scribe line: always ready, with history (up/down) and tab completion.
+
+Focus never leaves it by itself: Tab only completes (f6 moves between panes),
+and every line, done or rejected, is cleared from it on Enter and kept in its
+history, so what is typed next starts on an empty line.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ class ScribeInput(Input):
     BINDINGS = [
         Binding("up", "history_back", "Earlier line", show=False),
         Binding("down", "history_forward", "Later line", show=False),
+        Binding("escape", "clear_line", "Clear the line", show=False),
     ]
 
     def __init__(
@@ -23,6 +29,8 @@ class ScribeInput(Input):
         names: Callable[[], list[str]],
         commit: Callable[[str], bool],
         items: Callable[[], Sequence[ChecklistItem]] = tuple,
+        *,
+        escape: Callable[[], bool] | None = None,
         **kwargs,
     ) -> None:
         super().__init__(
@@ -37,6 +45,7 @@ class ScribeInput(Input):
         self._commit = commit
         #: The checklist, for ``/check `` and Tab.
         self._items = items
+        self._escape = escape
 
     def remember(self, line: str) -> None:
         if line.strip() and (not self.history or self.history[-1] != line):
@@ -97,20 +106,52 @@ class ScribeInput(Input):
         Input's own Enter runs through a binding once the key has bubbled up to
         the app, and by then keys typed after Enter have already landed in the
         line: fast typing would merge two entries into one. So Enter is handled
-        here, synchronously; a line that fails stays in place to be corrected.
+        here, synchronously. The line is cleared whether it was done or
+        rejected (the reason shows under the input), and becomes the newest
+        history entry: at call speed the next line is already being typed, and
+        it must not be joined to the rejected one. ↑ brings that back to fix.
         """
         line = self.value
-        if self._commit(line):
+        self.value = ""
+        try:
+            self._commit(line)
+        finally:
             self.remember(line)
+
+    def action_clear_line(self) -> None:
+        """Escape: clear the filter if the console has one on; else clear the
+        line, keeping it in the history (↑ brings it back)."""
+        if self._escape is not None and self._escape():
+            return
+        if self.value:
+            self.remember(self.value)
             self.value = ""
 
     async def _on_key(self, event: events.Key) -> None:
-        if event.key == "enter" or (event.key == "tab" and self.complete()):
+        if event.key in ("enter", "tab", "shift+tab"):
+            # Tab completes and nothing else: focus never leaves the scribe line
+            # mid-sentence (f6 moves between panes).
             event.prevent_default()
             event.stop()
             if event.key == "enter":
                 self.commit()
+            elif event.key == "tab" and not self.complete():
+                self.app.notify("tab: nothing to complete · f6 moves to the next pane")
             return
+        if not event.is_printable:
+            # The line's own keys (backspace, arrows, ctrl+w, escape, ↑/↓) run
+            # here, in turn. Left to Textual they would run once the key had
+            # bubbled up to the app, after the letters typed behind them: with
+            # keys arriving together (a busy moment, a slow host), "abc⌫d"
+            # became "abc" and escape cleared what was typed after it.
+            bindings = self._bindings.key_to_bindings.get(event.key)
+            if bindings:
+                event.prevent_default()
+                event.stop()
+                for binding in bindings:
+                    if await self.app.run_action(binding.action, self):
+                        break
+                return
         await super()._on_key(event)
 
     def _on_paste(self, event: events.Paste) -> None:

@@ -7,20 +7,21 @@ team can load its own TOML file instead.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
-from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
-
-# annotated_types (which pydantic is built on) states the constraints without
-# importing pydantic: the console starts ~50 ms sooner, and pydantic is loaded
-# only to validate a team's own playbook file.
-from annotated_types import Ge, Le, MaxLen, MinLen
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from warroom.errors import WarroomError
+
+if TYPE_CHECKING:
+    # The constraints in the annotations below are annotated_types' (which
+    # pydantic is built on): pydantic reads them when it validates a team's own
+    # playbook file, and only then are they imported (see _constraints_in_scope).
+    # The built-in playbook needs neither: the console starts ~50 ms sooner
+    # without pydantic, and ~10 ms sooner again without annotated_types.
+    from annotated_types import Ge, Le, MaxLen, MinLen
 
 AutoTick = Literal["declare", "freeze", "bridge", "roles", "update"]
 RoleKey = Literal["incident_commander", "communications_lead", "scribe", "response_engineers"]
@@ -182,9 +183,24 @@ def _dates_as_text(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _constraints_in_scope() -> None:
+    """Put the constraints the annotations name into this module's namespace,
+    where pydantic looks them up (the annotations are strings)."""
+    import annotated_types
+
+    globals().update(
+        Ge=annotated_types.Ge,
+        Le=annotated_types.Le,
+        MaxLen=annotated_types.MaxLen,
+        MinLen=annotated_types.MinLen,
+    )
+
+
 def load_playbook_text(text: str, source: str) -> Playbook:
     """Parse and validate a TOML playbook; any mistake is one line naming source and field."""
     from pydantic import TypeAdapter, ValidationError
+
+    _constraints_in_scope()
 
     from warroom.files import FileProblem, parse_toml
 
@@ -268,13 +284,32 @@ def load_playbook(path: Path) -> Playbook:
 
 
 def default_playbook_text() -> str:
-    return resources.files("warroom").joinpath("default_playbook.toml").read_text("utf-8")
+    # Beside this module, in a wheel as in a checkout (importlib.resources would
+    # cost the console's start-up a few ms more to say the same).
+    return Path(__file__).with_name("default_playbook.toml").read_text("utf-8")
 
 
 @cache
 def default_playbook() -> Playbook:
-    """The built-in playbook, built without pydantic (a test validates it with pydantic)."""
-    data = tomllib.loads(default_playbook_text())
+    """The built-in playbook, built without pydantic (a test validates it with pydantic).
+
+    The TOML comes already parsed, from ``default_playbook_data.py`` (generated
+    from it by ``python -m warroom.playbook``): the console starts without
+    tomllib, a few ms sooner. Should the file no longer match what was
+    generated (its CRC says), it is parsed here as before, and a test says to
+    generate it again.
+    """
+    import zlib
+
+    from warroom import default_playbook_data as parsed
+
+    text = default_playbook_text()
+    if zlib.crc32(text.encode("utf-8")) == parsed.SOURCE_CRC32:
+        data = parsed.data()
+    else:
+        import tomllib
+
+        data = tomllib.loads(text)
     return Playbook(
         **{
             **data,
@@ -284,3 +319,45 @@ def default_playbook() -> Playbook:
             "templates": Templates(**data["templates"]),
         }
     )
+
+
+DATA_MODULE_HEAD = '''"""``default_playbook.toml``, parsed (generated: do not edit).
+
+Change the TOML file, then generate this again: ``python -m warroom.playbook``.
+
+The console's start-up takes the built-in playbook from here rather than
+parsing the TOML (importing tomllib costs a few ms); ``default_playbook``
+checks SOURCE_CRC32 against the file and parses the file itself if they differ.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+'''
+
+
+def write_default_playbook_data() -> Path:
+    """Generate ``default_playbook_data.py`` from ``default_playbook.toml``."""
+    import pprint
+    import shutil
+    import subprocess
+    import tomllib
+    import zlib
+
+    text = default_playbook_text()
+    parsed = pprint.pformat(tomllib.loads(text), width=88, sort_dicts=False)
+    body = (
+        f"{DATA_MODULE_HEAD}\nSOURCE_CRC32 = {zlib.crc32(text.encode('utf-8')):#010x}\n\n\n"
+        f'def data() -> dict[str, Any]:\n    """A fresh copy of the parsed file."""\n'
+        f"    return {parsed}\n"
+    )
+    target = Path(__file__).with_name("default_playbook_data.py")
+    target.write_text(body, encoding="utf-8")
+    ruff = shutil.which("ruff")
+    if ruff:  # as CI checks it
+        subprocess.run([ruff, "format", "-q", str(target)], check=True)
+    return target
+
+
+if __name__ == "__main__":
+    print(write_default_playbook_data())

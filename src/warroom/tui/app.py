@@ -29,7 +29,6 @@ from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 
 from warroom.clock import Clock, system_clock
-from warroom.comms.templates import render_email, render_internal
 from warroom.errors import WarroomError
 from warroom.models import Incident
 from warroom.operations import Operations
@@ -41,7 +40,6 @@ from warroom.tui.failures import guarded
 from warroom.tui.palette import WarroomCommands
 from warroom.tui.screens.console import ConsoleScreen
 from warroom.tui.screens.quit import QuitScreen
-from warroom.tui.screens.start import StartScreen
 
 if TYPE_CHECKING:
     from warroom.comms.config import CommsConfig
@@ -149,7 +147,11 @@ class WarroomApp(App):
         self._data_version = self.store.data_version()
         incident_id = self._incident_id or self.store.active_incident_id()
         incident = self.store.incident(incident_id) if incident_id else None
-        return ConsoleScreen(incident) if incident else StartScreen()
+        if incident is not None:
+            return ConsoleScreen(incident)
+        from warroom.tui.screens.start import StartScreen
+
+        return StartScreen()
 
     def on_mount(self) -> None:
         self.title = f"warroom · {self.user}"
@@ -158,7 +160,22 @@ class WarroomApp(App):
         self._start_outbox()
         # Well after the first frame: the check reads the whole file.
         self.set_timer(VERIFY_AFTER_SECONDS, self._verify_database)
-        self.set_timer(VERIFY_AFTER_SECONDS, self._freeze_startup_objects)
+        self.set_timer(VERIFY_AFTER_SECONDS, self._after_start_up)
+
+    def _after_start_up(self) -> None:
+        """Import what the first frame did not need, then freeze start-up's objects.
+
+        The modules the scribe line's commands, Tab, the filter and the update
+        composer use are imported when first used (the console paints sooner
+        without them); here, once the console is up, they are loaded, so the
+        first Enter does not wait for them, and frozen with the rest.
+        """
+        import warroom.commands
+        import warroom.comms.templates
+        import warroom.search
+        import warroom.tui.widgets.filter_input  # noqa: F401
+
+        self._freeze_startup_objects()
 
     def _freeze_startup_objects(self) -> None:
         """Move everything built at start-up out of the garbage collector's way.
@@ -529,6 +546,8 @@ class WarroomApp(App):
             return
         if isinstance(self.screen, UpdateScreen):
             return
+        from warroom.comms.templates import render_email, render_internal
+
         incident = console.incident
         mitigation = self.store.latest_text_of_kinds(incident.id, ("decision", "action"))
         now = self.clock.now()

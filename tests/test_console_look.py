@@ -436,3 +436,28 @@ async def test_hostile_text_in_the_bridge_view_and_timeline_is_shown_literally(t
         text = screen_text(app)
         assert "[bold red]pwn[/] ␛[2J" in text
         assert "escape returns to the console" in text  # a long title and impact still fit
+
+
+async def test_a_long_slack_status_keeps_one_line_and_every_checklist_item_in_view(tmp_path):
+    """A retrying Slack says why at length; in the narrow side column that text
+    wrapped to five lines and pushed checklist items 6-9 off an 80x24 screen."""
+    from warroom.comms.outbox import OutboxStatus
+    from warroom.tui.app import OutboxStatusChanged
+
+    app = demo_app(tmp_path / "w.db")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        status = OutboxStatus(
+            "retrying",
+            "retrying in 3 s: connection error (ConnectError: All connection attempts failed)",
+            waiting=2,
+            retry_in=3.0,
+        )
+        app.post_message(OutboxStatusChanged(status))
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Slack: retrying" in text
+        assert "attempts failed" not in text  # the rest is in f4's list
+        for item in app.store.incident(1).checklist:
+            mark = "✓" if item.done else "☐"
+            assert f"{mark} {item.position} {item.label[:9]}" in text, item.label

@@ -456,8 +456,17 @@ async def test_a_long_slack_status_keeps_one_line_and_every_checklist_item_in_vi
         app.post_message(OutboxStatusChanged(status))
         await pilot.pause()
         text = screen_text(app)
-        assert "Slack: retrying" in text
+        assert "Slack: retry in 3s" in text
         assert "attempts failed" not in text  # the rest is in f4's list
         for item in app.store.incident(1).checklist:
             mark = "✓" if item.done else "☐"
             assert f"{mark} {item.position} {item.label[:9]}" in text, item.label
+
+
+def test_the_narrow_slack_indicator_says_the_state_and_where_to_act():
+    from warroom.comms.outbox import OutboxStatus
+
+    assert OutboxStatus("failed", "slack failed: channel_not_found").short == "failed (f4)"
+    assert OutboxStatus("unsure", "1 may not have arrived").short == "unsure (f4)"
+    assert OutboxStatus("waiting", "3 waiting (not configured here)", 3).short == "3 waiting"
+    assert OutboxStatus("delivered", "delivered").short == "delivered"

@@ -39,10 +39,12 @@ if TYPE_CHECKING:
 OUTBOX_STATES = ("off", "delivered", "sending", "retrying", "failed", "unsure", "waiting")
 
 
-def outbox_line(status: OutboxStatus | None) -> tuple[str, str]:
-    """The delivery indicator's text and state class."""
+def outbox_line(status: OutboxStatus | None, *, narrow: bool = False) -> tuple[str, str]:
+    """The delivery indicator's text and state class (a few words when ``narrow``)."""
     if status is None:
         return "Slack: off", "off"
+    if narrow:
+        return printable(f"Slack: {status.short}", 60), status.state
     hint = ""
     if status.state != "waiting":
         hint = " · f4 retries" if status.failed else " · f4 resends" if status.unsure else ""
@@ -113,7 +115,12 @@ class ConsoleScreen(Screen):
                 )
                 yield Label(id="scribe-error")
             with Vertical(id="side"):
-                yield Label(Content(outbox_line(self.app.outbox_status)[0]), id="comms-status")
+                yield Label(
+                    Content(
+                        outbox_line(self.app.outbox_status, narrow=self.has_class("-narrow"))[0]
+                    ),
+                    id="comms-status",
+                )
                 yield UpdateCountdown(*self._countdown(), id="countdown")
                 yield MilestoneClocks(incident, self.app.clock.now(), id="milestones")
                 yield Checklist(incident, id="checklist")
@@ -240,13 +247,17 @@ class ConsoleScreen(Screen):
             detail = f"every {severity.update_every_minutes}m"
         return state, detail, delivery_line(self._undelivered)
 
+    def on_resize(self) -> None:
+        # Across the 150-column breakpoint the indicator changes form.
+        self.call_after_refresh(self.show_outbox, self.app.outbox_status)
+
     def show_outbox(self, status: OutboxStatus | None) -> None:
         """Slack/email delivery, always in view: off, delivered, sending, retrying, failed."""
         found = self.query("#comms-status")
         if not found:  # not composed yet: the first frame shows the app's status
             return
         label = found.first(Label)
-        text, state = outbox_line(status)
+        text, state = outbox_line(status, narrow=self.has_class("-narrow"))
         label.update(Content(text))
         for name in OUTBOX_STATES:
             label.set_class(state == name, f"-{name}")

@@ -530,7 +530,7 @@ class WarroomApp(App):
         if isinstance(self.screen, UpdateScreen):
             return
         incident = console.incident
-        mitigation = self.store.latest_text_of_kinds(incident.id, ("decision", "action"))
+        mitigation = self.store.mitigation_draft(incident.id) or None
         now = self.clock.now()
         subject, body = render_email(incident, self.playbook, now, mitigation)
         drafts = Drafts(
@@ -681,27 +681,15 @@ class WarroomApp(App):
         return list(targets)
 
     def action_close_incident(self) -> None:
+        """The palette's "Close the incident": asks first, as ``/close`` does
+        (the line under the input says what it will do); chosen again, or
+        ``/close`` typed, confirms."""
         console = self.console_screen
-        if console is None:
-            return
-        try:
-            self.ops.close(console.incident.id, self.user)
-        except WarroomError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        console.reload()
-        self.notify(f"{console.incident.ref} closed: it is read-only now", title="Closed")
+        if console is not None:
+            console.commit_line("/close", typed=False)
 
     def action_scribe(self, line: str) -> None:
-        """Run a scribe line from the palette as if typed."""
+        """Run a scribe line from the palette as if typed (it answers under the input)."""
         console = self.console_screen
-        if console is None:
-            return
-        from warroom.commands import run_line
-
-        try:
-            run_line(self.ops, console.incident.id, self.user, line)
-        except WarroomError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        console.reload()
+        if console is not None:
+            console.commit_line(line, typed=False)

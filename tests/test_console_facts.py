@@ -204,3 +204,21 @@ async def test_the_palette_screenshot_saves_an_svg_it_names(tmp_path):
         await palette(pilot, "screenshot")  # the same second: a second file, not overwritten
         await pilot.pause(0.3)
         assert len(list(tmp_path.glob("*.svg"))) == 2
+
+
+async def test_a_screenshot_of_the_bridge_view_is_named_on_the_way_back(tmp_path):
+    """The bridge view shows no notices (it is on a shared screen): the file is
+    named under the scribe line, there when escape goes back to it."""
+    app = demo_app(tmp_path / "w.db")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("f2")
+        await pilot.pause()
+        await palette(pilot, "screenshot")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, BridgeScreen)
+        (saved,) = tmp_path.glob("*.svg")
+        assert "SEV-1 · INC-1" in saved.read_text(encoding="utf-8").replace("&#160;", " ")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert message_line(app) == f"Screenshot saved: {saved}"

@@ -458,12 +458,22 @@ class WarroomApp(App):
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(svg)
         except OSError as exc:
-            self.notify(
-                f"Screenshot not saved: cannot write {target}: {exc.strerror}", severity="error"
+            self._say_everywhere(
+                f"Screenshot not saved: cannot write {target}: {exc.strerror}", "error"
             )
             return None
-        self.notify(f"Screenshot saved: {target}")
+        self._say_everywhere(f"Screenshot saved: {target}", "information")
         return target
+
+    def _say_everywhere(self, message: str, severity: SeverityLevel) -> None:
+        """Under the console's input, even with the bridge view (which shows no
+        notices) or a dialog on top, so it is there on the way back; and, over
+        a dialog, as a notice too."""
+        console = self.console_screen
+        if console is not None:
+            console.say(message, severity=severity)
+        if console is None or self.screen is not console:
+            self.notify(message, severity=severity)
 
     def breakpoint_class(self) -> str:
         """The width class the first Resize would give a screen, given up front.

@@ -16,7 +16,7 @@ from textual.widgets import Footer, Input, Label
 
 from warroom.cadence import Countdown, countdown
 from warroom.clock import format_time
-from warroom.commands import run_line
+from warroom.commands import command_name, run_line
 from warroom.errors import WarroomError
 from warroom.models import Incident, Update
 from warroom.search import Filter, parse_filter
@@ -83,6 +83,9 @@ class ConsoleScreen(Screen):
         self._filter: Filter | None = None
         #: Updates recorded but not delivered yet (read on reload, not every tick).
         self._undelivered = self._read_undelivered(incident)
+        #: A command that asked before acting (``/close``): the same command as
+        #: the next line confirms it; any other line, or escape, drops it.
+        self._asking: str | None = None
 
     @property
     def _live(self) -> bool:
@@ -426,6 +429,10 @@ class ConsoleScreen(Screen):
         """Escape in the scribe line: clear the filter first, if one is on
         (True: done). Otherwise the line itself is cleared (the caller does
         that; it goes to the history) and the message under it too."""
+        if self._asking is not None:
+            self.say(f"/{self._asking} cancelled: {self.incident.ref} was not closed")
+            self._asking = None
+            return False
         if self.filtering:
             self.clear_filter()
             self.say("filter cleared: every entry is shown")
@@ -443,29 +450,42 @@ class ConsoleScreen(Screen):
 
     # -- writing ------------------------------------------------------
 
-    def commit_line(self, line: str) -> bool:
+    def commit_line(self, line: str, *, typed: bool = True) -> bool:
         """Run one scribe line; True when it was done.
 
         Either way the scribe line is then cleared (the line goes to its
         history: ↑ brings it back), so what is typed next is never joined to a
         rejected line. A rejection says why in the line under the input; an
-        unexpected failure says so too, and the console carries on."""
+        unexpected failure says so too, and the console carries on.
+
+        A command that asks first (``/close``) is done only when the line
+        before asked the same; any other line drops the question, saying so.
+        ``typed=False``: the line came from the palette, not the history."""
         before = self.incident.entry_count
+        asking, self._asking = self._asking, None
+        # A question (/close) is answered only by the same command again.
+        cancelled = f" · /{asking} cancelled" if asking and command_name(line) != asking else ""
+        recall = " · ↑ recalls the line" if typed else ""
         try:
-            outcome = run_line(self.ops, self.incident.id, self.app.user, line)
+            outcome = run_line(self.ops, self.incident.id, self.app.user, line, confirming=asking)
         except WarroomError as exc:
             # Nothing was written.
-            self._error(f"{exc} · ↑ recalls the line")
+            self._error(f"{exc}{recall}{cancelled}")
             return False
         except Exception as exc:
             self.app.report_failure(exc, "running a scribe line", suffix=self._written_note(before))
             return False
+        self._asking = outcome.asks
         self._error("")
         try:
             self._after_commit(outcome)
         except Exception as exc:
             # The line was written; only showing it failed.
             self.app.report_failure(exc, "showing a written line", suffix="; the line was saved")
+            return True
+        if cancelled:
+            said = f"{outcome.message} · " if outcome.message else ""
+            self.say(f"{said}/{asking} cancelled: {self.incident.ref} was not closed")
         return True
 
     def _written_note(self, before: int) -> str:
@@ -484,7 +504,7 @@ class ConsoleScreen(Screen):
             self.query_one(Timeline).scroll_end(animate=False, immediate=True)
         self.reload()
         if outcome.message:  # an answer, not an error (/bridge alone)
-            self.say(outcome.message)
+            self.say(outcome.message, severity=outcome.severity)  # type: ignore[arg-type]
         if outcome.clipboard:
             self.app.copy_to_clipboard(outcome.clipboard)
         self._say_if_filtered_out(outcome.entries)

@@ -278,7 +278,7 @@ def test_export_json_has_exactly_the_contract_keys(run_cli, db, resolved):
     assert record["title"] == "QuickBooks sync halted"
     assert record["impact"] == "sync delayed for 40% of tenants"
     assert record["status"] == ("resolved" if resolved else "open")
-    assert record["stage"] == "detect"
+    assert record["stage"] == ("review" if resolved else "detect")  # resolving moves it on
     assert record["frozen"] is True
     assert record["bridge"] == "https://meet.example.com/inc-1"
     assert record["roles"] == {

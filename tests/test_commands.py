@@ -484,12 +484,66 @@ def test_resolve_stops_the_countdown_and_reopen_restarts_it(ops, store, incident
     outcome = run(ops, incident, "/resolve", who="bob")
     inc = current(store, incident)
     assert (inc.status, inc.resolved_at, inc.next_update_due) == ("resolved", at(30), None)
-    assert [(e.kind, e.text) for e in outcome.entries] == [("resolve", "resolved: impact is over")]
+    assert [(e.kind, e.text) for e in outcome.entries] == [
+        ("resolve", "resolved: impact is over · stage detect → review")
+    ]
     clock.advance(minutes=10)
     outcome = run(ops, incident, "/reopen", who="bob")
     inc = current(store, incident)
     assert (inc.status, inc.resolved_at, inc.next_update_due) == ("open", None, at(40 + 15))
-    assert [(e.kind, e.text) for e in outcome.entries] == [("reopen", "reopened: impact is back")]
+    assert [(e.kind, e.text) for e in outcome.entries] == [
+        ("reopen", "reopened: impact is back · stage review → detect")
+    ]
+
+
+def test_resolve_moves_the_stage_on_as_the_playbook_says_and_reopen_takes_it_back(
+    ops, store, incident
+):
+    """Resolving from mitigate lands in the stage after restore (review), so
+    the review no longer reads "resolved (stage: mitigate)"; reopening goes
+    back to the stage the incident was resolved from. One entry each."""
+    run(ops, incident, "/stage mitigate")
+    before = current(store, incident).entry_count
+    run(ops, incident, "/resolve")
+    inc = current(store, incident)
+    assert (inc.status, inc.stage, inc.entry_count) == ("resolved", "review", before + 1)
+    assert last(store, incident).text == "resolved: impact is over · stage mitigate → review"
+    run(ops, incident, "/reopen")
+    inc = current(store, incident)
+    assert (inc.status, inc.stage) == ("open", "mitigate")
+    assert last(store, incident).text == "reopened: impact is back · stage review → mitigate"
+    # Already in the last stage: resolving leaves it there, and says nothing of stages.
+    run(ops, incident, "/stage review")
+    run(ops, incident, "/resolve")
+    assert current(store, incident).stage == "review"
+    assert last(store, incident).text == "resolved: impact is over"
+    run(ops, incident, "/reopen")
+    assert (current(store, incident).stage, last(store, incident).text) == (
+        "review",
+        "reopened: impact is back",
+    )
+
+
+@pytest.mark.parametrize(
+    ("stages", "current", "expected"),
+    [
+        (["detect", "triage", "mitigate", "restore", "review"], "mitigate", "review"),
+        (["detect", "triage", "mitigate", "restore", "review"], "restore", "review"),
+        # No stage after restore: the last stage.
+        (["detect", "mitigate", "restore"], "mitigate", "restore"),
+        # No restore at all: the last stage.
+        (["investigate", "fix", "done"], "investigate", "done"),
+        (["investigate", "fix", "done"], "done", "done"),
+        # Never backwards: already past the stage after restore.
+        (["detect", "restore", "review", "retro"], "retro", "retro"),
+        # A stage this playbook lacks (declared under another): moved on.
+        (["detect", "restore", "review"], "elsewhere", "review"),
+    ],
+)
+def test_stage_after_resolve(playbook, stages, current, expected):
+    from warroom.operations import stage_after_resolve
+
+    assert stage_after_resolve(playbook.replace(stages=stages), current) == expected
 
 
 def test_undo_strikes_only_the_authors_own_last_note_like_entry(ops, store, incident):
@@ -600,6 +654,17 @@ BAD: list[tuple[list[str], str]] = [
     ([], "/show 999"),
     (["/resolve"], "/close"),  # no review written
     (["/resolve"], "/close now"),
+    ([], "/title"),
+    ([], "/title    "),
+    ([], "/title " + "x" * 201),
+    ([], "/title QuickBooks\nsync halted"),
+    ([], "/title QuickBooks sync halted"),  # the title already
+    ([], "/title  QuickBooks sync halted  "),  # the same, spaced
+    ([], "/impact"),
+    ([], "/impact   "),
+    ([], "/impact " + "x" * 501),
+    ([], "/impact two\rlines"),
+    ([], "/impact sync delayed for 40% of tenants"),  # the impact already
     ([], "/undo please"),
     ([], "/undo"),  # alice wrote no note-like entry yet
     ([], "/nope"),

@@ -436,3 +436,37 @@ async def test_hostile_text_in_the_bridge_view_and_timeline_is_shown_literally(t
         text = screen_text(app)
         assert "[bold red]pwn[/] ␛[2J" in text
         assert "escape returns to the console" in text  # a long title and impact still fit
+
+
+async def test_a_long_slack_status_keeps_one_line_and_every_checklist_item_in_view(tmp_path):
+    """A retrying Slack says why at length; in the narrow side column that text
+    wrapped to five lines and pushed checklist items 6-9 off an 80x24 screen."""
+    from warroom.comms.outbox import OutboxStatus
+    from warroom.tui.app import OutboxStatusChanged
+
+    app = demo_app(tmp_path / "w.db")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        status = OutboxStatus(
+            "retrying",
+            "retrying in 3 s: connection error (ConnectError: All connection attempts failed)",
+            waiting=2,
+            retry_in=3.0,
+        )
+        app.post_message(OutboxStatusChanged(status))
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Slack: retry in 3s" in text
+        assert "attempts failed" not in text  # the rest is in f4's list
+        for item in app.store.incident(1).checklist:
+            mark = "✓" if item.done else "☐"
+            assert f"{mark} {item.position} {item.label[:9]}" in text, item.label
+
+
+def test_the_narrow_slack_indicator_says_the_state_and_where_to_act():
+    from warroom.comms.outbox import OutboxStatus
+
+    assert OutboxStatus("failed", "slack failed: channel_not_found").short == "failed (f4)"
+    assert OutboxStatus("unsure", "1 may not have arrived").short == "unsure (f4)"
+    assert OutboxStatus("waiting", "3 waiting (not configured here)", 3).short == "3 waiting"
+    assert OutboxStatus("delivered", "delivered").short == "delivered"

@@ -91,6 +91,11 @@ async def test_a_closed_incident_opens_read_only(tmp_path):
         scribe = app.screen.query_one(ScribeInput)
         assert scribe.value == ""  # a refused line is cleared, and kept in the history
         await pilot.press("up", "enter")
+        await pilot.pause()
+        assert "/close again to confirm" in screen_text(app)  # closing asks once
+        assert app.store.incident(1).status == "resolved"
+        await pilot.press("up", "enter")
+        await pilot.pause()
         assert scribe.disabled
         assert "read-only" in screen_text(app)
         before = app.store.incident(1).entry_count

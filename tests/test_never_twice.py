@@ -366,10 +366,14 @@ def test_a_schema_3_database_upgrades_with_a_database_id(tmp_path: Path):
     conn = sqlite3.connect(path)
     conn.execute("DROP TABLE settings")
     conn.execute("ALTER TABLE outbox DROP COLUMN look_first")
+    # What schema 5 added, too (issue 9's facts that change during a call).
+    conn.execute("DROP INDEX idx_entries_happened")
+    conn.execute("ALTER TABLE updates DROP COLUMN mitigation")
+    conn.execute("ALTER TABLE incidents DROP COLUMN resolved_from_stage")
     conn.execute("PRAGMA user_version = 3")
     conn.commit()
     conn.close()
     upgraded = Store(path)
     assert len(upgraded.setting("database_id") or "") == 16
-    assert upgraded.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 4
+    assert upgraded.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 5
     upgraded.close()

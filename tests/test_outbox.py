@@ -153,7 +153,7 @@ def test_bot_token_threads_and_edits_the_root(store, db_path, clock, playbook, s
     assert sent[3].body["channel"] == CHANNEL_ID and sent[3].body["ts"] == root_ts
     assert "SEV-1 · RESOLVED" in sent[3].text and "IC alice" in sent[3].text
     assert "none (resolved)" in sent[3].text
-    assert sent[4].text == f"*{incident.ref}* resolved: impact is over"
+    assert sent[4].text == f"*{incident.ref}* resolved: impact is over · stage detect → review"
     # At most one message a second on the channel.
     times = [r.at for r in slack.requests]
     assert all((b - a).total_seconds() >= 1 for a, b in itertools.pairwise(times))
@@ -180,7 +180,7 @@ def test_webhook_posts_without_threads_or_edits(store, db_path, clock, playbook,
     assert [r.method for r in slack.requests] == ["webhook"] * 3
     assert slack.texts()[1:] == [
         f"*{incident.ref} update*\nfirst",
-        f"*{incident.ref}* resolved: impact is over",
+        f"*{incident.ref}* resolved: impact is over · stage mitigate → review",
     ]
     assert all("thread_ts" not in r.body for r in slack.requests)
     assert [u.delivery for u in store.updates(incident.id)] == ["delivered"]

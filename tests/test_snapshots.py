@@ -101,3 +101,38 @@ def test_quit_asks_about_unsaved_text(snap_compare, tmp_path, size):
     assert snap_compare(
         demo_app(tmp_path / "w.db"), press=[*"db back at 22:45", "ctrl+q"], terminal_size=size
     )
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "160x48"])
+def test_update_composer(snap_compare, tmp_path, size):
+    """ctrl+u: the "Current mitigation" line in view, above the Slack text."""
+    app = demo_app(tmp_path / "w.db")
+    assert snap_compare(app, press=["ctrl+u"], terminal_size=size)
+
+
+def test_update_composer_client_without_a_status_page(snap_compare, tmp_path):
+    """The client email, and the warning that the playbook names no status page."""
+
+    async def client(pilot):
+        await pilot.press("ctrl+u")
+        await pilot.pause()
+        pilot.app.screen.query_one("#audience-client").value = True
+        await pilot.pause()
+
+    assert snap_compare(demo_app(tmp_path / "w.db"), terminal_size=(80, 24), run_before=client)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "160x48"])
+def test_close_asks_under_the_input(snap_compare, tmp_path, size):
+    """The first /close says what it will do, under the input; nothing covers it."""
+    app = demo_app(tmp_path / "w.db")
+
+    async def asked(pilot):
+        await pilot.press(*typed("/resolve"))
+        pilot.app.ops.set_review(
+            1, "carol", root_cause="x", contributing_factors="", resolution_steps="", review_at=None
+        )
+        await pilot.press(*typed("/close"))
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=asked)

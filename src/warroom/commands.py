@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from warroom.clock import parse_time
 from warroom.errors import CommandError
 from warroom.models import ChecklistItem, Entry
 from warroom.operations import Operations
@@ -27,8 +28,14 @@ class Outcome:
     entry: Entry | None = None
     #: An answer for the line under the input (``/bridge`` says the link).
     message: str | None = None
+    #: How the answer is shown: "information" or "warning" (worth a second look).
+    severity: str = "information"
     #: Text to put on the clipboard (the bridge link, to paste into a chat).
     clipboard: str | None = None
+    #: A command that asks before it acts (``/close``): its name, when this line
+    #: asked. The same command as the very next line confirms it (see
+    #: :func:`run_line`'s ``confirming``); any other line drops the question.
+    asks: str | None = None
 
 
 Handler = Callable[[Operations, int, str, str], Outcome]
@@ -40,6 +47,9 @@ class Command:
     usage: str
     summary: str
     handler: Handler
+    #: For a command that cannot be undone: what runs instead the first time,
+    #: checking and explaining without writing (an Outcome with ``asks`` set).
+    ask: Handler | None = None
 
 
 def _wrote(result: Entry | list[Entry]) -> Outcome:
@@ -117,11 +127,25 @@ def _earlier_time(ops: Operations, token: str) -> datetime:
 
 
 def _at(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
+    """A note that happened earlier. One from before impact started (the
+    declaration, until corrected) is kept as typed, and the answer says how
+    to move the start: the review's figures count from it."""
     match = re.fullmatch(r"\s*([0-9]{1,2}:[0-9]{2}) (.*)", arg, re.DOTALL)
     if not match or not match.group(2).strip():
         raise CommandError("usage: /at HH:MM TEXT")
     when = _earlier_time(ops, match.group(1))
-    return _wrote(ops.note(inc, who, match.group(2), occurred_at=when))
+    entry = ops.note(inc, who, match.group(2), occurred_at=when)
+    incident = ops.store.incident(inc)
+    start = (incident.milestones.impact_started_at or incident.declared_at) if incident else None
+    if start is None or parse_time(start) <= when:
+        return _wrote(entry)
+    hhmm = f"{when:%H:%M}"
+    return Outcome(
+        entries=[entry],
+        message=f"#{entry.seq} at {hhmm} is before impact started ({start[11:16]}):"
+        f" if impact began then, /milestone impact_started {hhmm} REASON moves the start",
+        severity="warning",
+    )
 
 
 def _milestone(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
@@ -215,6 +239,31 @@ def _bridge(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
     if not link:
         return Outcome(message="no bridge link yet: /bridge URL sets it")
     return Outcome(message=f"bridge link (copied to the clipboard): {link}", clipboard=link)
+
+
+def _title(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
+    return _wrote(ops.set_title(inc, who, _needs_text(arg, "/title TEXT")))
+
+
+def _impact(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
+    return _wrote(ops.set_impact(inc, who, _needs_text(arg, "/impact TEXT")))
+
+
+def _ask_close(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
+    """The first ``/close``: check, write nothing, and say what a second one does.
+
+    Only ``/close`` again confirms, never a one-letter "y": at call speed a
+    line meant for the timeline must not be able to finish the record.
+    """
+    if arg.strip():
+        raise CommandError("usage: /close")
+    incident = ops.check_close(inc)
+    return Outcome(
+        message=f"/close again to confirm: {incident.ref} becomes final and read-only"
+        " for everyone (anything else cancels)",
+        severity="warning",
+        asks="close",
+    )
 
 
 def _show(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
@@ -336,8 +385,9 @@ COMMANDS: dict[str, Command] = {
         Command(
             "close",
             "/close",
-            "after the review: the record is final and read-only",
+            "after the review: the record is final and read-only (asks once: /close again)",
             _no_arg("/close", Operations.close),
+            ask=_ask_close,
         ),
         Command(
             "undo",
@@ -345,17 +395,32 @@ COMMANDS: dict[str, Command] = {
             "strike your last entry (it stays, struck through)",
             _no_arg("/undo", Operations.undo),
         ),
+        Command(
+            "title", "/title TEXT", "correct the title (logged old → new; Slack follows)", _title
+        ),
+        Command(
+            "impact",
+            "/impact TEXT",
+            "correct the impact statement (logged old → new; Slack follows)",
+            _impact,
+        ),
         Command("show", "/show N", "the whole of entry N (a long note, a pasted trace)", _show),
         Command("help", "/help", "every key and command (f1)", _screen("help", "/help")),
     ]
 }
 
 
-def run_line(ops: Operations, incident_id: int, author: str, line: str) -> Outcome:
+def run_line(
+    ops: Operations, incident_id: int, author: str, line: str, *, confirming: str | None = None
+) -> Outcome:
     """Do what one scribe line says. Blank lines do nothing.
 
     A line starting ``//`` is a note that starts with one ``/`` (for paths and
     the like); any other leading ``/`` is a command.
+
+    A command that asks first (``/close``) only asks, writing nothing, unless
+    ``confirming`` names it: the caller passes the ``asks`` of the line
+    before, so the same command twice in a row acts.
     """
     if not line.strip():
         return Outcome()
@@ -370,7 +435,16 @@ def run_line(ops: Operations, incident_id: int, author: str, line: str) -> Outco
         raise CommandError(
             f"unknown command /{shown!s}: /help lists them (start a note with // to log a slash)"
         )
+    if command.ask is not None and confirming != command.name:
+        return command.ask(ops, incident_id, author, arg)
     return command.handler(ops, incident_id, author, arg)
+
+
+def command_name(line: str) -> str | None:
+    """The command a scribe line names (``close`` for ``/close``), or None for a note."""
+    if not line.startswith("/") or line.startswith("//"):
+        return None
+    return line[1:].partition(" ")[0].lower()
 
 
 def completions(prefix: str, names: list[str], items: Sequence[ChecklistItem] = ()) -> list[str]:

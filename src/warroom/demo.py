@@ -46,10 +46,11 @@ SCRIPT: list[tuple[float, str, str]] = [
     (40.0, "carol", "queue drained; watching lag before calling restore"),
 ]
 
+MITIGATION = "failing over to the secondary OAuth app"
 UPDATE_TEXT = (
     ":rotating_light: SEV-1 | QuickBooks sync halted\n"
     "Impact: invoice sync delayed for ~40% of tenants\n"
-    "Current mitigation: failing over to the secondary OAuth app"
+    f"Current mitigation: {MITIGATION}"
 )
 
 DEMO_AGE = timedelta(minutes=42, seconds=17)
@@ -77,5 +78,5 @@ def seed_demo(store: Store, playbook: Playbook, clock: Clock) -> Incident:
             # checklist items or severities than the script ticks: skip those.
             continue
         if outcome.open_screen == "update":
-            ops.record_update(incident.id, author, UPDATE_TEXT)
+            ops.record_update(incident.id, author, UPDATE_TEXT, mitigation=MITIGATION)
     return store.incident(incident.id) or incident

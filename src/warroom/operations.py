@@ -25,13 +25,30 @@ if TYPE_CHECKING:
     from warroom.comms.config import CommsConfig
 
 #: Entries that change what the Slack root message shows (severity, status, stage,
-#: commander, next update, bridge link): each queues an edit of it, rendered when sent.
+#: commander, next update, bridge link, title, impact): each queues an edit of
+#: it, rendered when sent.
 ROOT_EDIT_KINDS = frozenset(
-    {"severity", "update", "resolve", "reopen", "stage", "role", "close", "bridge"}
+    {
+        "severity",
+        "update",
+        "resolve",
+        "reopen",
+        "stage",
+        "role",
+        "close",
+        "bridge",
+        "title",
+        "impact",
+    }
 )
 
 MAX_NAME = 64
 MAX_TITLE = 200
+#: An impact statement is a sentence or two: it heads Slack's root message and
+#: every stakeholder update.
+MAX_IMPACT = 500
+#: The "Current mitigation" line of Slack's root message, sent with an update.
+MAX_MITIGATION = 500
 ROLE_LABELS = {
     "incident_commander": "Incident Commander",
     "communications_lead": "Communications Lead",
@@ -62,6 +79,26 @@ def check_title(title: str) -> str:
     return cleaned
 
 
+def check_impact(impact: str) -> str:
+    """An impact statement as given (outer spaces trimmed), or a clear error."""
+    cleaned = impact.strip()
+    if "\n" in cleaned or "\r" in cleaned:
+        raise CommandError("impact is one line")
+    if len(cleaned) > MAX_IMPACT:
+        raise CommandError(f"impact is at most {MAX_IMPACT} characters")
+    return cleaned
+
+
+def check_mitigation(mitigation: str) -> str:
+    """The "Current mitigation" line as given (outer spaces trimmed), or a clear error."""
+    cleaned = mitigation.strip()
+    if "\n" in cleaned or "\r" in cleaned:
+        raise CommandError("the current mitigation is one line")
+    if len(cleaned) > MAX_MITIGATION:
+        raise CommandError(f"the current mitigation is at most {MAX_MITIGATION} characters")
+    return cleaned
+
+
 def check_declaration(
     playbook: Playbook, *, severity: int, title: str, impact: str, commander: str | None
 ) -> tuple[str, str | None]:
@@ -77,8 +114,7 @@ def check_declaration(
         ) from None
     title = check_title(title)
     commander = check_name(commander) if commander else None
-    if "\n" in impact or "\r" in impact:
-        raise CommandError("impact is one line")
+    check_impact(impact)
     return title, commander
 
 
@@ -127,6 +163,22 @@ def mitigated_stage_index(playbook: Playbook) -> int | None:
         return None
     after = stages.index("mitigate") + 1
     return after if after < len(stages) else None
+
+
+def stage_after_resolve(playbook: Playbook, current: str) -> str:
+    """The stage ``/resolve`` moves an incident in ``current`` to.
+
+    Impact is over, so the work left is what follows restoring service: the
+    stage after ``restore`` (``review`` in the default playbook). A playbook
+    without a stage after ``restore`` moves to its last stage. Never
+    backwards: an incident already there or past it stays where it is.
+    """
+    stages = playbook.stages
+    target = stages.index("restore") + 1 if "restore" in stages else len(stages) - 1
+    target = min(target, len(stages) - 1)
+    if current in stages and stages.index(current) >= target:
+        return current
+    return stages[target]
 
 
 class Operations:
@@ -574,6 +626,33 @@ class Operations:
             entries += self._autotick(tx, incident_id, "bridge", author)
             return entries
 
+    def set_title(self, incident_id: int, author: str, title: str) -> Entry:
+        """Correct the title (a typo goes everywhere the title does): logged old → new.
+
+        Slack's root message follows (a ``title`` entry queues its edit); the
+        bridge view, updates composed from now on and the review read the new one.
+        """
+        title = check_title(title)
+        with self._changing(incident_id) as (tx, incident):
+            if incident.title == title:
+                raise CommandError("the title is already that")
+            tx.execute("UPDATE incidents SET title = ? WHERE id = ?", (title, incident_id))
+            return self._append(
+                tx, incident_id, author, "title", f"title: {incident.title} → {title}"
+            )
+
+    def set_impact(self, incident_id: int, author: str, impact: str) -> Entry:
+        """Correct the impact statement, logged old → new; Slack's root message follows."""
+        impact = check_impact(impact)
+        if not impact:
+            raise CommandError("an impact statement is needed: /impact TEXT")
+        with self._changing(incident_id) as (tx, incident):
+            if incident.impact == impact:
+                raise CommandError("the impact is already that")
+            tx.execute("UPDATE incidents SET impact = ? WHERE id = ?", (impact, incident_id))
+            old = incident.impact or "(not recorded)"
+            return self._append(tx, incident_id, author, "impact", f"impact: {old} → {impact}")
+
     def record_update(
         self,
         incident_id: int,
@@ -582,6 +661,7 @@ class Operations:
         *,
         audience: str = "internal",
         subject: str | None = None,
+        mitigation: str | None = None,
     ) -> list[Entry]:
         """A stakeholder update went out (or was recorded): reset the deadline.
 
@@ -589,6 +669,10 @@ class Operations:
         update is written as an ``.eml`` file beside the database and, with SMTP
         configured, queued for email; ``subject`` defaults to the playbook's.
         Either way the queued message commits with the entry, or neither does.
+
+        ``mitigation`` (internal updates): the "Current mitigation" line the
+        comms lead sent with it, as shown in the composer. Slack's root message
+        shows the latest one; None leaves the line as the last update set it.
         """
         if not text.strip():
             raise CommandError("an update needs some text")
@@ -596,6 +680,10 @@ class Operations:
             raise CommandError(f"unknown audience {audience!r}: internal or client")
         if audience == "client" and subject is not None and not subject.strip():
             raise CommandError("a client email needs a subject")
+        if mitigation is not None:
+            if audience != "internal":
+                raise CommandError("the current mitigation goes with an internal update")
+            mitigation = check_mitigation(mitigation)
         written: Path | None = None
         try:
             with self._changing(incident_id) as (tx, incident):
@@ -617,7 +705,7 @@ class Operations:
                     )
                 tx.execute(
                     "INSERT INTO updates (incident_id, at, audience, text, delivery, entry_id,"
-                    " subject, outbox_id) VALUES (?, ?, ?, ?, 'recorded', ?, ?, ?)",
+                    " subject, outbox_id, mitigation) VALUES (?, ?, ?, ?, 'recorded', ?, ?, ?, ?)",
                     (
                         incident_id,
                         format_time(now),
@@ -626,6 +714,7 @@ class Operations:
                         entry.id,
                         subject if audience == "client" else None,
                         outbox_id,
+                        mitigation,
                     ),
                 )
                 tx.execute(
@@ -835,15 +924,26 @@ class Operations:
                 tx, incident_id, author, "review", f"review saved: {', '.join(changed)}"
             )
 
+    def _refuse_to_close(self, incident: Incident) -> None:
+        """Raise unless ``incident`` may be closed: resolved, with a review written."""
+        if incident.status != "resolved":
+            raise CommandError(f"{incident.ref} is not resolved: resolve it, then review it")
+        if not self.store.review(incident.id).root_cause.strip():
+            raise CommandError(
+                f"{incident.ref} has no review yet: ctrl+e, write the root cause, then close"
+            )
+
+    def check_close(self, incident_id: int) -> Incident:
+        """What :meth:`close` would refuse, found without writing anything: the
+        console asks before it closes, and asks only when closing would work."""
+        incident = self._open_incident(incident_id)
+        self._refuse_to_close(incident)
+        return incident
+
     def close(self, incident_id: int, author: str) -> Entry:
         """Close a resolved incident after its review: from then on it is read-only."""
         with self._changing(incident_id) as (tx, incident):
-            if incident.status != "resolved":
-                raise CommandError(f"{incident.ref} is not resolved: resolve it, then review it")
-            if not self.store.review(incident_id).root_cause.strip():
-                raise CommandError(
-                    f"{incident.ref} has no review yet: ctrl+e, write the root cause, then close"
-                )
+            self._refuse_to_close(incident)
             tx.execute(
                 "UPDATE incidents SET status = 'closed', closed_at = ?, next_update_due = NULL"
                 " WHERE id = ?",
@@ -852,32 +952,48 @@ class Operations:
             return self._append(tx, incident_id, author, "close", "closed: the record is final")
 
     def resolve(self, incident_id: int, author: str) -> Entry:
+        """Impact is over: stop the countdown, stamp the milestones, and move the
+        stage on as the playbook says (:func:`stage_after_resolve`), all logged
+        in one entry. The stage it left is kept for ``/reopen``."""
         with self._changing(incident_id) as (tx, incident):
             if incident.status == "resolved":
                 raise CommandError(f"{incident.ref} is already resolved")
             now = self._now()
+            stage = stage_after_resolve(self.playbook, incident.stage)
             # Impact is over, so it is mitigated by now at the latest (a team that
             # never moved the stage still gets a time to mitigate).
             tx.execute(
                 "UPDATE incidents SET status = 'resolved', resolved_at = ?,"
-                " mitigated_at = COALESCE(mitigated_at, ?),"
-                " next_update_due = NULL WHERE id = ?",
-                (now, now, incident_id),
+                " mitigated_at = COALESCE(mitigated_at, ?), next_update_due = NULL,"
+                " stage = ?, resolved_from_stage = ? WHERE id = ?",
+                (now, now, stage, incident.stage, incident_id),
             )
-            entry = self._append(tx, incident_id, author, "resolve", "resolved: impact is over")
+            text = "resolved: impact is over"
+            if stage != incident.stage:
+                text += f" · stage {incident.stage} → {stage}"
+            entry = self._append(tx, incident_id, author, "resolve", text)
             self._queue_slack(tx, incident_id, entry.id, "resolve", entry.text)
             return entry
 
     def reopen(self, incident_id: int, author: str) -> Entry:
+        """Impact is back: the countdown restarts, and the stage goes back to the
+        one the incident was in when it was resolved (logged)."""
         with self._changing(incident_id) as (tx, incident):
             if incident.status != "resolved":
                 raise CommandError(f"{incident.ref} is not resolved")
             due = format_time(self.clock.now() + self._cadence(incident.severity))
+            (before,) = tx.execute(
+                "SELECT resolved_from_stage FROM incidents WHERE id = ?", (incident_id,)
+            ).fetchone()
+            stage = before if before in self.playbook.stages else incident.stage
             tx.execute(
                 "UPDATE incidents SET status = 'open', resolved_at = NULL,"
-                " next_update_due = ? WHERE id = ?",
-                (due, incident_id),
+                " next_update_due = ?, stage = ?, resolved_from_stage = NULL WHERE id = ?",
+                (due, stage, incident_id),
             )
-            entry = self._append(tx, incident_id, author, "reopen", "reopened: impact is back")
+            text = "reopened: impact is back"
+            if stage != incident.stage:
+                text += f" · stage {incident.stage} → {stage}"
+            entry = self._append(tx, incident_id, author, "reopen", text)
             self._queue_slack(tx, incident_id, entry.id, "reopen", entry.text)
             return entry

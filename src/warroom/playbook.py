@@ -48,6 +48,8 @@ FIRST_HOLIDAY, LAST_HOLIDAY = date(1970, 1, 1), date(2199, 12, 31)
 #: More checklist items or stages than anyone could read on a bridge call.
 MAX_CHECKLIST_ITEMS = 100
 MAX_STAGES = 20
+#: A link longer than any real status page's address.
+MAX_URL = 2000
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,8 @@ class Playbook:
     review_within_business_days: Annotated[int, Ge(0), Le(MAX_REVIEW_BUSINESS_DAYS)] = 2
     holidays: Annotated[list[str], MaxLen(MAX_HOLIDAYS)] = field(default_factory=list)
     tracker_url: str = ""
+    #: The status page (or shared doc) clients follow: the client email links it.
+    status_page_url: Annotated[str, MaxLen(MAX_URL)] = ""
 
     def __post_init__(self) -> None:
         levels = [s.level for s in self.severities]
@@ -121,6 +125,8 @@ class Playbook:
             raise ValueError(f"roles: need each of {', '.join(ROLE_KEYS)} exactly once")
         if len(set(self.stages)) != len(self.stages) or not self.stages:
             raise ValueError("stages: must be a non-empty list of unique names")
+        if self.status_page_url and (problem := url_problem(self.status_page_url)):
+            raise ValueError(f"status_page_url: {problem}")
         for day in self.holidays:
             try:
                 when = date.fromisoformat(day)
@@ -170,6 +176,22 @@ class Playbook:
 
     def role(self, key: str) -> Role:
         return next(r for r in self.roles if r.key == key)
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` is not a whole http(s) link a client can open, or None."""
+    from urllib.parse import urlparse
+
+    shown = url if len(url) <= 60 else url[:59] + "…"
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        return f"{shown!r} is not a link: it holds spaces or control characters"
+    try:
+        parsed = urlparse(url)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.netloc:
+        return f"{shown!r} is not an http(s) link such as https://status.example.com"
+    return None
 
 
 def _dates_as_text(data: dict[str, Any]) -> dict[str, Any]:

@@ -150,6 +150,7 @@ def render_review(
         f"- **Status:** {incident.status} (stage: {incident.stage})",
         f"- **Impact:** {md_inline(incident.impact) or '(not recorded)'}",
         f"- **Duration:** {_duration_text(incident, figures, now)}",
+        *_earlier_than_impact(store, incident, at),
         f"- **Impact started:** {at(impact_start(incident))}",
         f"- **Detected:** {at(m.detected_at)}",
         f"- **Declared:** {at(incident.declared_at)}",
@@ -223,6 +224,22 @@ def _duration_text(incident: Incident, figures: Figures, now: datetime) -> str:
     return f"{format_duration(so_far)} so far (not resolved)"
 
 
+def _earlier_than_impact(store: Store, incident: Incident, at: _Times) -> list[str]:
+    """A line under the duration when a backdated entry is earlier than impact
+    start: the duration and the figures count from impact start, so an
+    earlier first sign must not be silently left out of them."""
+    earliest = store.earliest_backdated_entry(incident.id)
+    start = impact_start(incident)
+    if earliest is None or parse_time(earliest[1]) >= parse_time(start):
+        return []
+    seq, when = earliest
+    return [
+        f"  - entry #{seq} at {at(when)} is earlier than impact start {at(start)};"
+        " correct the milestone if impact began then"
+        " (`/milestone impact_started HH:MM REASON`)"
+    ]
+
+
 def _roles_section(store: Store, incident: Incident, at: _Times) -> list[str]:
     roles = incident.roles
     lines = [
@@ -247,8 +264,19 @@ def _timeline_sections(store: Store, incident: Incident, at: _Times) -> list[str
     """Key events (starred), then every entry, one line each."""
     day = at.day if at.one_day else None
     head = _entry_head_sql(day)
-    everything = _md_entries(store, incident.id, day, head=head, text="text")
-    key_events = _md_entries(store, incident.id, day, head=head, text="text", where="starred")
+    everything = _md_entries(store, incident.id, day, head=head, text="text", order=HAPPENED)
+    # The few starred entries through their own index, then sorted: the
+    # happened-order index would walk every entry to find them.
+    key_events = _md_entries(
+        store,
+        incident.id,
+        day,
+        head=head,
+        text="text",
+        where="starred",
+        order=HAPPENED,
+        source="entries INDEXED BY idx_entries_starred",
+    )
     return [
         "## Key events",
         "",
@@ -259,6 +287,13 @@ def _timeline_sections(store: Store, incident: Incident, at: _Times) -> list[str
         *([everything] if everything else []),
         "",
     ]
+
+
+#: The order things happened in: a backdated (``/at``) entry by its occurred-at
+#: time, every other by when it was logged; ties by entry number. The same
+#: expression as the index ``idx_entries_happened`` (schema 5), so SQLite
+#: reads the rows in this order instead of sorting them.
+HAPPENED = "coalesce(occurred_at, at), seq"
 
 
 def _when_sql(column: str, day: str | None) -> str:
@@ -282,7 +317,15 @@ def _entry_head_sql(day: str | None) -> str:
 
 
 def _md_entries(
-    store: Store, incident_id: int, day: str | None, *, head: str, text: str, where: str = ""
+    store: Store,
+    incident_id: int,
+    day: str | None,
+    *,
+    head: str,
+    text: str,
+    where: str = "",
+    order: str = "seq",
+    source: str = "entries",
 ) -> str:
     """Entries, one Markdown line each, joined by newlines.
 
@@ -301,7 +344,7 @@ def _md_entries(
     line += f" || char({ord(STRUCK_CLOSE)}) ELSE {text} END"
     [(joined, rows, struck)] = store.query(
         f"SELECT CAST(group_concat(line, '{ROW_SEP}') AS BLOB), count(*), total(struck)"
-        f" FROM (SELECT {line} AS line, struck FROM entries WHERE {where} ORDER BY seq)",
+        f" FROM (SELECT {line} AS line, struck FROM {source} WHERE {where} ORDER BY {order})",
         params,
     )
     escaped = md_rows(joined or b"", rows=rows, struck=int(struck))
@@ -310,7 +353,8 @@ def _md_entries(
     return "\n".join(
         md_row(head, text, struck=bool(struck))
         for head, text, struck in store.query(
-            f"SELECT {head}, {text}, struck FROM entries WHERE {where} ORDER BY seq", params
+            f"SELECT {head}, {text}, struck FROM {source} WHERE {where} ORDER BY {order}",
+            params,
         )
     )
 

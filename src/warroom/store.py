@@ -49,7 +49,7 @@ from warroom.models import (
 
 #: ``PRAGMA application_id``: marks a file as a warroom database ("WARM").
 APPLICATION_ID = 0x5741524D
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 BUSY_TIMEOUT_MS = 10_000
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -263,12 +263,35 @@ def _migrate_to_4(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE outbox ADD COLUMN look_first INTEGER NOT NULL DEFAULT 0")
 
 
+def _migrate_to_5(conn: sqlite3.Connection) -> None:
+    """Facts that change during a call, and the review in the order things happened.
+
+    ``idx_entries_happened``: the review's timeline is in the order things
+    happened (a backdated ``/at`` entry by its occurred-at time, ties by entry
+    number). With this index SQLite reads 100,000 entries in that order
+    instead of sorting them (the sort made the export 1.7x a plain read).
+
+    ``updates.mitigation``: the "Current mitigation" line the comms lead sent
+    with an internal update (ctrl+u): Slack's root message shows the latest
+    one, never whatever was last typed as a decision or an action.
+
+    ``incidents.resolved_from_stage``: the stage an incident was in when
+    ``/resolve`` moved it on, so ``/reopen`` can take it back there.
+    """
+    conn.execute(
+        "CREATE INDEX idx_entries_happened ON entries (incident_id, coalesce(occurred_at, at), seq)"
+    )
+    conn.execute("ALTER TABLE updates ADD COLUMN mitigation TEXT")
+    conn.execute("ALTER TABLE incidents ADD COLUMN resolved_from_stage TEXT")
+
+
 #: Migration N brings a database from schema N-1 to N. Append, never edit.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_to_1,
     _migrate_to_2,
     _migrate_to_3,
     _migrate_to_4,
+    _migrate_to_5,
 ]
 
 
@@ -569,15 +592,33 @@ class Store:
         timeline); errors become one-line :class:`DatabaseError` messages."""
         return self._read(sql, params)
 
-    def latest_text_of_kinds(self, incident_id: int, kinds: tuple[str, ...]) -> str | None:
-        """The newest entry of one of ``kinds`` (not struck): e.g. the current mitigation."""
-        marks = ",".join("?" * len(kinds))
+    def current_mitigation(self, incident_id: int) -> str | None:
+        """The "Current mitigation" line of the latest update that set one (ctrl+u):
+        what Slack's root message shows. None until an update has set it; an
+        empty line sent on purpose reads as None too."""
         rows = self._read(
-            f"SELECT text FROM entries WHERE incident_id = ? AND kind IN ({marks})"
-            " AND struck = 0 ORDER BY seq DESC LIMIT 1",
-            (incident_id, *kinds),
+            "SELECT mitigation FROM updates WHERE incident_id = ? AND mitigation IS NOT NULL"
+            " ORDER BY id DESC LIMIT 1",
+            (incident_id,),
         )
-        return rows[0][0] if rows else None
+        return (rows[0][0] or None) if rows else None
+
+    def mitigation_draft(self, incident_id: int) -> str:
+        """What the update composer offers as the "Current mitigation" line, for
+        the comms lead to edit: the newer of the line the last update sent and
+        the last ``/decision`` or ``/action`` (not struck) logged after it."""
+        sent = self._read(
+            "SELECT e.seq, u.mitigation FROM updates u JOIN entries e ON e.id = u.entry_id"
+            " WHERE u.incident_id = ? AND u.mitigation IS NOT NULL ORDER BY u.id DESC LIMIT 1",
+            (incident_id,),
+        )
+        typed = self._read(
+            "SELECT seq, text FROM entries WHERE incident_id = ? AND kind IN ('decision', 'action')"
+            " AND struck = 0 ORDER BY seq DESC LIMIT 1",
+            (incident_id,),
+        )
+        newest = max([*sent, *typed], default=None)
+        return " ".join(newest[1].split()) if newest else ""
 
     def entries_of_kinds(self, incident_id: int, kinds: Sequence[str]) -> list[Entry]:
         """The entries of some kinds, in order: e.g. what the review figures replay."""
@@ -627,6 +668,17 @@ class Store:
             (incident_id,),
         )
         return earliest
+
+    def earliest_backdated_entry(self, incident_id: int) -> tuple[int, str] | None:
+        """(entry number, occurred-at) of the earliest backdated entry that is not
+        struck: the review says when one is earlier than impact start."""
+        rows = self._read(
+            "SELECT seq, occurred_at FROM entries INDEXED BY idx_entries_backdated"
+            " WHERE incident_id = ? AND occurred_at IS NOT NULL AND struck = 0"
+            " ORDER BY occurred_at, seq LIMIT 1",
+            (incident_id,),
+        )
+        return (rows[0][0], rows[0][1]) if rows else None
 
 
 def _contains(text: str | None, needle: str) -> bool:

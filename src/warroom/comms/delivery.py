@@ -113,8 +113,9 @@ def prepare(
         incident = store.incident(message.incident_id)
         if config.slack_mode != "bot" or not root_ts or not root_channel or incident is None:
             return None
-        mitigation = store.latest_text_of_kinds(incident.id, ("decision", "action"))
-        text = render_root(incident, playbook, now, mitigation)
+        # The line the comms lead sent with the latest update (ctrl+u), never
+        # whatever was last typed as a decision or an action.
+        text = render_root(incident, playbook, now, store.current_mitigation(incident.id))
         return update_request(render_mrkdwn("root", text, message.ref), root_channel, root_ts)
     mrkdwn = render_mrkdwn(message.kind, message.text, message.ref)
     thread = root_ts if message.kind != "declare" else None

@@ -584,6 +584,19 @@ class OutboxStatus:
     unsure: tuple[FailedMessage, ...] = ()
 
     @property
+    def short(self) -> str:
+        """The state in a few words, for a narrow column: the why is in f4's list."""
+        if self.state == "failed":
+            return "failed (f4)"
+        if self.state == "unsure":
+            return "unsure (f4)"
+        if self.state == "retrying" and self.retry_in is not None:
+            return f"retry in {self.retry_in:.0f}s"
+        if self.state == "waiting":
+            return f"{self.waiting} waiting"
+        return self.text
+
+    @property
     def needs_a_person(self) -> bool:
         """Something only f4 sends again: failed, or may not have arrived."""
         return bool(self.failed or self.unsure)

@@ -184,6 +184,20 @@ def render_mrkdwn(kind: str, text: str, ref: str) -> str:
     return truncate(prefix + body)
 
 
+#: The alarm a template opens with (``:rotating_light:``): dropped from the root
+#: message once the incident is resolved or closed, so the channel's top
+#: message no longer sounds it.
+_LEADING_EMOJI = re.compile(r"\A\s*:[a-z0-9_+'-]+:\s*")
+
+
+def _settled_head(incident: Incident) -> str:
+    """The first line of the root message of a resolved or closed incident."""
+    resolved = f" at {incident.resolved_at[11:16]} UTC" if incident.resolved_at else ""
+    if incident.status == "closed":
+        return f":lock: CLOSED: {incident.ref} is resolved{resolved} and its record is final"
+    return f":white_check_mark: RESOLVED{resolved}: impact is over"
+
+
 def render_root(
     incident: Incident, playbook: Playbook, now: datetime, mitigation: str | None
 ) -> str:
@@ -192,16 +206,23 @@ def render_root(
     The playbook's internal template, filled from the *current* incident, with
     its real next-update deadline, then one status line: severity, stage, status
     and commander. Sent as ``chat.update`` so the channel's top message is always
-    the incident's present state.
+    the incident's present state. Once resolved or closed it opens with that
+    (``:white_check_mark: RESOLVED …``, ``:lock: CLOSED …``) instead of the
+    template's alarm emoji; reopened, it reads as the template again.
+
+    ``mitigation`` is the "Current mitigation" line of the latest update the
+    comms lead sent (:meth:`Store.current_mitigation`), never an unreviewed note.
     """
     fields = template_fields(incident, playbook, now, mitigation)
     if incident.next_update_due:
         fields["next_update"] = incident.next_update_due[11:16] + " UTC"
         fields["next_update_iso"] = incident.next_update_due
     else:
-        fields["next_update"] = "none (resolved)"
+        fields["next_update"] = f"none ({incident.status})"
     text = playbook.templates.internal.format_map(_Keep(fields)).strip("\n")
-    status = "RESOLVED" if incident.status == "resolved" else incident.status.upper()
+    if incident.status != "open":
+        text = _settled_head(incident) + "\n" + _LEADING_EMOJI.sub("", text, count=1)
+    status = incident.status.upper()
     commander = incident.roles.incident_commander or "(unassigned)"
     stage = incident.stage.capitalize()
     line = f"{incident.ref} SEV-{incident.severity} · {status} · stage {stage} · IC {commander}"

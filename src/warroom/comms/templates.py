@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from warroom.clock import format_time
+from warroom.clock import format_time, parse_time
 from warroom.models import Incident
 from warroom.playbook import Playbook
 
@@ -21,10 +21,20 @@ TEMPLATE_FIELDS = (
     "impact",
     "mitigation",
     "mitigation_time",
+    "mitigation_status",
     "next_update",
     "next_update_iso",
     "tracker",
+    "status_page",
+    "track_progress",
 )
+
+#: What a client reads before there is a mitigation milestone: no time is
+#: claimed for a mitigation that has not happened.
+INVESTIGATING = "Our team is investigating and working on mitigation."
+#: Where a client email points when the playbook names no status page: never
+#: an internal reference the client cannot open.
+NO_STATUS_PAGE = "We will keep you updated by email."
 
 
 def template_fields(
@@ -32,8 +42,15 @@ def template_fields(
     playbook: Playbook,
     now: datetime,
     mitigation: str | None,
-    mitigation_started: datetime | None = None,
 ) -> dict[str, str]:
+    """Every placeholder's value, true at ``now``.
+
+    ``mitigation_time`` and ``mitigation_status`` come from the mitigated
+    milestone (stamped when the stage moves past mitigate, or corrected with
+    ``/milestone mitigated``), never from the clock: before it, no time is
+    claimed. ``status_page`` and ``track_progress`` come from the playbook's
+    ``status_page_url``; ``tracker`` is the internal tracker (or the ref).
+    """
     severity = playbook.severity_of(incident.severity)
     next_update = now + timedelta(minutes=severity.update_every_minutes)
     tracker = (
@@ -41,16 +58,28 @@ def template_fields(
         if playbook.tracker_url
         else incident.ref
     )
+    mitigated = incident.milestones.mitigated_at
+    mitigated_at = _hhmm(parse_time(mitigated)) if mitigated else None
+    status_page = playbook.status_page_url
     return {
         "severity": str(incident.severity),
         "summary": incident.title,
         "start": incident.declared_at.replace("T", " ").replace("Z", " UTC"),
         "impact": incident.impact or "(impact being assessed)",
         "mitigation": mitigation or "(investigating)",
-        "mitigation_time": _hhmm(mitigation_started or now),
+        "mitigation_time": mitigated_at or "(not yet: investigating)",
+        "mitigation_status": (
+            f"Our team put a mitigation in place at {mitigated_at}."
+            if mitigated_at
+            else INVESTIGATING
+        ),
         "next_update": _hhmm(next_update),
         "next_update_iso": format_time(next_update),
         "tracker": tracker,
+        "status_page": status_page,
+        "track_progress": (
+            f"Track progress here: {status_page}" if status_page else NO_STATUS_PAGE
+        ),
     }
 
 
@@ -72,14 +101,10 @@ def render_internal(
 
 
 def render_email(
-    incident: Incident,
-    playbook: Playbook,
-    now: datetime,
-    mitigation: str | None,
-    mitigation_started: datetime | None = None,
+    incident: Incident, playbook: Playbook, now: datetime, mitigation: str | None
 ) -> tuple[str, str]:
     """The client email's subject and body, from the playbook's email template."""
-    fields = _Keep(template_fields(incident, playbook, now, mitigation, mitigation_started))
+    fields = _Keep(template_fields(incident, playbook, now, mitigation))
     subject = playbook.templates.email_subject.format_map(fields)
     # A subject is one line, whatever the title held.
     subject = " ".join(subject.split())

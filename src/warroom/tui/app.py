@@ -16,13 +16,13 @@ from __future__ import annotations
 import gc
 import inspect
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import events
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.notifications import SeverityLevel
@@ -31,7 +31,7 @@ from textual.screen import ModalScreen, Screen
 from warroom.clock import Clock, system_clock
 from warroom.errors import WarroomError
 from warroom.models import Incident
-from warroom.operations import Operations
+from warroom.operations import MAX_MITIGATION, Operations
 from warroom.playbook import Playbook, default_playbook
 from warroom.store import Store
 from warroom.textsafe import printable
@@ -433,6 +433,65 @@ class WarroomApp(App):
             lines.append("Slack is not configured here: a console that has it sends them")
         self.notify("\n".join(lines), title=f"Sending {len(retried)} message(s) now", timeout=10)
 
+    # -- the palette's system commands ---------------------------------
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's system commands, with a Screenshot that says where it went.
+
+        Textual's own saves to a Downloads folder that may not exist and says
+        only "Failed to save screenshot"; this one writes beside the database
+        (where the review and the .eml files go) and names the file."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Screenshot":
+                yield command
+        yield SystemCommand(
+            "Screenshot",
+            "Save an SVG of the screen beside the database (the line under the input names it)",
+            lambda: self.set_timer(0.1, self.save_console_screenshot),
+        )
+
+    def screenshot_path(self) -> Path:
+        """``<db stem>-INC-1-screen-<UTC time>.svg`` beside the database."""
+        console = self.console_screen
+        ref = f"-{console.incident.ref}" if console is not None else ""
+        stamp = self.clock.now().strftime("%Y%m%dT%H%M%SZ")
+        stem = f"{self.store.path.stem}{ref}-screen-{stamp}"
+        target = self.store.path.with_name(f"{stem}.svg")
+        count = 1
+        while target.exists():  # two in the same second: never overwrite
+            count += 1
+            target = self.store.path.with_name(f"{stem}-{count}.svg")
+        return target
+
+    def save_console_screenshot(self) -> Path | None:
+        """Write the screen as an SVG (private to its owner, like the database)
+        and say where, in the line under the input; or say why not."""
+        import os
+
+        target = self.screenshot_path()
+        svg = self.export_screenshot()
+        try:
+            fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(svg)
+        except OSError as exc:
+            self._say_everywhere(
+                f"Screenshot not saved: cannot write {target}: {exc.strerror}", "error"
+            )
+            return None
+        self._say_everywhere(f"Screenshot saved: {target}", "information")
+        return target
+
+    def _say_everywhere(self, message: str, severity: SeverityLevel) -> None:
+        """Under the console's input, even with the bridge view (which shows no
+        notices) or a dialog on top, so it is there on the way back; and, over
+        a dialog, as a notice too."""
+        console = self.console_screen
+        if console is not None:
+            console.say(message, severity=severity)
+        if console is None or self.screen is not console:
+            self.notify(message, severity=severity)
+
     def breakpoint_class(self) -> str:
         """The width class the first Resize would give a screen, given up front.
 
@@ -546,17 +605,31 @@ class WarroomApp(App):
             return
         if isinstance(self.screen, UpdateScreen):
             return
-        from warroom.comms.templates import render_email, render_internal
+        from warroom.comms.templates import NO_STATUS_PAGE, render_email, render_internal
 
         incident = console.incident
-        mitigation = self.store.latest_text_of_kinds(incident.id, ("decision", "action"))
         now = self.clock.now()
-        subject, body = render_email(incident, self.playbook, now, mitigation)
-        drafts = Drafts(
-            internal=render_internal(incident, self.playbook, now, mitigation),
-            email_subject=subject,
-            email_body=body,
-        )
+
+        def redraft(mitigation: str) -> Drafts:
+            """The drafts with this "Current mitigation" line (the composer's field)."""
+            subject, body = render_email(incident, self.playbook, now, mitigation or None)
+            return Drafts(
+                internal=render_internal(incident, self.playbook, now, mitigation or None),
+                email_subject=subject,
+                email_body=body,
+                mitigation=mitigation,
+            )
+
+        # Offered for the comms lead to edit: the line the last update sent, or
+        # a /decision or /action logged since. Slack's root message shows it
+        # only once an update carrying it is sent.
+        drafts = redraft(self.store.mitigation_draft(incident.id)[:MAX_MITIGATION])
+        warning = None
+        if not self.playbook.status_page_url:
+            warning = (
+                f"No status page in the playbook (status_page_url): the email says"
+                f" “{NO_STATUS_PAGE}” instead of a link"
+            )
 
         def done(sent: Sent | None) -> None:
             if sent is None:
@@ -566,12 +639,25 @@ class WarroomApp(App):
                 self.copy_to_clipboard(f"Subject: {sent.subject}\n\n{sent.text}")
             self.notify(self.delivery_summary(sent.audience), title="Update")
 
-        self.push_screen(UpdateScreen(incident.id, drafts, self.delivery_note()), done)
+        self.push_screen(
+            UpdateScreen(
+                incident.id, drafts, self.delivery_note(), redraft=redraft, client_warning=warning
+            ),
+            done,
+        )
 
     def record_update(
-        self, incident_id: int, text: str, *, audience: str, subject: str | None
+        self,
+        incident_id: int,
+        text: str,
+        *,
+        audience: str,
+        subject: str | None,
+        mitigation: str | None = None,
     ) -> None:
-        self.ops.record_update(incident_id, self.user, text, audience=audience, subject=subject)
+        self.ops.record_update(
+            incident_id, self.user, text, audience=audience, subject=subject, mitigation=mitigation
+        )
         self.outbox_wake()
 
     def _slack_elsewhere(self) -> bool:
@@ -700,27 +786,15 @@ class WarroomApp(App):
         return list(targets)
 
     def action_close_incident(self) -> None:
+        """The palette's "Close the incident": asks first, as ``/close`` does
+        (the line under the input says what it will do); chosen again, or
+        ``/close`` typed, confirms."""
         console = self.console_screen
-        if console is None:
-            return
-        try:
-            self.ops.close(console.incident.id, self.user)
-        except WarroomError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        console.reload()
-        self.notify(f"{console.incident.ref} closed: it is read-only now", title="Closed")
+        if console is not None:
+            console.commit_line("/close", typed=False)
 
     def action_scribe(self, line: str) -> None:
-        """Run a scribe line from the palette as if typed."""
+        """Run a scribe line from the palette as if typed (it answers under the input)."""
         console = self.console_screen
-        if console is None:
-            return
-        from warroom.commands import run_line
-
-        try:
-            run_line(self.ops, console.incident.id, self.user, line)
-        except WarroomError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        console.reload()
+        if console is not None:
+            console.commit_line(line, typed=False)

@@ -13,7 +13,7 @@ ACTIONS = [
     ("Declare a new incident", "declare", "ctrl+n"),
     ("Switch incident", "switch_incident", "ctrl+o"),
     ("Post-incident review: write and export", "export", "ctrl+e"),
-    ("Close the incident (after the review; read-only after)", "close_incident", ""),
+    ("Close the incident (after the review; asks first, read-only after)", "close_incident", ""),
     ("Help: keys and commands", "help", "f1"),
     ("Filter the timeline", "filter", "ctrl+f"),
     ("Timeline times: local / UTC", "toggle_local_time", "ctrl+t"),

@@ -44,10 +44,12 @@ if TYPE_CHECKING:
 OUTBOX_STATES = ("off", "delivered", "sending", "retrying", "failed", "unsure", "waiting")
 
 
-def outbox_line(status: OutboxStatus | None) -> tuple[str, str]:
-    """The delivery indicator's text and state class."""
+def outbox_line(status: OutboxStatus | None, *, narrow: bool = False) -> tuple[str, str]:
+    """The delivery indicator's text and state class (a few words when ``narrow``)."""
     if status is None:
         return "Slack: off", "off"
+    if narrow:
+        return printable(f"Slack: {status.short}", 60), status.state
     hint = ""
     if status.state != "waiting":
         hint = " · f4 retries" if status.failed else " · f4 resends" if status.unsure else ""
@@ -92,6 +94,9 @@ class ConsoleScreen(Screen):
         #: Updates recorded but not delivered yet (read on reload, not every tick;
         #: first with the side panes, after the first frame).
         self._undelivered: list[Update] = []
+        #: A command that asked before acting (``/close``): the same command as
+        #: the next line confirms it; any other line, or escape, drops it.
+        self._asking: str | None = None
 
     @property
     def _live(self) -> bool:
@@ -146,7 +151,10 @@ class ConsoleScreen(Screen):
         incident = self.incident
         now = self.app.clock.now()
         return [
-            Label(Content(outbox_line(self.app.outbox_status)[0]), id="comms-status"),
+            Label(
+                Content(outbox_line(self.app.outbox_status, narrow=self.has_class("-narrow"))[0]),
+                id="comms-status",
+            ),
             UpdateCountdown(*self._countdown(), id="countdown"),
             MilestoneClocks(incident, now, id="milestones"),
             Checklist(incident, id="checklist"),
@@ -182,6 +190,8 @@ class ConsoleScreen(Screen):
             await self.query_one(IncidentHeader).add_clocks(self.incident, self.app.clock.now())
 
     async def on_resize(self) -> None:
+        # Across the 150-column breakpoint the indicator changes form.
+        self.call_after_refresh(self.show_outbox, self.app.outbox_status)
         if self._ready:
             try:
                 await self._fill_wide_panes()
@@ -337,7 +347,7 @@ class ConsoleScreen(Screen):
         if not found:  # not composed yet: the first frame shows the app's status
             return
         label = found.first(Label)
-        text, state = outbox_line(status)
+        text, state = outbox_line(status, narrow=self.has_class("-narrow"))
         label.update(Content(text))
         for name in OUTBOX_STATES:
             label.set_class(state == name, f"-{name}")
@@ -512,6 +522,10 @@ class ConsoleScreen(Screen):
         """Escape in the scribe line: clear the filter first, if one is on
         (True: done). Otherwise the line itself is cleared (the caller does
         that; it goes to the history) and the message under it too."""
+        if self._asking is not None:
+            self.say(f"/{self._asking} cancelled: {self.incident.ref} was not closed")
+            self._asking = None
+            return False
         if self.filtering:
             self.clear_filter()
             self.say("filter cleared: every entry is shown")
@@ -529,31 +543,44 @@ class ConsoleScreen(Screen):
 
     # -- writing ------------------------------------------------------
 
-    def commit_line(self, line: str) -> bool:
+    def commit_line(self, line: str, *, typed: bool = True) -> bool:
         """Run one scribe line; True when it was done.
 
         Either way the scribe line is then cleared (the line goes to its
         history: ↑ brings it back), so what is typed next is never joined to a
         rejected line. A rejection says why in the line under the input; an
-        unexpected failure says so too, and the console carries on."""
-        from warroom.commands import run_line
+        unexpected failure says so too, and the console carries on.
+
+        A command that asks first (``/close``) is done only when the line
+        before asked the same; any other line drops the question, saying so.
+        ``typed=False``: the line came from the palette, not the history."""
+        from warroom.commands import command_name, run_line
 
         before = self.incident.entry_count
+        asking, self._asking = self._asking, None
+        # A question (/close) is answered only by the same command again.
+        cancelled = f" · /{asking} cancelled" if asking and command_name(line) != asking else ""
+        recall = " · ↑ recalls the line" if typed else ""
         try:
-            outcome = run_line(self.ops, self.incident.id, self.app.user, line)
+            outcome = run_line(self.ops, self.incident.id, self.app.user, line, confirming=asking)
         except WarroomError as exc:
             # Nothing was written.
-            self._error(f"{exc} · ↑ recalls the line")
+            self._error(f"{exc}{recall}{cancelled}")
             return False
         except Exception as exc:
             self.app.report_failure(exc, "running a scribe line", suffix=self._written_note(before))
             return False
+        self._asking = outcome.asks
         self._error("")
         try:
             self._after_commit(outcome)
         except Exception as exc:
             # The line was written; only showing it failed.
             self.app.report_failure(exc, "showing a written line", suffix="; the line was saved")
+            return True
+        if cancelled:
+            said = f"{outcome.message} · " if outcome.message else ""
+            self.say(f"{said}/{asking} cancelled: {self.incident.ref} was not closed")
         return True
 
     def _written_note(self, before: int) -> str:
@@ -572,7 +599,7 @@ class ConsoleScreen(Screen):
             self.query_one(Timeline).scroll_end(animate=False, immediate=True)
         self.reload()
         if outcome.message:  # an answer, not an error (/bridge alone)
-            self.say(outcome.message)
+            self.say(outcome.message, severity=outcome.severity)  # type: ignore[arg-type]
         if outcome.clipboard:
             self.app.copy_to_clipboard(outcome.clipboard)
         self._say_if_filtered_out(outcome.entries)

@@ -34,7 +34,7 @@ KEYS = [
     ("ctrl+t", "timeline times in local time / UTC (its title names the zone)"),
     ("f1", "this help"),
     ("f2", "bridge view: countdown and severity in big digits, for screen-sharing"),
-    ("ctrl+p", "command palette"),
+    ("ctrl+p", "command palette (Screenshot: an SVG beside the database)"),
     ("ctrl+q", "quit (acknowledged is saved; asks first if an update or a line is unsent)"),
 ]
 

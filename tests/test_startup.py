@@ -168,9 +168,8 @@ async def test_the_footer_follows_focus_after_start_up(tmp_path):
 def test_opening_the_console_imports_no_command_line_network_or_validation_stack(tmp_path):
     """``warroom --db X`` opens the console without click (the command line),
     httpx (Slack), sqlite_utils, pydantic or annotated_types (a team's own
-    playbook) or tomllib (the built-in one comes parsed): each costs start-up
-    time and none is needed to show an incident. Measured at the console's
-    first frame, in a fresh interpreter."""
+    playbook): each costs start-up time and none is needed to show an incident.
+    Measured at the console's first frame, in a fresh interpreter."""
     demo_app(tmp_path / "w.db")  # seeds the database
     probe = f"""
 import sys
@@ -180,7 +179,7 @@ import warroom.launch as launch
 def first_frame(app):
     found = sorted(
         name
-        for name in ("click", "httpx", "sqlite_utils", "pydantic", "annotated_types", "tomllib")
+        for name in ("click", "httpx", "sqlite_utils", "pydantic", "annotated_types")
         if name in sys.modules
     )
     print("loaded:", *found)
@@ -208,37 +207,3 @@ launch.main(["--db", {str(tmp_path / "w.db")!r}, "--as", "probe"])
     )
     assert "loaded:" in result.stdout, result.stderr
     assert result.stdout.split("loaded:")[1].split() == []
-
-
-def test_the_parsed_built_in_playbook_is_what_its_toml_file_says():
-    """``default_playbook_data.py`` is ``default_playbook.toml`` parsed ahead
-    (the console starts without tomllib): it must say what the file says."""
-    import tomllib
-    import zlib
-
-    from warroom import default_playbook_data
-    from warroom.playbook import default_playbook_text
-
-    text = default_playbook_text()
-    regenerate = "default_playbook.toml changed: run python -m warroom.playbook"
-    assert zlib.crc32(text.encode("utf-8")) == default_playbook_data.SOURCE_CRC32, regenerate
-    assert default_playbook_data.data() == tomllib.loads(text), regenerate
-
-
-def test_a_changed_toml_file_is_read_even_before_it_is_parsed_ahead(monkeypatch):
-    """Had the TOML file been changed without generating the parsed copy again,
-    the built-in playbook is still the file's."""
-    from warroom import playbook
-
-    text = playbook.default_playbook_text().replace(
-        'name = "AdvisorOS Incident Response Playbook"', 'name = "Changed in the file"'
-    )
-    assert "Changed in the file" in text
-    monkeypatch.setattr(playbook, "default_playbook_text", lambda: text)
-    playbook.default_playbook.cache_clear()
-    try:
-        assert playbook.default_playbook().name == "Changed in the file"
-    finally:
-        monkeypatch.undo()
-        playbook.default_playbook.cache_clear()
-    assert playbook.default_playbook().name == "AdvisorOS Incident Response Playbook"

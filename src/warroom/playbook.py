@@ -7,6 +7,7 @@ team can load its own TOML file instead.
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -313,25 +314,8 @@ def default_playbook_text() -> str:
 
 @cache
 def default_playbook() -> Playbook:
-    """The built-in playbook, built without pydantic (a test validates it with pydantic).
-
-    The TOML comes already parsed, from ``default_playbook_data.py`` (generated
-    from it by ``python -m warroom.playbook``): the console starts without
-    tomllib, a few ms sooner. Should the file no longer match what was
-    generated (its CRC says), it is parsed here as before, and a test says to
-    generate it again.
-    """
-    import zlib
-
-    from warroom import default_playbook_data as parsed
-
-    text = default_playbook_text()
-    if zlib.crc32(text.encode("utf-8")) == parsed.SOURCE_CRC32:
-        data = parsed.data()
-    else:
-        import tomllib
-
-        data = tomllib.loads(text)
+    """The built-in playbook, built without pydantic (a test validates it with pydantic)."""
+    data = tomllib.loads(default_playbook_text())
     return Playbook(
         **{
             **data,
@@ -341,45 +325,3 @@ def default_playbook() -> Playbook:
             "templates": Templates(**data["templates"]),
         }
     )
-
-
-DATA_MODULE_HEAD = '''"""``default_playbook.toml``, parsed (generated: do not edit).
-
-Change the TOML file, then generate this again: ``python -m warroom.playbook``.
-
-The console's start-up takes the built-in playbook from here rather than
-parsing the TOML (importing tomllib costs a few ms); ``default_playbook``
-checks SOURCE_CRC32 against the file and parses the file itself if they differ.
-"""
-
-from __future__ import annotations
-
-from typing import Any
-'''
-
-
-def write_default_playbook_data() -> Path:
-    """Generate ``default_playbook_data.py`` from ``default_playbook.toml``."""
-    import pprint
-    import shutil
-    import subprocess
-    import tomllib
-    import zlib
-
-    text = default_playbook_text()
-    parsed = pprint.pformat(tomllib.loads(text), width=88, sort_dicts=False)
-    body = (
-        f"{DATA_MODULE_HEAD}\nSOURCE_CRC32 = {zlib.crc32(text.encode('utf-8')):#010x}\n\n\n"
-        f'def data() -> dict[str, Any]:\n    """A fresh copy of the parsed file."""\n'
-        f"    return {parsed}\n"
-    )
-    target = Path(__file__).with_name("default_playbook_data.py")
-    target.write_text(body, encoding="utf-8")
-    ruff = shutil.which("ruff")
-    if ruff:  # as CI checks it
-        subprocess.run([ruff, "format", "-q", str(target)], check=True)
-    return target
-
-
-if __name__ == "__main__":
-    print(write_default_playbook_data())

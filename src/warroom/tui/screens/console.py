@@ -85,7 +85,7 @@ class ConsoleScreen(Screen):
         self._authors: set[str] = set()
         self._authors_seen = 0
         self._ready = False  # the clock and the poller may fire before compose is done
-        #: The roles panel and the header's clocks are built (see _fill_wide_panes).
+        #: The roles panel is filled in (see _fill_wide_panes).
         self._wide_filled = False
         #: A reload was asked for before the console was up (and another console wrote).
         self._reload_due = False
@@ -162,8 +162,8 @@ class ConsoleScreen(Screen):
 
     async def _fill_side_panes(self) -> None:
         """The Slack status, the countdown, the milestones and the checklist
-        (and, 150 columns and wider, the roles and the header's clocks), mounted
-        just after the first frame.
+        (and, 150 columns and wider, the roles), mounted just after the first
+        frame.
 
         The first frame is what a person waits for when the console opens: the
         incident's header, its newest entries and the scribe line. The panes are
@@ -178,16 +178,15 @@ class ConsoleScreen(Screen):
         await self._fill_wide_panes()
 
     async def _fill_wide_panes(self) -> None:
-        """The roles panel and the header's TTM/TTR clocks, which only a screen
-        150 columns wide or more shows (narrower, the roles are one line under
-        the header and the clocks sit under the countdown): built the first time
-        the screen is that wide."""
+        """The names in the roles panel, which only a screen 150 columns wide or
+        more shows (narrower, the roles are one line under the header): filled
+        in the first time the screen is that wide. (The header's TTM/TTR clocks
+        are there from the first frame: added later, they pushed the stage and
+        the elapsed time along the header.)"""
         if self._wide_filled or not self.has_class("-xwide") or not self.is_attached:
             return
         self._wide_filled = True
         await self.query_one(RolesPanel).fill(self.incident)
-        if self.is_attached:
-            await self.query_one(IncidentHeader).add_clocks(self.incident, self.app.clock.now())
 
     async def on_resize(self) -> None:
         # Across the 150-column breakpoint the indicator changes form.

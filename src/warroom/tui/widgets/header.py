@@ -18,6 +18,7 @@ from warroom.clock import format_duration, parse_time
 from warroom.models import Incident
 from warroom.playbook import Playbook
 from warroom.textsafe import printable
+from warroom.tui.widgets.milestones import MilestoneClocks
 
 
 class IncidentHeader(Horizontal):
@@ -35,17 +36,11 @@ class IncidentHeader(Horizontal):
         yield Label(id="incident-title")
         yield Label(id="incident-stage")
         yield Label(id="incident-elapsed")
+        # Time to mitigate / resolve: here on wide screens, else under the countdown.
+        incident, _, now = self._first
+        yield MilestoneClocks(incident, now, id="header-clocks")
         yield Label("FROZEN", id="incident-frozen")
         yield Label(id="incident-status")
-
-    async def add_clocks(self, incident: Incident, now: datetime) -> None:
-        """Time to mitigate / resolve: here on wide screens (else under the
-        countdown), so mounted once the screen is that wide, after the first
-        frame (see ConsoleScreen._fill_wide_panes)."""
-        from warroom.tui.widgets.milestones import MilestoneClocks
-
-        clocks = MilestoneClocks(incident, now, id="header-clocks")
-        await self.mount(clocks, after="#incident-elapsed")
 
     def show(self, incident: Incident, playbook: Playbook, now: datetime) -> None:
         severity = playbook.severity_of(incident.severity)

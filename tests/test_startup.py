@@ -211,3 +211,35 @@ launch.main(["--db", {str(tmp_path / "w.db")!r}, "--as", "probe"])
     )
     assert "loaded:" in result.stdout, result.stderr
     assert result.stdout.split("loaded:")[1].split() == []
+
+
+class TypedAtOnceApp(WarroomApp):
+    """Keys typed the moment the program starts: in a terminal they reach
+    Textual while the console is still being composed (Enter typed before
+    Textual has the terminal comes as ctrl+j: the terminal, still in line
+    mode, turned \\r into \\n)."""
+
+    def get_default_screen(self):
+        screen = super().get_default_screen()
+        keys = [*"early", "space", *"bird"]
+        for key in keys:
+            self.post_message(events.Key(key, " " if key == "space" else key))
+        self.post_message(events.Key("ctrl+j", "\n"))
+        for key in "next":
+            self.post_message(events.Key(key, key))
+        return screen
+
+
+async def test_keys_typed_before_the_scribe_line_exists_land_in_it(tmp_path):
+    """Typed into the terminal as warroom starts: nothing is lost, the order
+    holds, and the Enter among them commits the line before it."""
+    demo = demo_app(tmp_path / "w.db")
+    app = TypedAtOnceApp(store=demo.store, user=demo.user, clock=demo.clock, cursor_blink=False)
+    before = demo.store.incident(1).entry_count
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        entry = Store(app.store.path).entry(1, before + 1)
+        assert entry is not None and entry.text == "early bird"
+        assert app.screen.query_one(ScribeInput).value == "next"
+        assert "early bird" in screen_text(app)

@@ -138,6 +138,8 @@ class WarroomApp(App):
         self.local_time = False
         #: Set when the integrity check fails: the console turns read-only.
         self.damaged: str | None = None
+        #: Keys typed before the first screen could take them (see on_event).
+        self._held_keys: list[events.Key | events.Paste] = []
 
     # -- lifecycle ----------------------------------------------------
 
@@ -309,9 +311,18 @@ class WarroomApp(App):
         """A printable key (or a paste) while the timeline or the checklist has
         focus is meant for the scribe line: it goes there, in order, and focus
         follows. Done here, before Textual hands the key to the focused pane,
-        so a fast typist's keys cannot overtake one another."""
+        so a fast typist's keys cannot overtake one another.
+
+        Keys typed as the console opens, before its scribe line is there to
+        take them (the terminal hands them over as soon as Textual starts,
+        while the console is still being composed), are held and then played
+        in order, once it is: Textual would drop them."""
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
-            screen = self.screen if self._screen_stack else None
+            if self._held_keys or not self._takes_keys():
+                self._held_keys.append(event)
+                await self.play_held_keys()
+                return
+            screen = self.screen
             typing = isinstance(event, events.Paste) or event.is_printable
             if isinstance(screen, QuitScreen) and typing:
                 # ctrl+q was pressed mid-sentence: the sentence goes on where it was.
@@ -320,6 +331,28 @@ class WarroomApp(App):
             if isinstance(screen, ConsoleScreen) and screen.take_for_scribe_line(event):
                 return
         await super().on_event(event)
+
+    def _takes_keys(self) -> bool:
+        """False while the first screen is still being built: nothing could
+        take a key yet (the console's until its scribe line, or whatever pane
+        it opens on, has focus; see ConsoleScreen.takes_keys)."""
+        if not self._screen_stack:
+            return False
+        screen = self.screen
+        return not isinstance(screen, ConsoleScreen) or screen.takes_keys
+
+    async def play_held_keys(self) -> None:
+        """Hand on the keys held while the console opened, in order, once it
+        takes keys (called again by the console when it does)."""
+        if not self._held_keys or not self._takes_keys():
+            return
+        held, self._held_keys = self._held_keys, []
+        for event in held:
+            if isinstance(event, events.Key) and event.key == "ctrl+j":
+                # Enter typed before Textual had the terminal: the terminal,
+                # still in line mode, turned its \r into \n (ICRNL).
+                event = events.Key("enter", "\r")
+            await self.on_event(event)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """f6 / shift+f6 belong to the console's panes: not shown or bound elsewhere.

@@ -90,6 +90,8 @@ class ConsoleScreen(Screen):
         #: A reload was asked for before the console was up (and another console wrote).
         self._reload_due = False
         self._others_changed_due = False
+        #: Keys may go to the console: a pane has focus, or the first frame is out.
+        self._keys_go_here = False
         self._filter: Filter | None = None
         #: Updates recorded but not delivered yet (read on reload, not every tick;
         #: first with the side panes, after the first frame).
@@ -216,7 +218,28 @@ class ConsoleScreen(Screen):
             backdated = None
         return min(incident.declared_at, backdated or incident.declared_at)[:10]
 
+    @property
+    def takes_keys(self) -> bool:
+        """A key now reaches the scribe line (or the pane with focus): until
+        then the app holds what is typed (WarroomApp.on_event)."""
+        return self._keys_go_here or self.focused is not None
+
+    def on_descendant_focus(self) -> None:
+        # The scribe line has focus as the console is composed: keys typed
+        # meanwhile can go there now, before the frame is even painted.
+        if not self._keys_go_here:
+            self._keys_go_here = True
+            self.app.call_later(self.app.play_held_keys)
+
     async def _after_first_frame(self) -> None:
+        scribe = self.query_one(ScribeInput)
+        if not scribe.disabled and self.focused is not scribe:
+            # Not already there (AUTO_FOCUS puts it there as the console is
+            # composed): focusing again would rebuild the footer's keys for nothing.
+            scribe.focus()
+        if not self._keys_go_here:  # read-only: no focus, the keys go to the screen
+            self._keys_go_here = True
+            await self.app.play_held_keys()
         try:
             await self._fill_side_panes()
         except (NoMatches, MountError):
@@ -228,11 +251,6 @@ class ConsoleScreen(Screen):
         self.app.settle_cursors(self)
         self.show_outbox(self.app.outbox_status)
         self._show_status(self.incident)
-        scribe = self.query_one(ScribeInput)
-        if not scribe.disabled and self.focused is not scribe:
-            # Not already there (AUTO_FOCUS puts it there as the console is
-            # composed): focusing again would rebuild the footer's keys for nothing.
-            scribe.focus()
         # From now on the clock and the poller may update the panes.
         self._ready = True
         if self._reload_due:  # something was written while the panes were on their way

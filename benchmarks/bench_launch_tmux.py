@@ -35,6 +35,11 @@ come with the load they were taken at. CPU time to first paint is reported
 too: it moves much less with the machine's load than the time on the clock.
 
     python benchmarks/bench_launch_tmux.py [--runs 15] [--db demo,fixture] [--size 80x24]
+        [--compare main=/tmp/mainbench/.venv/bin/warroom]
+
+``--compare NAME=PATH`` adds another build's ``warroom`` command (main's, in a
+worktree with its own venv) to the same rounds, on its own copy of each
+database: a before and after measured in the same minutes.
 
 It prints figures and a PASS/FAIL line, and exits 0 either way.
 """
@@ -249,11 +254,24 @@ def wait_for_quiet(max_load: float, limit: float = 120.0) -> None:
         waited += 5
 
 
-def warroom_argv(db: Path) -> list[str]:
+def warroom_argv(db: Path, script: Path | None = None) -> list[str]:
     """``warroom --db DB``: the installed command, as a person types it."""
-    script = Path(sys.executable).parent / "warroom"
+    script = script or Path(sys.executable).parent / "warroom"
     command = [str(script)] if script.exists() else [sys.executable, "-m", "warroom"]
     return [*command, "--db", str(db), "--as", "bench"]
+
+
+def other_builds(specs: list[str]) -> list[tuple[str, Path]]:
+    """``--compare NAME=PATH``: another build's ``warroom`` command (e.g. main's,
+    from its own worktree and venv), measured in the same rounds on its own
+    copy of each database."""
+    builds = []
+    for spec in specs:
+        name, _, path = spec.partition("=")
+        if not name or not path or not Path(path).is_file():
+            sys.exit(f"--compare {spec!r}: NAME=PATH of another build's warroom command")
+        builds.append((name, Path(path)))
+    return builds
 
 
 def main() -> None:
@@ -270,6 +288,13 @@ def main() -> None:
         help="the most of its time to first paint a launch may wait for a CPU",
     )
     parser.add_argument("--retries", type=int, default=15)
+    parser.add_argument(
+        "--compare",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="also launch another build's warroom command (e.g. main=/tmp/main/.venv/bin/warroom)",
+    )
     args = parser.parse_args()
     if shutil.which("tmux") is None:
         sys.exit("bench_launch_tmux.py needs tmux")
@@ -282,13 +307,19 @@ def run(args: argparse.Namespace, folder: Path) -> None:
     size = (int(width), int(height))
     variants = [Variant("minimal", [sys.executable, str(HERE / "_minimal_app.py")], [READY], [])]
     wanted = [name.strip() for name in args.db.split(",") if name.strip()]
-    if "demo" in wanted:
-        first = [TITLE, "MITIGATE 3/5", "queue drained"]
-        variants.append(Variant("demo", warroom_argv(make_demo(folder)), first, first + SIDE))
-    if "fixture" in wanted:
-        first = [TITLE, "DETECT 1/5", f"{LAST_MARKER} #{args.entries}"]
-        db = fresh_copy(args.entries, folder)
-        variants.append(Variant("fixture", warroom_argv(db), first, first + SIDE))
+    builds = [("", None), *other_builds(args.compare)]
+    for build, script in builds:
+        suffix = f"@{build}" if build else ""
+        place = folder / (build or "this")
+        place.mkdir()
+        if "demo" in wanted:
+            first = [TITLE, "MITIGATE 3/5", "queue drained"]
+            argv = warroom_argv(make_demo(place), script)
+            variants.append(Variant(f"demo{suffix}", argv, first, first + SIDE))
+        if "fixture" in wanted:
+            first = [TITLE, "DETECT 1/5", f"{LAST_MARKER} #{args.entries}"]
+            argv = warroom_argv(fresh_copy(args.entries, place), script)
+            variants.append(Variant(f"fixture{suffix}", argv, first, first + SIDE))
     for variant in variants:
         variant.whole = variant.whole or variant.first
     control = Control()

@@ -30,7 +30,7 @@ def resolve_user(option: str | None) -> str:
         raise WarroomError("--as: the name is empty")
     value = option or os.environ.get("WARROOM_USER")
     if not value:
-        import getpass  # only here: it costs the console's start-up a millisecond
+        import getpass  # only here: half a millisecond of the console's start-up
 
         try:
             value = getpass.getuser()

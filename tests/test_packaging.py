@@ -28,7 +28,8 @@ def test_wheel_ships_styles_and_playbook_and_the_app_finds_them(tmp_path):
     )
     (wheel,) = (tmp_path / "dist").glob("warroom-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "warroom/styles/warroom.tcss" in names
+    for sheet in ("warroom.tcss", "panes.tcss", "modals.tcss"):
+        assert f"warroom/styles/{sheet}" in names
     assert "warroom/default_playbook.toml" in names
 
     target = tmp_path / "site"
@@ -47,8 +48,8 @@ def test_wheel_ships_styles_and_playbook_and_the_app_finds_them(tmp_path):
         check=True,
     )
     probe = (
-        "import warroom.tui.app as a, warroom.playbook as p; "
-        "print(a.stylesheet()); p.default_playbook()"
+        "import warroom.tui.app as a, warroom.playbook as p, warroom.tui.resources as r; "
+        "print(a.stylesheet()); print(r.PANES); p.default_playbook()"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe],
@@ -58,5 +59,8 @@ def test_wheel_ships_styles_and_playbook_and_the_app_finds_them(tmp_path):
         text=True,
         check=True,
     )
-    stylesheet = Path(result.stdout.strip())
-    assert stylesheet.is_relative_to(target) and stylesheet.is_file()
+    sheets = result.stdout.split()
+    assert len(sheets) == 2
+    for line in sheets:
+        stylesheet = Path(line)
+        assert stylesheet.is_relative_to(target) and stylesheet.is_file()

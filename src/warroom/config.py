@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 from pathlib import Path
 
@@ -31,6 +30,8 @@ def resolve_user(option: str | None) -> str:
         raise WarroomError("--as: the name is empty")
     value = option or os.environ.get("WARROOM_USER")
     if not value:
+        import getpass  # only here: half a millisecond of the console's start-up
+
         try:
             value = getpass.getuser()
         except Exception:  # no login name in some containers

@@ -9,6 +9,7 @@ subcommand, --help, a typo) to :mod:`warroom.cli`, which shares
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from pathlib import Path
@@ -67,8 +68,6 @@ def open_console(
 
 
 def run_app(store, user: str, *, playbook=None, comms=None) -> int:
-    import gc
-
     # Start-up builds many long-lived objects (modules, widgets, styles); a full
     # collection among them costs tens of ms before the first frame. The app
     # freezes them and turns the collector back on once it is up.
@@ -122,6 +121,10 @@ def main(argv: list[str] | None = None) -> None:
 
         cli_main(argv)
         return
+    # No garbage collection while the console starts (see run_app): from here,
+    # so that its own modules, the database and the playbook load without it
+    # too. The app turns it back on once it is up; so does the way out.
+    gc.disable()
     try:
         code = open_console(**options)
     except WarroomError as exc:
@@ -136,4 +139,6 @@ def main(argv: list[str] | None = None) -> None:
 
         print(f"warroom: {printable(internal_error(exc, 'opening the console'))}", file=sys.stderr)
         sys.exit(1)
+    finally:
+        gc.enable()
     sys.exit(code)

@@ -23,7 +23,6 @@ own :class:`Store`.
 from __future__ import annotations
 
 import os
-import secrets
 import sqlite3
 import stat
 import threading
@@ -253,6 +252,8 @@ def _migrate_to_4(conn: sqlite3.Connection) -> None:
     a 5xx, a console that stopped mid-send), so a bot token looks in the
     channel for the message's outbox id before it sends again.
     """
+    import secrets  # here only: hashlib and hmac cost every start-up ~3 ms
+
     conn.execute(
         "CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID"
     )

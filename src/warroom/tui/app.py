@@ -29,7 +29,6 @@ from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 
 from warroom.clock import Clock, system_clock
-from warroom.comms.templates import NO_STATUS_PAGE, render_email, render_internal
 from warroom.errors import WarroomError
 from warroom.models import Incident
 from warroom.operations import MAX_MITIGATION, Operations
@@ -41,7 +40,6 @@ from warroom.tui.failures import guarded
 from warroom.tui.palette import WarroomCommands
 from warroom.tui.screens.console import ConsoleScreen
 from warroom.tui.screens.quit import QuitScreen
-from warroom.tui.screens.start import StartScreen
 
 if TYPE_CHECKING:
     from warroom.comms.config import CommsConfig
@@ -140,6 +138,8 @@ class WarroomApp(App):
         self.local_time = False
         #: Set when the integrity check fails: the console turns read-only.
         self.damaged: str | None = None
+        #: Keys typed before the first screen could take them (see on_event).
+        self._held_keys: list[events.Key | events.Paste] = []
 
     # -- lifecycle ----------------------------------------------------
 
@@ -149,7 +149,11 @@ class WarroomApp(App):
         self._data_version = self.store.data_version()
         incident_id = self._incident_id or self.store.active_incident_id()
         incident = self.store.incident(incident_id) if incident_id else None
-        return ConsoleScreen(incident) if incident else StartScreen()
+        if incident is not None:
+            return ConsoleScreen(incident)
+        from warroom.tui.screens.start import StartScreen
+
+        return StartScreen()
 
     def on_mount(self) -> None:
         self.title = f"warroom · {self.user}"
@@ -158,7 +162,22 @@ class WarroomApp(App):
         self._start_outbox()
         # Well after the first frame: the check reads the whole file.
         self.set_timer(VERIFY_AFTER_SECONDS, self._verify_database)
-        self.set_timer(VERIFY_AFTER_SECONDS, self._freeze_startup_objects)
+        self.set_timer(VERIFY_AFTER_SECONDS, self._after_start_up)
+
+    def _after_start_up(self) -> None:
+        """Import what the first frame did not need, then freeze start-up's objects.
+
+        The modules the scribe line's commands, Tab, the filter and the update
+        composer use are imported when first used (the console paints sooner
+        without them); here, once the console is up, they are loaded, so the
+        first Enter does not wait for them, and frozen with the rest.
+        """
+        import warroom.commands
+        import warroom.comms.templates
+        import warroom.search
+        import warroom.tui.widgets.filter_input  # noqa: F401
+
+        self._freeze_startup_objects()
 
     def _freeze_startup_objects(self) -> None:
         """Move everything built at start-up out of the garbage collector's way.
@@ -292,9 +311,18 @@ class WarroomApp(App):
         """A printable key (or a paste) while the timeline or the checklist has
         focus is meant for the scribe line: it goes there, in order, and focus
         follows. Done here, before Textual hands the key to the focused pane,
-        so a fast typist's keys cannot overtake one another."""
+        so a fast typist's keys cannot overtake one another.
+
+        Keys typed as the console opens, before its scribe line is there to
+        take them (the terminal hands them over as soon as Textual starts,
+        while the console is still being composed), are held and then played
+        in order, once it is: Textual would drop them."""
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
-            screen = self.screen if self._screen_stack else None
+            if self._held_keys or not self._takes_keys():
+                self._held_keys.append(event)
+                await self.play_held_keys()
+                return
+            screen = self.screen
             typing = isinstance(event, events.Paste) or event.is_printable
             if isinstance(screen, QuitScreen) and typing:
                 # ctrl+q was pressed mid-sentence: the sentence goes on where it was.
@@ -303,6 +331,28 @@ class WarroomApp(App):
             if isinstance(screen, ConsoleScreen) and screen.take_for_scribe_line(event):
                 return
         await super().on_event(event)
+
+    def _takes_keys(self) -> bool:
+        """False while the first screen is still being built: nothing could
+        take a key yet (the console's until its scribe line, or whatever pane
+        it opens on, has focus; see ConsoleScreen.takes_keys)."""
+        if not self._screen_stack:
+            return False
+        screen = self.screen
+        return not isinstance(screen, ConsoleScreen) or screen.takes_keys
+
+    async def play_held_keys(self) -> None:
+        """Hand on the keys held while the console opened, in order, once it
+        takes keys (called again by the console when it does)."""
+        if not self._held_keys or not self._takes_keys():
+            return
+        held, self._held_keys = self._held_keys, []
+        for event in held:
+            if isinstance(event, events.Key) and event.key == "ctrl+j":
+                # Enter typed before Textual had the terminal: the terminal,
+                # still in line mode, turned its \r into \n (ICRNL).
+                event = events.Key("enter", "\r")
+            await self.on_event(event)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """f6 / shift+f6 belong to the console's panes: not shown or bound elsewhere.
@@ -588,6 +638,8 @@ class WarroomApp(App):
             return
         if isinstance(self.screen, UpdateScreen):
             return
+        from warroom.comms.templates import NO_STATUS_PAGE, render_email, render_internal
+
         incident = console.incident
         now = self.clock.now()
 

@@ -12,27 +12,32 @@ from textual.content import Content
 from textual.css.query import NoMatches
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label
+from textual.widget import MountError, Widget
+from textual.widgets import Input, Label
 
-from warroom.cadence import Countdown, countdown
 from warroom.clock import format_time
-from warroom.commands import command_name, run_line
 from warroom.errors import WarroomError
 from warroom.models import Incident, Update
-from warroom.search import Filter, parse_filter
 from warroom.textsafe import printable
 from warroom.tui.failures import guarded
-from warroom.tui.widgets.checklist import Checklist
-from warroom.tui.widgets.countdown import UpdateCountdown
-from warroom.tui.widgets.filter_input import FilterInput
+from warroom.tui.resources import PANES, add_stylesheet
+from warroom.tui.widgets.footer import ConsoleFooter
 from warroom.tui.widgets.header import IncidentHeader
-from warroom.tui.widgets.milestones import MilestoneClocks
 from warroom.tui.widgets.roles import RolesPanel, roles_line
 from warroom.tui.widgets.scribe_input import ScribeInput
 from warroom.tui.widgets.timeline import Timeline
 
+# What the first frame does not show is imported when it is needed: the side
+# panes just after that frame, the scribe-line commands and the filter once
+# the console is up (see WarroomApp._after_start_up). Each module is a
+# millisecond or so of start-up, and the side panes' handlers below go by
+# name (on_checklist_toggle) so this module need not import their classes.
 if TYPE_CHECKING:
+    from warroom.cadence import Countdown
     from warroom.comms.outbox import OutboxStatus
+    from warroom.search import Filter
+    from warroom.tui.widgets.checklist import Checklist
+    from warroom.tui.widgets.countdown import UpdateCountdown
 
 
 #: The states the delivery indicator has a style for (a class each).
@@ -80,9 +85,17 @@ class ConsoleScreen(Screen):
         self._authors: set[str] = set()
         self._authors_seen = 0
         self._ready = False  # the clock and the poller may fire before compose is done
+        #: The roles panel is filled in (see _fill_wide_panes).
+        self._wide_filled = False
+        #: A reload was asked for before the console was up (and another console wrote).
+        self._reload_due = False
+        self._others_changed_due = False
+        #: Keys may go to the console: a pane has focus, or the first frame is out.
+        self._keys_go_here = False
         self._filter: Filter | None = None
-        #: Updates recorded but not delivered yet (read on reload, not every tick).
-        self._undelivered = self._read_undelivered(incident)
+        #: Updates recorded but not delivered yet (read on reload, not every tick;
+        #: first with the side panes, after the first frame).
+        self._undelivered: list[Update] = []
         #: A command that asked before acting (``/close``): the same command as
         #: the next line confirms it; any other line, or escape, drops it.
         self._asking: str | None = None
@@ -104,7 +117,7 @@ class ConsoleScreen(Screen):
         yield IncidentHeader(incident, self.app.playbook, self.app.clock.now(), id="header")
         yield Label(Content(roles_line(incident)), id="roles-line")
         with Horizontal(id="body"):
-            yield RolesPanel(self.app.playbook, incident, id="roles")
+            yield RolesPanel(self.app.playbook, id="roles")
             with Vertical(id="center"):
                 yield Timeline(
                     self.app.store, self.incident.id, self.incident.entry_count, id="timeline"
@@ -117,23 +130,84 @@ class ConsoleScreen(Screen):
                     id="scribe",
                 )
                 yield Label(id="scribe-error")
-            with Vertical(id="side"):
-                yield Label(
-                    Content(
-                        outbox_line(self.app.outbox_status, narrow=self.has_class("-narrow"))[0]
-                    ),
-                    id="comms-status",
-                )
-                yield UpdateCountdown(*self._countdown(), id="countdown")
-                yield MilestoneClocks(incident, self.app.clock.now(), id="milestones")
-                yield Checklist(incident, id="checklist")
-        yield Footer(compact=True)
+            # The side column's panes arrive a frame later (see _fill_side_panes):
+            # the column keeps its width from the first frame, so nothing moves.
+            yield Vertical(id="side")
+        yield ConsoleFooter(compact=True)
 
     def on_mount(self) -> None:
-        # Each pane fills itself in as it mounts, so the first frame shows the
-        # incident. As the app's first screen this may run before its children
-        # exist, so what touches them waits for that frame.
+        # The header, the timeline and the scribe line fill themselves in as
+        # they mount, so the first frame shows the incident. As the app's first
+        # screen this may run before its children exist, so what touches them
+        # (and the panes that follow) waits for that frame. (Built at once on
+        # Textual's Ready instead, the panes held up the first frame on its way
+        # to the terminal, as the event loop kept the thread that writes it and
+        # the terminal waiting: a few per cent, measured in tmux.)
         self.call_after_refresh(self._after_first_frame)
+
+    def _side_panes(self) -> list[Widget]:
+        from warroom.tui.widgets.checklist import Checklist
+        from warroom.tui.widgets.countdown import UpdateCountdown
+        from warroom.tui.widgets.milestones import MilestoneClocks
+
+        incident = self.incident
+        now = self.app.clock.now()
+        return [
+            Label(
+                Content(outbox_line(self.app.outbox_status, narrow=self.has_class("-narrow"))[0]),
+                id="comms-status",
+            ),
+            UpdateCountdown(*self._countdown(), id="countdown"),
+            MilestoneClocks(incident, now, id="milestones"),
+            Checklist(incident, id="checklist"),
+        ]
+
+    async def _fill_side_panes(self) -> None:
+        """The Slack status, the countdown, the milestones and the checklist
+        (and, 150 columns and wider, the roles), mounted just after the first
+        frame.
+
+        The first frame is what a person waits for when the console opens: the
+        incident's header, its newest entries and the scribe line. The panes are
+        half the console's widgets, to build, style and draw, with stylesheets of
+        their own; paid for before the first frame, they made it ~40 ms later.
+        Mounted once it is on screen, they follow in the next frames, and keys
+        typed meanwhile wait in order for the scribe line.
+        """
+        add_stylesheet(self.app, PANES)
+        self._undelivered = self._read_undelivered(self.incident)
+        await self.query_one("#side").mount_all(self._side_panes())
+        await self._fill_wide_panes()
+
+    async def _fill_wide_panes(self) -> None:
+        """The names in the roles panel, which only a screen 150 columns wide or
+        more shows (narrower, the roles are one line under the header): filled
+        in the first time the screen is that wide. (The header's TTM/TTR clocks
+        are there from the first frame: added later, they pushed the stage and
+        the elapsed time along the header.)"""
+        if self._wide_filled or not self.has_class("-xwide") or not self.is_attached:
+            return
+        self._wide_filled = True
+        await self.query_one(RolesPanel).fill(self.incident)
+
+    async def on_resize(self) -> None:
+        # Across the 150-column breakpoint the indicator changes form.
+        self.call_after_refresh(self.show_outbox, self.app.outbox_status)
+        if self._ready:
+            try:
+                await self._fill_wide_panes()
+            except (NoMatches, MountError):
+                return  # closing
+
+    def _checklist(self) -> Checklist:
+        from warroom.tui.widgets.checklist import Checklist
+
+        return self.query_one("#checklist", Checklist)
+
+    def _countdown_pane(self) -> UpdateCountdown:
+        from warroom.tui.widgets.countdown import UpdateCountdown
+
+        return self.query_one("#countdown", UpdateCountdown)
 
     def _first_day_of(self, incident: Incident) -> str:
         """The UTC day of the earliest time in the timeline (an /at entry may
@@ -144,17 +218,43 @@ class ConsoleScreen(Screen):
             backdated = None
         return min(incident.declared_at, backdated or incident.declared_at)[:10]
 
-    def _after_first_frame(self) -> None:
+    @property
+    def takes_keys(self) -> bool:
+        """A key now reaches the scribe line (or the pane with focus): until
+        then the app holds what is typed (WarroomApp.on_event)."""
+        return self._keys_go_here or self.focused is not None
+
+    def on_descendant_focus(self) -> None:
+        # The scribe line has focus as the console is composed: keys typed
+        # meanwhile can go there now, before the frame is even painted.
+        if not self._keys_go_here:
+            self._keys_go_here = True
+            self.app.call_later(self.app.play_held_keys)
+
+    async def _after_first_frame(self) -> None:
+        scribe = self.query_one(ScribeInput)
+        if not scribe.disabled and self.focused is not scribe:
+            # Not already there (AUTO_FOCUS puts it there as the console is
+            # composed): focusing again would rebuild the footer's keys for nothing.
+            scribe.focus()
+        if not self._keys_go_here:  # read-only: no focus, the keys go to the screen
+            self._keys_go_here = True
+            await self.app.play_held_keys()
+        try:
+            await self._fill_side_panes()
+        except (NoMatches, MountError):
+            # Quit (or replaced) before the panes arrived: they are being taken down.
+            return
+        if not self.is_attached:
+            return
         self._first_day = self._first_day_of(self.incident)
         self.app.settle_cursors(self)
         self.show_outbox(self.app.outbox_status)
         self._show_status(self.incident)
-        scribe = self.query_one(ScribeInput)
-        if not scribe.disabled:
-            # AUTO_FOCUS does not apply to an app's default screen.
-            scribe.focus()
         # From now on the clock and the poller may update the panes.
         self._ready = True
+        if self._reload_due:  # something was written while the panes were on their way
+            self.reload(others_changed=self._others_changed_due)
 
     def _names(self) -> list[str]:
         """Names Tab completes: the role holders first, then everyone else who
@@ -180,7 +280,7 @@ class ConsoleScreen(Screen):
         self.query_one(IncidentHeader).show(incident, self.app.playbook, self.app.clock.now())
         self.query_one(RolesPanel).show(incident)
         self.query_one("#roles-line", Label).update(Content(roles_line(incident)))
-        self.query_one(Checklist).show(incident)
+        self._checklist().show(incident)
         self.query_one(Timeline).set_count(incident.entry_count)
         if self._filter is not None:
             self._apply_filter()
@@ -201,8 +301,14 @@ class ConsoleScreen(Screen):
             scribe.placeholder = f"{incident.ref} is closed: read-only (ctrl+o for another)"
 
     def reload(self, *, others_changed: bool = False) -> None:
-        """Read the incident again (after our write, or when another console wrote)."""
+        """Read the incident again (after our write, or when another console wrote).
+
+        Before the console is up (a line typed as it opens is committed at once)
+        the reading waits until it is: see _after_first_frame."""
         if not self._live:
+            if not self._ready:
+                self._reload_due = True
+                self._others_changed_due |= others_changed
             return
         try:
             incident = self.app.store.incident(self.incident.id)
@@ -227,7 +333,7 @@ class ConsoleScreen(Screen):
     def _tick_panes(self) -> None:
         now = self.app.clock.now()
         self.query_one(IncidentHeader).tick(self.incident, now)
-        for clocks in self.query(MilestoneClocks):  # the header's and the side column's
+        for clocks in self.query("MilestoneClocks"):  # the header's and the side column's
             clocks.show(self.incident, now)
         # The date joins the time once the incident spans a UTC midnight:
         # running past one, or with an /at entry from before one.
@@ -236,9 +342,11 @@ class ConsoleScreen(Screen):
             show_dates=self._first_day != last[:10],
             local_time=self.app.local_time,
         )
-        self.query_one(UpdateCountdown).show(*self._countdown())
+        self._countdown_pane().show(*self._countdown())
 
     def _countdown(self) -> tuple[Countdown, str, str]:
+        from warroom.cadence import countdown
+
         playbook = self.app.playbook
         state = countdown(
             self.incident.next_update_due, self.app.clock.now(), playbook.warning_minutes
@@ -249,10 +357,6 @@ class ConsoleScreen(Screen):
         else:
             detail = f"every {severity.update_every_minutes}m"
         return state, detail, delivery_line(self._undelivered)
-
-    def on_resize(self) -> None:
-        # Across the 150-column breakpoint the indicator changes form.
-        self.call_after_refresh(self.show_outbox, self.app.outbox_status)
 
     def show_outbox(self, status: OutboxStatus | None) -> None:
         """Slack/email delivery, always in view: off, delivered, sending, retrying, failed."""
@@ -267,7 +371,7 @@ class ConsoleScreen(Screen):
         # A delivery (ours or another console's) changes what the countdown says.
         self._undelivered = self._read_undelivered(self.incident)
         if self._ready:
-            self.query_one(UpdateCountdown).show(*self._countdown())
+            self._countdown_pane().show(*self._countdown())
 
     def _read_undelivered(self, incident: Incident) -> list[Update]:
         try:
@@ -275,9 +379,8 @@ class ConsoleScreen(Screen):
         except WarroomError:
             return self._undelivered if hasattr(self, "_undelivered") else []
 
-    @on(UpdateCountdown.BecameOverdue)
     @guarded("saying the update is overdue")
-    def _overdue(self) -> None:
+    def on_update_countdown_became_overdue(self) -> None:
         self.app.bell()
         self.notify(
             f"{self.incident.ref}: the stakeholder update is overdue (ctrl+u to compose)",
@@ -290,6 +393,9 @@ class ConsoleScreen(Screen):
 
     def open_filter(self) -> None:
         """Show the filter bar (mounted on first use: the first frame need not pay for it)."""
+        from warroom.tui.widgets.filter_input import FilterInput
+
+        add_stylesheet(self.app, PANES)  # already there, unless ctrl+f beat the panes
         found = self.query("#filter")
         if found:
             bar = found.first(FilterInput)
@@ -305,6 +411,8 @@ class ConsoleScreen(Screen):
     @on(Input.Changed, "#filter")
     @guarded("filtering the timeline")
     def _filter_changed(self, event: Input.Changed) -> None:
+        from warroom.search import parse_filter
+
         try:
             query = parse_filter(event.value)
         except WarroomError as exc:
@@ -318,10 +426,12 @@ class ConsoleScreen(Screen):
     def _filter_done(self) -> None:
         self.query_one(ScribeInput).focus()
 
-    @on(FilterInput.Cleared)
+    def on_filter_input_cleared(self) -> None:
+        self.clear_filter()
+
     @guarded("clearing the filter")
     def clear_filter(self) -> None:
-        for bar in self.query("#filter").results(FilterInput):
+        for bar in self.query("#filter").results(Input):
             bar.value = ""
             bar.remove_class("-shown")
         self._filter = None
@@ -461,6 +571,8 @@ class ConsoleScreen(Screen):
         A command that asks first (``/close``) is done only when the line
         before asked the same; any other line drops the question, saying so.
         ``typed=False``: the line came from the palette, not the history."""
+        from warroom.commands import command_name, run_line
+
         before = self.incident.entry_count
         asking, self._asking = self._asking, None
         # A question (/close) is answered only by the same command again.
@@ -530,9 +642,8 @@ class ConsoleScreen(Screen):
                 severity="warning",
             )
 
-    @on(Checklist.Toggle)
     @guarded("ticking a checklist item")
-    def toggle_item(self, event: Checklist.Toggle) -> None:
+    def on_checklist_toggle(self, event: Checklist.Toggle) -> None:
         try:
             self.ops.set_check(self.incident.id, self.app.user, event.position, event.done)
         except WarroomError as exc:

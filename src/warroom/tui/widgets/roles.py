@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Label
@@ -25,23 +24,31 @@ def roles_line(incident: Incident) -> str:
 
 
 class RolesPanel(Vertical, can_focus=False):
+    """Composed empty: the console's first frame need not build it (its box
+    holds the column), and below 150 columns it is not shown at all. :meth:`fill`
+    adds the roles once it is."""
+
     BORDER_TITLE = "Roles"
 
-    def __init__(self, playbook: Playbook, incident: Incident, **kwargs) -> None:
+    def __init__(self, playbook: Playbook, **kwargs) -> None:
         super().__init__(**kwargs)
         self.playbook = playbook
-        self._first = incident
+        self.filled = False
 
-    def on_mount(self) -> None:
-        self.show(self._first)
-
-    def compose(self) -> ComposeResult:
+    async def fill(self, incident: Incident) -> None:
+        labels: list[Label] = []
         for role in self.playbook.roles:
-            yield Label(Content(role.short), classes="role-name")
-            yield Label(id=f"role-{role.key}", classes="role-holder")
-        yield Label(id="role-owner", classes="role-hint")
+            labels.append(Label(Content(role.short), classes="role-name"))
+            labels.append(Label(id=f"role-{role.key}", classes="role-holder"))
+        labels.append(Label(id="role-owner", classes="role-hint"))
+        await self.mount_all(labels)
+        self.filled = True
+        if self.is_attached:  # not quit (or replaced) meanwhile
+            self.show(incident)
 
     def show(self, incident: Incident) -> None:
+        if not self.filled:
+            return
         roles = incident.roles
         for key in ("incident_commander", "communications_lead", "scribe"):
             holder = self.query_one(f"#role-{key}", Label)

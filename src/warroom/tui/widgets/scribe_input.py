@@ -13,7 +13,6 @@ from textual import events
 from textual.binding import Binding
 from textual.widgets import Input
 
-from warroom.commands import completions, describe_completion
 from warroom.models import ChecklistItem
 
 
@@ -77,6 +76,8 @@ class ScribeInput(Input):
         """Complete the line in place; False when there is nothing to complete."""
         if self.cursor_position != len(self.value):
             return False
+        from warroom.commands import completions, describe_completion
+
         items = self._items()
         options = completions(self.value, self._names(), items)
         if not options:

@@ -128,6 +128,9 @@ class Timeline(ScrollView, can_focus=True):
         self._show_title()
 
     def on_mount(self) -> None:
+        # Titled again now that its border is known (in __init__ it is not yet),
+        # so the first frame has the title as it stays, not with its own spaces.
+        self._show_title()
         # Anchored, the compositor scrolls to the newest entry as it lays the
         # timeline out, so the very first frame shows the end of the incident,
         # not its first page and then the end one frame later. Scrolling up

@@ -90,9 +90,9 @@ def main() -> None:
     args = parser.parse_args()
 
     from warroom.clock import parse_time
+    from warroom.db.store import Store
     from warroom.playbook import default_playbook
     from warroom.review import render_review
-    from warroom.store import Store
 
     path = make_db(args.entries)
     store = Store(path)

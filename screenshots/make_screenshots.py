@@ -12,10 +12,11 @@ import asyncio
 import tempfile
 from pathlib import Path
 
+from warroom.store import Store
+
 from warroom.clock import FrozenClock
 from warroom.demo import seed_demo
 from warroom.playbook import default_playbook
-from warroom.store import Store
 from warroom.tui.app import WarroomApp
 
 HERE = Path(__file__).resolve().parent

@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 
 from warroom.clock import FrozenClock, format_time
 from warroom.commands import COMMANDS, Outcome, run_line
+from warroom.db.store import Store
 from warroom.errors import CommandError
 from warroom.models import ChecklistItem, Entry, Incident
-from warroom.operations import Operations
-from warroom.store import Store
+from warroom.service import Service
 
 #: The ``clock`` fixture's start (conftest.py).
 START = "2026-11-23T22:00:00Z"
@@ -30,7 +30,7 @@ def at(minutes: float) -> str:
     return format_time(FrozenClock(START).now() + timedelta(minutes=minutes))
 
 
-def run(ops: Operations, incident: Incident, line: str, who: str = "alice") -> Outcome:
+def run(ops: Service, incident: Incident, line: str, who: str = "alice") -> Outcome:
     return run_line(ops, incident.id, who, line)
 
 
@@ -541,7 +541,7 @@ def test_resolve_moves_the_stage_on_as_the_playbook_says_and_reopen_takes_it_bac
     ],
 )
 def test_stage_after_resolve(playbook, stages, current, expected):
-    from warroom.operations import stage_after_resolve
+    from warroom.domain.rules import stage_after_resolve
 
     assert stage_after_resolve(playbook.replace(stages=stages), current) == expected
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from console_support import DEMO_NOW, demo_app, screen_text, type_line
 from warroom.clock import FrozenClock
-from warroom.operations import Operations
-from warroom.store import Store
+from warroom.db.store import Store
+from warroom.service import Service
 from warroom.tui.app import WarroomApp
 from warroom.tui.screens.console import ConsoleScreen
 from warroom.tui.screens.start import StartScreen
@@ -103,7 +103,7 @@ async def test_tab_completes_commands_and_names(tmp_path):
         assert isinstance(app.focused, ScribeInput)
         # Anyone who has written in the incident, not only role holders; and a
         # name that appears after the console opened (another console's writer).
-        other = Operations(Store(app.store.path), app.clock, app.playbook)
+        other = Service(Store(app.store.path), app.clock, app.playbook)
         other.note(1, "zoltan", "joined the bridge")
         await pilot.pause(1.2)
         scribe.value = ""
@@ -270,7 +270,7 @@ async def test_the_console_is_the_first_screen_and_opens_at_the_newest_entry(tmp
         await pilot.press("pageup")
         await pilot.pause()
         assert "the newest one" not in screen_text(app)
-        other = Operations(Store(app.store.path), app.clock, app.playbook)  # another console
+        other = Service(Store(app.store.path), app.clock, app.playbook)  # another console
         other.note(1, "dan", "while scrolled up")
         await pilot.pause(1.2)  # the poll sees it; the reader keeps their place
         assert app.screen.incident.entry_count == other.store.incident(1).entry_count
@@ -507,7 +507,7 @@ async def test_an_incident_of_a_severity_the_playbook_lacks_still_opens(tmp_path
 
     store = Store(tmp_path / "w.db")
     clock = FrozenClock(DEMO_NOW)
-    Operations(store, clock, default_playbook()).declare(severity=4, title="Minor", author="ann")
+    Service(store, clock, default_playbook()).declare(severity=4, title="Minor", author="ann")
     team = default_playbook().replace(severities=default_playbook().severities[:3])
     app = WarroomApp(store=store, user="ann", clock=clock, playbook=team)
     async with app.run_test(size=(120, 40)) as pilot:

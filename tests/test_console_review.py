@@ -127,7 +127,7 @@ async def test_dates_appear_past_midnight_and_ctrl_t_shows_local_time(tmp_path, 
     import time as _time
 
     from warroom.clock import FrozenClock
-    from warroom.store import Store
+    from warroom.db.store import Store
     from warroom.tui.app import WarroomApp
 
     monkeypatch.setenv("TZ", "America/New_York")
@@ -163,7 +163,7 @@ async def test_a_backdated_note_shows_both_times_and_dates_the_timeline(tmp_path
     now spans two UTC days, every time carries its date. A wide timeline (160
     columns) marks the backdated time with * and shows seconds."""
     from warroom.clock import FrozenClock
-    from warroom.store import Store
+    from warroom.db.store import Store
     from warroom.tui.app import WarroomApp
 
     clock = FrozenClock("2026-11-24T00:05:00Z")

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from warroom.businessdays import add_business_days, propose_review_date
 from warroom.clock import UTC, FrozenClock, parse_time
 from warroom.commands import run_line
+from warroom.domain.figures import compute_figures, live_clocks
 from warroom.errors import CommandError
-from warroom.figures import compute_figures, figures_for, live_clocks
 from warroom.markdown import (
     ROW_SEP,
     STRUCK_CLOSE,
@@ -23,7 +23,7 @@ from warroom.markdown import (
     md_row,
     md_rows,
 )
-from warroom.review import render_review
+from warroom.review import figures_for, render_review
 
 # -- business days ------------------------------------------------------------------
 
@@ -567,13 +567,13 @@ def test_the_review_says_when_each_update_was_delivered(tmp_path, clock, playboo
     review of an incident without Slack reads as before (tests/golden/review.md)."""
     from fake_slack import FakeSlack, bot_config, error, ok, slow
     from warroom.comms.delivery import deliver_pending
-    from warroom.operations import Operations
-    from warroom.store import Store
+    from warroom.db.store import Store
+    from warroom.service import Service
 
     store = Store(tmp_path / "w.db")
     with FakeSlack(now=clock.now) as slack:
         config = bot_config(slack)
-        ops = Operations(store, clock, playbook, comms=config)
+        ops = Service(store, clock, playbook, comms=config)
         incident = ops.declare(severity=2, title="t", author="alice")
         clock.advance(minutes=5)
         ops.record_update(incident.id, "bob", "first")  # 22:05:00

@@ -9,7 +9,7 @@ import pytest
 from textual import events
 
 from console_support import demo_app, message_line, screen_text, type_line
-from warroom.store import Store
+from warroom.db.store import Store
 from warroom.tui.screens.console import ConsoleScreen
 from warroom.tui.widgets.checklist import Checklist
 from warroom.tui.widgets.scribe_input import ScribeInput

@@ -10,7 +10,7 @@ import pytest
 
 from console_support import DEMO_NOW, demo_app
 from warroom.clock import FrozenClock
-from warroom.store import Store
+from warroom.db.store import Store
 from warroom.tui.app import WarroomApp
 
 SIZES = [(80, 24), (160, 48)]

@@ -55,7 +55,7 @@ try:
         )
 except ImportError:
     from warroom.figures import figures_for
-    from warroom.store import Store
+    from warroom.db.store import Store
     store = Store(sys.argv[1], read_only=True)
     def figures(incident, now):
         return figures_for(store, incident, default_playbook(), now)
@@ -130,7 +130,7 @@ def test_upgraded_schema_3_matches_golden(tmp_path: Path, cli_env: dict[str, str
             sys.executable,
             "-c",
             "import sys\ntry:\n from warroom.db import Store\nexcept ImportError:\n"
-            " from warroom.store import Store\nStore(sys.argv[1]).close()",
+            " from warroom.db.store import Store\nStore(sys.argv[1]).close()",
             str(db),
         ],
         capture_output=True,

@@ -130,7 +130,7 @@ class Context:
     @property
     def store(self):
         if self._store is None:
-            from warroom.store import Store
+            from warroom.db.store import Store
 
             self._store = Store(self.db_path, read_only=self.read_only)
         return self._store
@@ -158,12 +158,12 @@ class Context:
         return self._comms
 
     def operations(self):
-        from warroom.operations import Operations
+        from warroom.service import Service
 
         # Both before .store: a refused config file or WARROOM_NOW writes nothing.
         comms = self.comms
         clock = system_clock()
-        self._ops = Operations(self.store, clock, self.playbook, comms=comms)
+        self._ops = Service(self.store, clock, self.playbook, comms=comms)
         return self._ops
 
     def deliver_before_exit(self, deadline_seconds: float = 10.0) -> None:
@@ -201,7 +201,7 @@ class Context:
     def incident_id(self, text: str) -> int:
         """The incident ``text`` names, in the database; checked before the
         database is opened, so a mistake neither creates nor fills a file."""
-        from warroom.store import database_state
+        from warroom.db.store import database_state
 
         token = text.strip().upper().removeprefix("INC-")
         if not token.isdigit() or not token.isascii():
@@ -255,8 +255,8 @@ def demo(ctx: click.Context) -> None:
     import shutil
     import tempfile
 
+    from warroom.db.store import Store
     from warroom.demo import seed_demo
-    from warroom.store import Store
 
     app_ctx = Context(ctx)
     # A team's playbook and WARROOM_NOW are checked before anything is made.
@@ -301,7 +301,7 @@ def _parse_severity(value: str) -> int:
 @click.pass_context
 def declare(ctx: click.Context, severity: str, title: str, impact: str, commander: str | None):
     """Declare an incident without the console; prints its ref (INC-<id>)."""
-    from warroom.operations import check_declaration
+    from warroom.domain.rules import check_declaration
 
     app_ctx = Context(ctx)
     level = _parse_severity(severity)
@@ -329,8 +329,8 @@ def log(ctx: click.Context, incident: str, text: str, kind: str, author: str | N
 
     Each entry is durable before its acknowledgement (INC-<id> #<n>) is printed.
     """
+    from warroom.domain.rules import check_name
     from warroom.models import USER_KINDS
-    from warroom.operations import check_name
 
     app_ctx = Context(ctx)
     if kind not in USER_KINDS:
@@ -384,7 +384,7 @@ def log(ctx: click.Context, incident: str, text: str, kind: str, author: str | N
 @click.pass_context
 def list_(ctx: click.Context, show_all: bool, as_json: bool) -> None:
     """List open incidents (every incident with --all)."""
-    from warroom.store import database_state
+    from warroom.db.store import database_state
 
     app_ctx = Context(ctx, read_only=True)
     # A database that does not exist yet (or a 0-byte file) lists nothing, at
@@ -503,7 +503,7 @@ def _emit(text: str, output: Path | None, db_path: Path) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    from warroom.store import is_sqlite_file
+    from warroom.db.store import is_sqlite_file
 
     database_files = {db_path.resolve()} | {
         db_path.with_name(db_path.name + suffix).resolve()

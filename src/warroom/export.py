@@ -16,9 +16,9 @@ from typing import Literal
 from pydantic import BaseModel
 
 from warroom.clock import system_clock
+from warroom.db.store import Store
 from warroom.models import Entry, Incident
 from warroom.playbook import Playbook, default_playbook
-from warroom.store import Store
 
 SCHEMA = "warroom.incident/1"
 
@@ -151,8 +151,7 @@ def build_export(
     ``playbook`` gives the cadences the figures replay and the review invitees
     (default: the built-in one); ``now`` ends the figures of an open incident.
     """
-    from warroom.figures import figures_for
-    from warroom.review import review_date
+    from warroom.review import figures_for, review_date
 
     if playbook is None:
         playbook = default_playbook()

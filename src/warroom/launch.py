@@ -43,7 +43,7 @@ def open_console(
     """Check everything a mistake could be in, then open the console; its exit status."""
     from warroom.comms.presence import comms_may_be_configured
     from warroom.config import resolve_db, resolve_user
-    from warroom.store import Store
+    from warroom.db.store import Store
 
     db_path = resolve_db(db)
     who = resolve_user(user)

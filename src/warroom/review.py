@@ -18,13 +18,13 @@ from datetime import time as dtime
 
 from warroom.businessdays import propose_review_date
 from warroom.clock import format_duration, format_time, parse_time
-from warroom.figures import (
-    TIMING_KINDS,
+from warroom.db.store import Store
+from warroom.domain.events import load_data
+from warroom.domain.figures import (
     Figures,
     LateUpdate,
     LiveClocks,
     compute_figures,
-    figures_for,
     impact_start,
     live_clocks,
 )
@@ -39,7 +39,6 @@ from warroom.markdown import (
 )
 from warroom.models import Entry, Incident, Review
 from warroom.playbook import Playbook
-from warroom.store import Store
 from warroom.textsafe import printable
 
 __all__ = [
@@ -57,7 +56,6 @@ __all__ = [
 ]
 
 _NEWLINES = re.compile(r"\r\n|\r|\n")
-_DECLARED_SEV = re.compile(r"SEV-\d+")
 
 REVIEW_START = dtime(10, 0)
 REVIEW_MINUTES = 60
@@ -132,7 +130,7 @@ def render_review(
     review = store.review(incident.id)
     # Through indexes, not the whole timeline: what the figures replay, and
     # the earliest time the document will show.
-    special = store.entries_of_kinds(incident.id, TIMING_KINDS)
+    special = store.timing_events(incident.id)
     first, last = _span(incident, store.earliest_backdated(incident.id), now)
     at = _Times(first, last)
     figures = compute_figures(incident, special, playbook, now)
@@ -203,17 +201,22 @@ def _severity_text(incident: Incident, sev, special: list[Entry], at: _Times) ->
     declared = next((e for e in special if e.kind == "declared"), None)
     if changes:
         history = [_severity_change(e, at) for e in changes]
-        if declared is not None and (found := _DECLARED_SEV.search(declared.text)):
-            history.insert(0, f"declared {found.group()}")
+        level = load_data(declared.data).get("severity") if declared is not None else None
+        if isinstance(level, int):
+            history.insert(0, f"declared SEV-{level}")
         text += f" ({'; '.join(history)})"
     return text
 
 
 def _severity_change(entry: Entry, at: _Times) -> str:
-    """``raised to SEV-1 at 22:05:00`` from ``severity raised: SEV-2 → SEV-1 (…)``."""
-    verb = "lowered" if entry.text.startswith("severity lowered") else "raised"
-    found = re.search(r"→ (SEV-\d+)", entry.text)
-    level = found.group(1) if found else "?"
+    """``raised to SEV-1 at 22:05:00``, from the change's data."""
+    data = load_data(entry.data)
+    old, new = data.get("old"), data.get("new")
+    if isinstance(old, int) and isinstance(new, int):
+        verb = "raised" if new < old else "lowered"
+    else:
+        verb = "lowered" if data.get("verb") == "lowered" else "raised"
+    level = f"SEV-{new}" if isinstance(new, int) else "?"
     return f"{verb} to {level} at {at(entry.at)}"
 
 
@@ -467,6 +470,11 @@ def fold(line: str) -> str:
 
 def _ics_stamp(when: datetime) -> str:
     return format_time(when).replace("-", "").replace(":", "")
+
+
+def figures_for(store: Store, incident: Incident, playbook: Playbook, now: datetime) -> Figures:
+    """:func:`compute_figures` over the timing entries alone (one indexed query)."""
+    return compute_figures(incident, store.timing_events(incident.id), playbook, now)
 
 
 def review_invite(store: Store, incident: Incident, playbook: Playbook, now: datetime) -> str:

@@ -9,7 +9,7 @@ database lock across a network wait, so a scribe's Enter is never stuck
 behind Slack.
 
 The console's :class:`Deliverer` uses the console's own :class:`Store` (one
-connection per process: see :mod:`warroom.store`), which is safe because it
+connection per process: see :mod:`warroom.db.store`), which is safe because it
 runs as a coroutine on the console's event loop, on the same thread; its calls
 use a short busy timeout. It never raises out of :meth:`Deliverer.run` (a
 failure is written into the outbox row and shown), and reports through
@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import TypeVar
 
 from warroom.clock import Clock, parse_time
-from warroom.comms import outbox
 from warroom.comms.config import CommsConfig, redact
 from warroom.comms.email import build_email, send_smtp, send_smtp_async
 from warroom.comms.outcome import Delivered, NoAnswer, Outcome, Transient, Unsure
@@ -51,9 +50,10 @@ from warroom.comms.slack import (
     render_root,
     update_request,
 )
+from warroom.db import outbox
+from warroom.db.store import Store
 from warroom.errors import DatabaseError
 from warroom.playbook import Playbook
-from warroom.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -105,10 +105,7 @@ def prepare(
             sender=config.smtp.from_,
             recipients=config.smtp.to,
         )
-    rows = store._read(
-        "SELECT slack_channel, slack_ts FROM incidents WHERE id = ?", (message.incident_id,)
-    )
-    root_channel, root_ts = rows[0] if rows else (None, None)
+    root_channel, root_ts = store.slack_root(message.incident_id)
     if message.kind == "root":
         incident = store.incident(message.incident_id)
         if config.slack_mode != "bot" or not root_ts or not root_channel or incident is None:
@@ -204,13 +201,7 @@ def plan(
             return Attempt(outcome=Unsure(reason))
         return Attempt(request)
     thread_ts = request.payload.get("thread_ts")
-    if thread_ts:
-        rows = store._read(
-            "SELECT slack_channel FROM incidents WHERE id = ?", (message.incident_id,)
-        )
-        where = rows[0][0] if rows else None
-    else:
-        where = channel_id(store, config)
+    where = store.slack_root(message.incident_id)[0] if thread_ts else channel_id(store, config)
     if not where:
         why = "cannot look in Slack for it: set the channel by its ID (C…), not its name"
         if message.look_first:
@@ -260,12 +251,7 @@ def finish(
         and not is_channel_id(name)
         and channel_id(store, config) != outcome.channel
     ):
-        with store.write() as tx:
-            tx.execute(
-                "INSERT INTO settings (key, value) VALUES (?, ?)"
-                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (CHANNEL_ID_KEY + name, outcome.channel),
-            )
+        store.set_setting(CHANNEL_ID_KEY + name, outcome.channel)
     return status
 
 

@@ -8,7 +8,7 @@ durable. Other consoles on the same file are noticed through
 The console has one connection to its database and everything uses it on the
 event loop's thread: the screens, the delivery worker (a coroutine) and the
 integrity check. A second handle to the file closed in this process would drop
-its POSIX locks (see :mod:`warroom.store`).
+its POSIX locks (see :mod:`warroom.db.store`).
 """
 
 from __future__ import annotations
@@ -30,11 +30,12 @@ from textual.screen import ModalScreen, Screen
 
 from warroom.clock import Clock, system_clock
 from warroom.comms.templates import NO_STATUS_PAGE, render_email, render_internal
+from warroom.db.store import Store
+from warroom.domain.rules import MAX_MITIGATION
 from warroom.errors import WarroomError
 from warroom.models import Incident
-from warroom.operations import MAX_MITIGATION, Operations
 from warroom.playbook import Playbook, default_playbook
-from warroom.store import Store
+from warroom.service import Service
 from warroom.textsafe import printable
 from warroom.tui import resources
 from warroom.tui.failures import guarded
@@ -46,7 +47,7 @@ from warroom.tui.screens.start import StartScreen
 if TYPE_CHECKING:
     from warroom.comms.config import CommsConfig
     from warroom.comms.delivery import Deliverer
-    from warroom.comms.outbox import OutboxStatus
+    from warroom.db.outbox import OutboxStatus
 
 POLL_SECONDS = 0.5
 VERIFY_AFTER_SECONDS = 0.5
@@ -131,7 +132,7 @@ class WarroomApp(App):
         self.clock = clock or system_clock()
         self.playbook = playbook or default_playbook()
         self.comms = comms
-        self.ops = Operations(store, self.clock, self.playbook, comms=comms)
+        self.ops = Service(store, self.clock, self.playbook, comms=comms)
         self.deliverer: Deliverer | None = None
         self._incident_id = incident_id
         self._data_version = 0
@@ -369,7 +370,7 @@ class WarroomApp(App):
         status = None
         try:
             if self.store.setting("slack_mode") is not None:
-                from warroom.comms.outbox import status_summary
+                from warroom.db.outbox import status_summary
 
                 summary = status_summary(self.store, self.clock.now(), enabled=False)
                 status = summary if summary.state != "off" else None
@@ -395,7 +396,7 @@ class WarroomApp(App):
     def action_retry_now(self) -> None:
         """f4: every message still waiting goes now (queued, backing off, failed,
         may not have arrived), and a list says what each one was."""
-        from warroom.comms.outbox import retry_now
+        from warroom.db.outbox import retry_now
 
         try:
             retried = retry_now(self.store)

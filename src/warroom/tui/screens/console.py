@@ -32,7 +32,7 @@ from warroom.tui.widgets.scribe_input import ScribeInput
 from warroom.tui.widgets.timeline import Timeline
 
 if TYPE_CHECKING:
-    from warroom.comms.outbox import OutboxStatus
+    from warroom.db.outbox import OutboxStatus
 
 
 #: The states the delivery indicator has a style for (a class each).

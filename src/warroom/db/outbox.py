@@ -46,7 +46,7 @@ from warroom.comms.outcome import (
     Transient,
     Unsure,
 )
-from warroom.store import Store
+from warroom.db.store import Store
 
 LEASE = timedelta(seconds=30)
 GIVE_UP_AFTER = timedelta(minutes=10)

@@ -193,9 +193,9 @@ def claim_next(
             " AND NOT EXISTS (SELECT 1 FROM outbox AS r WHERE r.channel = o.channel"
             "   AND r.claimed_until > ?)"
             " AND NOT EXISTS (SELECT 1 FROM outbox AS q WHERE q.channel = o.channel"
-            "   AND q.status = 'pending' AND q.not_before > ? AND q.last_error LIKE ?)"
+            "   AND q.status = 'pending' AND q.paused_until > ?)"
             " ORDER BY o.id LIMIT 1",
-            (*channels, now_s, now_s, recent, now_s, f"{RATE_LIMITED}%"),
+            (*channels, now_s, now_s, recent, now_s),
         ).fetchone()
         if row is None:
             return None
@@ -257,18 +257,28 @@ def mark_retry(
     error: str,
     *,
     look_first: bool = False,
+    pause: bool = False,
 ) -> bool:
     """Back to ``pending``, not before ``not_before``. False if no longer ours.
 
     ``look_first``: this attempt may have posted; the next one looks first (a
     flag that stays set until the message is found or delivered).
+    ``pause``: Slack said 429, so the whole channel waits until ``not_before``
+    (``paused_until``), not only this message.
     """
     with store.write() as tx:
         cursor = tx.execute(
             "UPDATE outbox SET status = 'pending', attempts = attempts + 1, not_before = ?,"
-            " last_error = ?, look_first = max(look_first, ?)"
+            " last_error = ?, look_first = max(look_first, ?), paused_until = ?"
             " WHERE id = ? AND status = 'sending' AND claimed_by = ?",
-            (stamp(not_before), error, int(look_first), message_id, owner),
+            (
+                stamp(not_before),
+                error,
+                int(look_first),
+                stamp(not_before) if pause else None,
+                message_id,
+                owner,
+            ),
         )
         return cursor.rowcount == 1
 
@@ -314,7 +324,7 @@ def retry_failed(store: Store, message_id: int) -> bool:
     with store.write() as tx:
         cursor = tx.execute(
             "UPDATE outbox SET status = 'pending', attempts = 0, first_attempt_at = NULL,"
-            " not_before = NULL, claimed_by = NULL, last_error = NULL"
+            " not_before = NULL, claimed_by = NULL, last_error = NULL, paused_until = NULL"
             " WHERE id = ? AND status = 'failed'",
             (message_id,),
         )
@@ -326,7 +336,7 @@ def retry_all_failed(store: Store, incident_id: int | None = None) -> int:
     with store.write() as tx:
         cursor = tx.execute(
             "UPDATE outbox SET status = 'pending', attempts = 0, first_attempt_at = NULL,"
-            " not_before = NULL, claimed_by = NULL, last_error = NULL"
+            " not_before = NULL, claimed_by = NULL, last_error = NULL, paused_until = NULL"
             " WHERE status = 'failed' AND (? IS NULL OR incident_id = ?)",
             (incident_id, incident_id),
         )
@@ -395,13 +405,13 @@ def retry_now(store: Store, incident_id: int | None = None) -> list[Waiting]:
         before = waiting(store, incident_id)
         tx.execute(
             "UPDATE outbox SET not_before = NULL"
-            " WHERE status = 'pending' AND NOT coalesce(last_error LIKE ?, 0)"
+            " WHERE status = 'pending' AND paused_until IS NULL"
             " AND (? IS NULL OR incident_id = ?)",
-            (f"{RATE_LIMITED}%", incident_id, incident_id),
+            (incident_id, incident_id),
         )
         tx.execute(
             "UPDATE outbox SET status = 'pending', attempts = 0, first_attempt_at = NULL,"
-            " not_before = NULL, claimed_by = NULL, last_error = NULL,"
+            " not_before = NULL, claimed_by = NULL, last_error = NULL, paused_until = NULL,"
             " look_first = CASE WHEN status = 'unsure' THEN 0 ELSE look_first END"
             " WHERE status IN ('failed', 'unsure') AND (? IS NULL OR incident_id = ?)",
             (incident_id, incident_id),
@@ -450,7 +460,8 @@ def record_outcome(
             return "delivered"
         case RetryAfter(seconds=seconds):
             error = f"{RATE_LIMITED} (429), retry after {seconds:g} s"
-            mark_retry(store, message.id, owner, now + timedelta(seconds=seconds), error)
+            until = now + timedelta(seconds=seconds)
+            mark_retry(store, message.id, owner, until, error, pause=True)
             return "pending"
         case Unsure(reason=reason):
             mark_unsure(store, message.id, owner, reason)
@@ -512,10 +523,9 @@ def next_due(
         )
         last_claim, paused = store._read(
             "SELECT max(claimed_until),"
-            " (SELECT max(not_before) FROM outbox WHERE channel = ? AND status = 'pending'"
-            "  AND last_error LIKE ?)"
+            " (SELECT max(paused_until) FROM outbox WHERE channel = ? AND status = 'pending')"
             " FROM outbox WHERE channel = ?",
-            (channel, f"{RATE_LIMITED}%", channel),
+            (channel, channel),
         )[0]
         if last_claim:
             earliest = max(

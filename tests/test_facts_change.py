@@ -152,7 +152,7 @@ def test_review_timeline_is_in_the_order_things_happened(ops, store, incident, c
 def test_the_review_reads_the_timeline_through_the_happened_index(store, incident):
     """Sorting 100,000 rows made the export 1.7x a plain read: the index
     (schema 5) gives them in order, so SQLite does not sort."""
-    plan = store.query(
+    plan = store.conn.execute(
         "EXPLAIN QUERY PLAN SELECT seq FROM entries WHERE incident_id = 1"
         " ORDER BY coalesce(occurred_at, at), seq"
     )
@@ -427,7 +427,7 @@ def test_a_schema_4_database_gains_the_new_columns_and_index(tmp_path: Path):
     conn.close()
     store = Store(path)
     try:
-        assert store.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert store.current_mitigation(incident.id) is None
         ops = Service(store, clock, default_playbook())
         stage = current(store, incident).stage

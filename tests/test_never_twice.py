@@ -106,10 +106,7 @@ def test_a_declaration_slack_took_but_never_confirmed_is_posted_once(
     assert message.status == "delivered" and message.remote_id == request.ts
     assert not message.look_first
     # A root found this way still roots the thread.
-    assert store.query("SELECT slack_channel, slack_ts FROM incidents")[0] == (
-        CHANNEL_ID,
-        request.ts,
-    )
+    assert store.slack_root(1) == (CHANNEL_ID, request.ts)
 
 
 def test_an_update_in_the_thread_is_looked_for_in_the_thread(store, clock, playbook, slack):
@@ -378,5 +375,5 @@ def test_a_schema_3_database_upgrades_with_a_database_id(tmp_path: Path):
     conn.close()
     upgraded = Store(path)
     assert len(upgraded.setting("database_id") or "") == 16
-    assert upgraded.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 6
+    assert upgraded.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
     upgraded.close()

@@ -18,6 +18,7 @@ from datetime import time as dtime
 
 from warroom.businessdays import propose_review_date
 from warroom.clock import format_duration, format_time, parse_time
+from warroom.db.review_lines import Lines, joined_lines, line_parts
 from warroom.db.store import Store
 from warroom.domain.events import load_data
 from warroom.domain.figures import (
@@ -29,9 +30,6 @@ from warroom.domain.figures import (
     live_clocks,
 )
 from warroom.markdown import (
-    ROW_SEP,
-    STRUCK_CLOSE,
-    STRUCK_OPEN,
     md_block,
     md_inline,
     md_row,
@@ -255,9 +253,7 @@ def _roles_section(store: Store, incident: Incident, at: _Times) -> list[str]:
         "",
     ]
     day = at.day if at.one_day else None
-    head = f"'- ' || {_when_sql('at', day)} || ' '"
-    text = "text || ' (by ' || author || ')'"
-    handovers = _md_entries(store, incident.id, day, head=head, text=text, where="kind = 'role'")
+    handovers = _md_entries(store, incident.id, day, "handovers")
     if handovers:
         lines += ["### Handovers", "", handovers, ""]
     return lines
@@ -266,20 +262,8 @@ def _roles_section(store: Store, incident: Incident, at: _Times) -> list[str]:
 def _timeline_sections(store: Store, incident: Incident, at: _Times) -> list[str]:
     """Key events (starred), then every entry, one line each."""
     day = at.day if at.one_day else None
-    head = _entry_head_sql(day)
-    everything = _md_entries(store, incident.id, day, head=head, text="text", order=HAPPENED)
-    # The few starred entries through their own index, then sorted: the
-    # happened-order index would walk every entry to find them.
-    key_events = _md_entries(
-        store,
-        incident.id,
-        day,
-        head=head,
-        text="text",
-        where="starred",
-        order=HAPPENED,
-        source="entries INDEXED BY idx_entries_starred",
-    )
+    everything = _md_entries(store, incident.id, day, "timeline")
+    key_events = _md_entries(store, incident.id, day, "key_events")
     return [
         "## Key events",
         "",
@@ -292,73 +276,22 @@ def _timeline_sections(store: Store, incident: Incident, at: _Times) -> list[str
     ]
 
 
-#: The order things happened in: a backdated (``/at``) entry by its occurred-at
-#: time, every other by when it was logged; ties by entry number. The same
-#: expression as the index ``idx_entries_happened`` (schema 5), so SQLite
-#: reads the rows in this order instead of sorting them.
-HAPPENED = "coalesce(occurred_at, at), seq"
-
-
-def _when_sql(column: str, day: str | None) -> str:
-    """A stored time as :class:`_Times` shows it: ``HH:MM:SS`` on ``day``, else ISO."""
-    if day is None:
-        return column
-    return (
-        f"CASE WHEN substr({column}, 1, 10) = :day THEN substr({column}, 12, 8) ELSE {column} END"
-    )
-
-
-def _entry_head_sql(day: str | None) -> str:
-    """``- ★ #12 22:03:40 — carol (decision): ``, the markup before an entry's text."""
-    return (
-        "CASE WHEN starred THEN '- ★ #' ELSE '- #' END || seq || ' ' ||"
-        f" CASE WHEN occurred_at IS NULL THEN {_when_sql('at', day)}"
-        f" ELSE {_when_sql('occurred_at', day)} || ' (logged ' || {_when_sql('at', day)} || ')'"
-        " END || ' — ' || author"
-        " || CASE WHEN kind = 'note' THEN ': ' ELSE ' (' || kind || '): ' END"
-    )
-
-
-def _md_entries(
-    store: Store,
-    incident_id: int,
-    day: str | None,
-    *,
-    head: str,
-    text: str,
-    where: str = "",
-    order: str = "seq",
-    source: str = "entries",
-) -> str:
+def _md_entries(store: Store, incident_id: int, day: str | None, which: Lines) -> str:
     """Entries, one Markdown line each, joined by newlines.
 
-    ``head`` and ``text`` are SQL for each line's markup and its user text (the
-    part struck through when the entry is); ``where`` narrows the entries. None
-    of the markup may be a Markdown special (see :func:`md_rows`).
-
     Why this shape: SQLite builds each line and joins them all into one UTF-8
-    string (no Python object per row or column), and :func:`md_rows` escapes
-    that string in a few C-speed passes. Should user text hold the characters
-    that mark rows, the rows are escaped one by one instead.
+    string (:func:`warroom.db.review_lines.joined_lines`: no Python object per
+    row or column), and :func:`md_rows` escapes that string in a few C-speed
+    passes. Should user text hold the characters that mark rows, the rows are
+    escaped one by one instead.
     """
-    where = "incident_id = :incident_id" + (f" AND {where}" if where else "")
-    params = {"incident_id": incident_id, "day": day}
-    line = f"{head} || CASE WHEN struck THEN char({ord(STRUCK_OPEN)}) || {text}"
-    line += f" || char({ord(STRUCK_CLOSE)}) ELSE {text} END"
-    [(joined, rows, struck)] = store.query(
-        f"SELECT CAST(group_concat(line, '{ROW_SEP}') AS BLOB), count(*), total(struck)"
-        f" FROM (SELECT {line} AS line, struck FROM {source} WHERE {where} ORDER BY {order})",
-        params,
-    )
-    escaped = md_rows(joined or b"", rows=rows, struck=int(struck))
+    joined, rows, struck = joined_lines(store, incident_id, day, which)
+    escaped = md_rows(joined, rows=rows, struck=struck)
     if escaped is not None:
         return escaped
     return "\n".join(
-        md_row(head, text, struck=bool(struck))
-        for head, text, struck in store.query(
-            f"SELECT {head}, {text}, struck FROM {source} WHERE {where} ORDER BY {order}",
-            params,
-        )
+        md_row(head, text, struck=struck)
+        for head, text, struck in line_parts(store, incident_id, day, which)
     )
 
 

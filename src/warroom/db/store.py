@@ -364,9 +364,10 @@ class Store:
         )
         return [row[0] for row in rows]
 
-    def query(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
-        """A read-only query for exporters that shape rows in SQL (the review's
-        timeline); errors become one-line :class:`DatabaseError` messages."""
+    def read_rows(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
+        """Rows of a query written in :mod:`warroom.db` (the review's lines);
+        errors become one-line :class:`DatabaseError` messages. Not for SQL
+        from outside the package: ask for a method instead."""
         return self._read(sql, params)
 
     def current_mitigation(self, incident_id: int) -> str | None:

@@ -35,7 +35,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from warroom import launch
+from warroom import launch, opening
 from warroom.clock import FrozenClock
 from warroom.db.store import Store
 from warroom.playbook import default_playbook, default_playbook_text
@@ -392,7 +392,7 @@ def run_in_process(
     with (
         runner.isolation(input=stdin, env={**_environment(work), **changes}) as (out, err, _),
         _in(work),
-        mock.patch.object(launch, "run_app", lambda *a, **k: 0),
+        mock.patch.object(opening, "run_app", lambda *a, **k: 0),
     ):
         try:
             launch.main([os.fsdecode(part) for part in argv])

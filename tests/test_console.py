@@ -469,7 +469,7 @@ async def test_demo_runs_on_a_teams_own_playbook(tmp_path, monkeypatch):
     skipping script lines it cannot take (here: checklist items it does not have)."""
     from click.testing import CliRunner
 
-    import warroom.launch
+    import warroom.opening
     from warroom.cli import cli
     from warroom.playbook import default_playbook_text
 
@@ -480,7 +480,7 @@ async def test_demo_runs_on_a_teams_own_playbook(tmp_path, monkeypatch):
     book.write_text(f"{first}[[checklist]]{items[0]}{after_last}")  # one checklist item
     opened = {}
     monkeypatch.setattr(
-        warroom.launch,
+        warroom.opening,
         "run_app",
         lambda store, user, *, playbook=None, comms=None: (
             opened.update(store=store, user=user, playbook=playbook) or 0

@@ -451,13 +451,13 @@ def test_a_bug_is_one_line_and_the_traceback_goes_to_the_log(db, tmp_path, monke
     """Whatever was missed still never prints a traceback: one line says where it went."""
     from click.testing import CliRunner
 
-    import warroom.export
+    import warroom.exports.incident
     from warroom import launch
 
     def broken(*args, **kwargs):
         raise RuntimeError("xoxb-123-secret went wrong")
 
-    monkeypatch.setattr(warroom.export, "build_export", broken)
+    monkeypatch.setattr(warroom.exports.incident, "build_export", broken)
     logs = tmp_path / "logs"
     runner = CliRunner()
     env = {"WARROOM_LOG_DIR": str(logs), "WARROOM_NOW": "2026-11-23T22:00:00Z"}

@@ -24,6 +24,7 @@ from warroom.comms.templates import INVESTIGATING, NO_STATUS_PAGE, render_email,
 from warroom.db import outbox
 from warroom.db.store import SCHEMA_VERSION, Store
 from warroom.errors import CommandError
+from warroom.exports.review import render_review
 from warroom.models import Incident
 from warroom.playbook import (
     Playbook,
@@ -31,7 +32,6 @@ from warroom.playbook import (
     default_playbook_text,
     load_playbook_text,
 )
-from warroom.review import render_review
 from warroom.service import Service
 
 

@@ -14,6 +14,7 @@ from warroom.clock import UTC, FrozenClock, parse_time
 from warroom.commands import run_line
 from warroom.domain.figures import compute_figures, live_clocks
 from warroom.errors import CommandError
+from warroom.exports.review import figures_for, render_review
 from warroom.markdown import (
     ROW_SEP,
     STRUCK_CLOSE,
@@ -23,7 +24,6 @@ from warroom.markdown import (
     md_row,
     md_rows,
 )
-from warroom.review import figures_for, render_review
 
 # -- business days ------------------------------------------------------------------
 
@@ -422,12 +422,12 @@ TRICKY_TEXTS = [
 
 def test_review_timeline_escapes_like_md_inline(ops, clock, incident, playbook, monkeypatch):
     """The bulk escaping of the timeline equals md_inline on each entry."""
-    import warroom.review
+    import warroom.exports.review
 
     def not_expected(*args):
         raise AssertionError("no entry holds a row marker: the bulk path should do")
 
-    monkeypatch.setattr(warroom.review, "md_row", not_expected)
+    monkeypatch.setattr(warroom.exports.review, "md_row", not_expected)
     for text in TRICKY_TEXTS:
         clock.advance(seconds=1)
         ops.note(incident.id, "carol", text)

@@ -21,8 +21,8 @@ import pytest
 from warroom.clock import FrozenClock
 from warroom.commands import run_line
 from warroom.db.store import Store
+from warroom.exports.review import fold, ics_text, render_ics
 from warroom.playbook import default_playbook, default_playbook_text
-from warroom.review import fold, ics_text, render_ics
 from warroom.service import Service
 
 GOLDEN = Path(__file__).parent / "golden" / "review.md"

@@ -32,9 +32,9 @@ from warroom.commands import COMMANDS, run_line
 from warroom.db.store import Store
 from warroom.demo import seed_demo
 from warroom.errors import WarroomError
-from warroom.export import build_export
+from warroom.exports.incident import build_export
+from warroom.exports.review import render_review
 from warroom.playbook import default_playbook
-from warroom.review import render_review
 from warroom.service import Service
 from warroom.tui.app import WarroomApp
 from warroom.tui.screens.console import ConsoleScreen

@@ -239,8 +239,8 @@ def list_(ctx: click.Context, show_all: bool, as_json: bool) -> None:
 @click.pass_context
 def export(ctx: click.Context, incident: str, fmt: str, output: Path | None) -> None:
     """Export the incident record (json), the review document (md) or its meeting (ics)."""
-    from warroom.export import build_export
-    from warroom.review import render_review, review_invite
+    from warroom.exports.incident import build_export
+    from warroom.exports.review import render_review, review_invite
 
     app_ctx = Context(ctx, read_only=True)
     incident_id = app_ctx.incident_id(incident)
@@ -269,7 +269,7 @@ def followups(ctx: click.Context, incident: str, fmt: str, output: Path | None) 
 
     Columns: incident, ref, text, owner, due, done, done_at.
     """
-    from warroom.export import followups_csv, followups_json
+    from warroom.exports.incident import followups_csv, followups_json
 
     app_ctx = Context(ctx, read_only=True)
     incident_id = app_ctx.incident_id(incident)

@@ -750,7 +750,7 @@ class WarroomApp(App):
 
     def export_review(self, incident_id: int) -> list[Path]:
         """Write the review document (.md) and meeting invite (.ics) beside the database."""
-        from warroom.review import render_review, review_invite
+        from warroom.exports.review import render_review, review_invite
 
         incident = self.store.incident(incident_id)
         assert incident is not None

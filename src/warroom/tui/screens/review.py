@@ -37,7 +37,7 @@ class ReviewScreen(ModalScreen[list[Path] | None]):
         # Computed here, inside the key's action, not in compose: a failure
         # (a playbook value out of range) is then one line and the console
         # stays up, where a failing compose would end the app.
-        from warroom.review import figures_for, review_date
+        from warroom.exports.review import figures_for, review_date
 
         app = self.app
         now = app.clock.now()

@@ -151,7 +151,7 @@ def build_export(
     ``playbook`` gives the cadences the figures replay and the review invitees
     (default: the built-in one); ``now`` ends the figures of an open incident.
     """
-    from warroom.review import figures_for, review_date
+    from warroom.exports.review import figures_for, review_date
 
     if playbook is None:
         playbook = default_playbook()

@@ -13,7 +13,7 @@ import pytest
 
 from warroom.clock import FrozenClock
 from warroom.db.store import Store
-from warroom.models import Incident
+from warroom.domain.models import Incident
 from warroom.playbook import Playbook, default_playbook
 from warroom.service import Service
 

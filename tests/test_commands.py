@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from warroom.clock import FrozenClock, format_time
 from warroom.commands import COMMANDS, Outcome, run_line
 from warroom.db.store import Store
+from warroom.domain.models import ChecklistItem, Entry, Incident
 from warroom.errors import CommandError
-from warroom.models import ChecklistItem, Entry, Incident
 from warroom.service import Service
 
 #: The ``clock`` fixture's start (conftest.py).

@@ -23,9 +23,9 @@ from warroom.comms.slack import render_root
 from warroom.comms.templates import INVESTIGATING, NO_STATUS_PAGE, render_email, render_internal
 from warroom.db import outbox
 from warroom.db.store import SCHEMA_VERSION, Store
+from warroom.domain.models import Incident
 from warroom.errors import CommandError
 from warroom.exports.review import render_review
-from warroom.models import Incident
 from warroom.playbook import (
     Playbook,
     default_playbook,

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from warroom.businessdays import propose_review_date
 from warroom.commands import run_line
 from warroom.comms.config import load_comms_config
 from warroom.comms.templates import render_email, render_internal
 from warroom.db.store import Store
+from warroom.domain.businessdays import propose_review_date
 from warroom.errors import WarroomError
 from warroom.playbook import default_playbook_text, load_playbook
 from warroom.service import Service

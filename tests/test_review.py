@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from warroom.businessdays import add_business_days, propose_review_date
 from warroom.clock import UTC, FrozenClock, parse_time
 from warroom.commands import run_line
+from warroom.domain.businessdays import add_business_days, propose_review_date
 from warroom.domain.figures import compute_figures, live_clocks
 from warroom.errors import CommandError
 from warroom.exports.review import figures_for, render_review

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from warroom.clock import parse_time
+from warroom.domain.models import ChecklistItem, Entry
 from warroom.errors import CommandError
-from warroom.models import ChecklistItem, Entry
 from warroom.service import Service
 
 

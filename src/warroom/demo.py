@@ -11,8 +11,8 @@ from datetime import timedelta
 from warroom.clock import Clock, FrozenClock
 from warroom.commands import run_line
 from warroom.db.store import Store
+from warroom.domain.models import Incident
 from warroom.errors import CommandError
-from warroom.models import Incident
 from warroom.playbook import Playbook
 from warroom.service import Service
 

@@ -31,6 +31,7 @@ from warroom.db.store import Store
 from warroom.domain import events as ev
 from warroom.domain import rules
 from warroom.domain.events import MILESTONE_LABELS, ROLE_LABELS
+from warroom.domain.models import ROLE_KEYS, USER_KINDS, Entry, Incident
 from warroom.domain.rules import (
     MAX_IMPACT,
     MAX_MITIGATION,
@@ -47,7 +48,6 @@ from warroom.domain.rules import (
     stage_after_resolve,
 )
 from warroom.errors import CommandError
-from warroom.models import ROLE_KEYS, USER_KINDS, Entry, Incident
 from warroom.playbook import Playbook
 
 if TYPE_CHECKING:

@@ -139,8 +139,8 @@ def log(ctx: click.Context, incident: str, text: str, kind: str, author: str | N
 
     Each entry is durable before its acknowledgement (INC-<id> #<n>) is printed.
     """
+    from warroom.domain.models import USER_KINDS
     from warroom.domain.rules import check_name
-    from warroom.models import USER_KINDS
 
     app_ctx = Context(ctx)
     if kind not in USER_KINDS:

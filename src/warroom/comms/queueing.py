@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from warroom.db import incidents as repo
 from warroom.db.outbox import enqueue
 from warroom.domain import events as ev
-from warroom.models import Entry, Incident
+from warroom.domain.models import Entry, Incident
 
 if TYPE_CHECKING:
     from warroom.comms.config import CommsConfig

@@ -53,7 +53,7 @@ from warroom.textsafe import printable, printable_lines
 if TYPE_CHECKING:
     import httpx
 
-    from warroom.models import Incident
+    from warroom.domain.models import Incident
     from warroom.playbook import Playbook
 
 #: Slack's limits (characters; counted here in UTF-16 code units, which is the

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from warroom.clock import format_time, parse_time
-from warroom.models import Incident
+from warroom.domain.models import Incident
 from warroom.playbook import Playbook
 
 

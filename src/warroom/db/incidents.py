@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 
 from warroom.db.store import ENTRY_COLUMNS, entry_from_row
-from warroom.models import Entry
+from warroom.domain.models import Entry
 
 #: The incidents columns the service may set by name (never built from input).
 SETTABLE = frozenset(

@@ -35,8 +35,7 @@ from typing import Literal
 from urllib.parse import quote
 
 from warroom.db.migrations import MIGRATIONS, SCHEMA_VERSION
-from warroom.errors import DatabaseError
-from warroom.models import (
+from warroom.domain.models import (
     ChecklistItem,
     Entry,
     FollowUp,
@@ -47,6 +46,7 @@ from warroom.models import (
     Roles,
     Update,
 )
+from warroom.errors import DatabaseError
 
 #: ``PRAGMA application_id``: marks a file as a warroom database ("WARM").
 APPLICATION_ID = 0x5741524D

@@ -37,7 +37,7 @@ from typing import Any
 from warroom.clock import parse_time
 from warroom.domain import rules
 from warroom.domain.events import load_data
-from warroom.models import Entry, Incident
+from warroom.domain.models import Entry, Incident
 
 #: The entry kinds the update replay reads.
 TIMING_KINDS = ("declared", "severity", "update", "snooze", "resolve", "reopen")

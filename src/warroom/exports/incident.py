@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from warroom.clock import system_clock
 from warroom.db.store import Store
-from warroom.models import Entry, Incident
+from warroom.domain.models import Entry, Incident
 from warroom.playbook import Playbook, default_playbook
 
 SCHEMA = "warroom.incident/1"

@@ -16,10 +16,10 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 
-from warroom.businessdays import propose_review_date
 from warroom.clock import format_duration, format_time, parse_time
 from warroom.db.review_lines import Lines, joined_lines, line_parts
 from warroom.db.store import Store
+from warroom.domain.businessdays import propose_review_date
 from warroom.domain.events import load_data
 from warroom.domain.figures import (
     Figures,
@@ -29,13 +29,13 @@ from warroom.domain.figures import (
     impact_start,
     live_clocks,
 )
+from warroom.domain.models import Entry, Incident, Review
 from warroom.markdown import (
     md_block,
     md_inline,
     md_row,
     md_rows,
 )
-from warroom.models import Entry, Incident, Review
 from warroom.playbook import Playbook
 from warroom.textsafe import printable
 

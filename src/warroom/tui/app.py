@@ -31,9 +31,9 @@ from textual.screen import ModalScreen, Screen
 from warroom.clock import Clock, system_clock
 from warroom.comms.templates import NO_STATUS_PAGE, render_email, render_internal
 from warroom.db.store import Store
+from warroom.domain.models import Incident
 from warroom.domain.rules import MAX_MITIGATION
 from warroom.errors import WarroomError
-from warroom.models import Incident
 from warroom.playbook import Playbook, default_playbook
 from warroom.service import Service
 from warroom.textsafe import printable

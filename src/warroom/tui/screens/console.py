@@ -14,12 +14,12 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label
 
-from warroom.cadence import Countdown, countdown
 from warroom.clock import format_time
 from warroom.commands import command_name, run_line
+from warroom.domain.cadence import Countdown, countdown
+from warroom.domain.models import Incident, Update
+from warroom.domain.search import Filter, parse_filter
 from warroom.errors import WarroomError
-from warroom.models import Incident, Update
-from warroom.search import Filter, parse_filter
 from warroom.textsafe import printable
 from warroom.tui.failures import guarded
 from warroom.tui.widgets.checklist import Checklist

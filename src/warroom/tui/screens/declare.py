@@ -11,8 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from warroom.domain.models import Incident
 from warroom.errors import WarroomError
-from warroom.models import Incident
 from warroom.playbook import Playbook
 from warroom.textsafe import printable
 from warroom.tui.failures import guarded

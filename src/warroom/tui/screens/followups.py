@@ -10,8 +10,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+from warroom.domain.models import FollowUp
 from warroom.errors import WarroomError
-from warroom.models import FollowUp
 from warroom.textsafe import printable
 from warroom.tui.failures import guarded
 from warroom.tui.resources import MODALS

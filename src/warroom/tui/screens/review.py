@@ -17,8 +17,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, TextArea
 
 from warroom.clock import format_duration
+from warroom.domain.models import Incident
 from warroom.errors import WarroomError
-from warroom.models import Incident
 from warroom.tui.resources import MODALS
 
 

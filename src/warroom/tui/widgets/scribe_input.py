@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.widgets import Input
 
 from warroom.commands import completions, describe_completion
-from warroom.models import ChecklistItem
+from warroom.domain.models import ChecklistItem
 
 
 class ScribeInput(Input):

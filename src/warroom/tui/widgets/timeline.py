@@ -33,8 +33,8 @@ from textual.strip import Strip
 
 from warroom.clock import parse_time
 from warroom.db.store import Store
+from warroom.domain.models import Entry
 from warroom.errors import WarroomError
-from warroom.models import Entry
 from warroom.textsafe import printable
 
 BLOCK = 64

@@ -28,8 +28,10 @@ from fake_slack import (
     webhook_config,
 )
 from warroom.clock import FrozenClock, parse_time
+from warroom.comms import policy
 from warroom.comms.config import CommsConfig
 from warroom.comms.delivery import Deliverer, deliver_pending
+from warroom.comms.outcome import Transient
 from warroom.db import outbox
 from warroom.db.store import Store
 from warroom.errors import CommandError
@@ -412,8 +414,8 @@ def test_status_summary_states(store, clock, playbook, slack, incident):
     assert outbox.status_summary(store, clock.now()).text == "sending 1"
     message = outbox.claim_next(store, "me", clock.now())
     assert message is not None
-    outbox.record_outcome(
-        store, message, "me", clock.now(), outbox.Transient("HTTP 500"), rng=random.Random(1)
+    policy.record_outcome(
+        store, message, "me", clock.now(), Transient("HTTP 500"), rng=random.Random(1)
     )
     status = outbox.status_summary(store, clock.now())
     assert status.state == "retrying" and status.last_error == "HTTP 500"

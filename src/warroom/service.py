@@ -16,7 +16,6 @@ in :mod:`warroom.domain.rules`.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from urllib.parse import urlparse
 from warroom.clock import Clock, format_time, parse_time
 from warroom.comms.queueing import ROOT_EDIT_KINDS, AfterCommit, OutboxQueue
 from warroom.db import incidents as repo
-from warroom.db.store import Store
+from warroom.db.store import Store, Transaction
 from warroom.domain import events as ev
 from warroom.domain import rules
 from warroom.domain.events import MILESTONE_LABELS, ROLE_LABELS
@@ -77,16 +76,14 @@ __all__ = [
 #: Called inside the transaction with the incident id and the transaction's
 #: (event, entry) pairs in order; returns work to run
 #: after the commit.
-Subscriber = Callable[
-    [sqlite3.Connection, int, list[tuple[ev.Event, Entry]], datetime], list[AfterCommit]
-]
+Subscriber = Callable[[Transaction, int, list[tuple[ev.Event, Entry]], datetime], list[AfterCommit]]
 
 
 @dataclass
 class _Change:
     """One transaction under way: its connection, the incident, what it recorded."""
 
-    tx: sqlite3.Connection
+    tx: Transaction
     incident: Incident
     recorded: list[tuple[ev.Event, Entry]] = field(default_factory=list)
 

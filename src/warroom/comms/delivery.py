@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from warroom.clock import Clock, parse_time
+from warroom.comms import policy
 from warroom.comms.config import CommsConfig, redact
 from warroom.comms.email import build_email, send_smtp, send_smtp_async
 from warroom.comms.outcome import Delivered, NoAnswer, Outcome, Transient, Unsure
@@ -239,7 +240,7 @@ def finish(
     """
     if isinstance(outcome, NoAnswer) and attempt.why_not:
         outcome = Unsure(f"may not have arrived: {outcome.reason}; {attempt.why_not}")
-    status = outbox.record_outcome(
+    status = policy.record_outcome(
         store, message, owner, now, outcome, rng=rng, can_look=attempt.can_look
     )
     name = config.slack.channel

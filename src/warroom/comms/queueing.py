@@ -8,7 +8,6 @@ client update's ``.eml``) are written after the commit, never undone by hand.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from warroom.db import incidents as repo
 from warroom.db.outbox import enqueue
+from warroom.db.store import Transaction
 from warroom.domain import events as ev
 from warroom.domain.models import Entry, Incident
 
@@ -66,7 +66,7 @@ class OutboxQueue:
         #: when it has no settings to send them itself.
         self.queued_for_slack = 0
 
-    def slack_mode(self, tx: sqlite3.Connection) -> str | None:
+    def slack_mode(self, tx: Transaction) -> str | None:
         """How this database posts to Slack ("bot", "webhook"), or None: never.
 
         With Slack settings, this process's mode, remembered in the database
@@ -80,7 +80,7 @@ class OutboxQueue:
 
     def __call__(
         self,
-        tx: sqlite3.Connection,
+        tx: Transaction,
         incident_id: int,
         changes: list[tuple[ev.Event, Entry]],
         now: datetime,
@@ -114,7 +114,7 @@ class OutboxQueue:
 
     def _queue_slack(
         self,
-        tx: sqlite3.Connection,
+        tx: Transaction,
         incident_id: int,
         entry_id: int | None,
         kind: str,
@@ -127,14 +127,14 @@ class OutboxQueue:
         self.queued_for_slack += 1
         return enqueue(tx, incident_id, entry_id, "slack", kind, text, created_at=now)
 
-    def _queue_root_edit(self, tx: sqlite3.Connection, incident_id: int, now: datetime) -> None:
+    def _queue_root_edit(self, tx: Transaction, incident_id: int, now: datetime) -> None:
         """Queue an edit of the Slack root message (bot token only: webhooks cannot edit)."""
         if self.slack_mode(tx) == "bot":
             enqueue(tx, incident_id, None, "slack", "root", "", created_at=now)
 
     def _client_email(
         self,
-        tx: sqlite3.Connection,
+        tx: Transaction,
         incident_id: int,
         entry: Entry,
         event: ev.UpdateRecorded,

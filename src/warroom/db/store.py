@@ -53,6 +53,11 @@ APPLICATION_ID = 0x5741524D
 BUSY_TIMEOUT_MS = 10_000
 SQLITE_HEADER = b"SQLite format 3\x00"
 
+#: The connection :meth:`Store.write` yields: what the functions of
+#: :mod:`warroom.db.incidents` and :mod:`warroom.db.outbox` write through.
+#: Named here so no module outside ``db/`` needs to import sqlite3.
+Transaction = sqlite3.Connection
+
 ENTRY_COLUMNS = "id, seq, at, occurred_at, author, kind, text, struck, starred, ref"
 
 

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 # annotated_types (which pydantic is built on) states the constraints without
 # importing pydantic: the console starts ~50 ms sooner, and pydantic is loaded
@@ -24,7 +24,7 @@ from warroom.errors import WarroomError
 
 AutoTick = Literal["declare", "freeze", "bridge", "roles", "update"]
 RoleKey = Literal["incident_commander", "communications_lead", "scribe", "response_engineers"]
-ROLE_KEYS: tuple[str, ...] = RoleKey.__args__
+ROLE_KEYS: tuple[str, ...] = get_args(RoleKey)
 #: Unknown keys are mistakes (a typo must not be silently ignored).
 _STRICT = {"extra": "forbid"}
 

@@ -158,7 +158,8 @@ def log(ctx: click.Context, incident: str, text: str, kind: str, author: str | N
 
     number = 0
     try:
-        for batch in line_batches(click.get_binary_stream("stdin"), MAX_STDIN_LINE_BYTES):
+        stdin = click.get_binary_stream("stdin")  # type: ignore[operator]  # click's stub
+        for batch in line_batches(stdin, MAX_STDIN_LINE_BYTES):
             # What is already waiting commits in one transaction, and each line
             # is acknowledged only after that commit.
             texts: list[str] = []

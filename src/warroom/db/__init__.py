@@ -9,7 +9,8 @@ and never builds a query (``grep -rnE '\\b(SELECT|INSERT|UPDATE|DELETE)\\b'
 src/warroom`` finds SQL only here).
 """
 
-from warroom.db.store import SCHEMA_VERSION, Store
+from warroom.db.migrations import SCHEMA_VERSION
+from warroom.db.store import Store
 
 __all__ = ["SCHEMA_VERSION", "Store", "open_store"]
 

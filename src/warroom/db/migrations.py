@@ -19,7 +19,8 @@ def _migrate_to_1(conn: sqlite3.Connection) -> None:
     import sqlite_utils
 
     db = sqlite_utils.Database(conn)
-    db["incidents"].create(
+    table = db.table
+    table("incidents").create(
         {
             "id": int,
             "title": str,
@@ -43,14 +44,14 @@ def _migrate_to_1(conn: sqlite3.Connection) -> None:
         not_null={"title", "severity", "status", "stage", "declared_at"},
         defaults={"status": "open", "impact": "", "frozen": 0, "last_seq": 0},
     )
-    db["engineers"].create(
+    table("engineers").create(
         {"id": int, "incident_id": int, "name": str},
         pk="id",
         not_null={"incident_id", "name"},
         foreign_keys=[("incident_id", "incidents", "id")],
     )
-    db["engineers"].create_index(["incident_id", "name"], unique=True)
-    db["checklist"].create(
+    table("engineers").create_index(["incident_id", "name"], unique=True)
+    table("checklist").create(
         {
             "incident_id": int,
             "position": int,
@@ -66,7 +67,7 @@ def _migrate_to_1(conn: sqlite3.Connection) -> None:
         defaults={"done": 0},
         foreign_keys=[("incident_id", "incidents", "id")],
     )
-    db["entries"].create(
+    table("entries").create(
         {
             "id": int,
             "incident_id": int,
@@ -85,8 +86,8 @@ def _migrate_to_1(conn: sqlite3.Connection) -> None:
         defaults={"struck": 0, "starred": 0},
         foreign_keys=[("incident_id", "incidents", "id")],
     )
-    db["entries"].create_index(["incident_id", "seq"], unique=True)
-    db["updates"].create(
+    table("entries").create_index(["incident_id", "seq"], unique=True)
+    table("updates").create(
         {
             "id": int,
             "incident_id": int,
@@ -103,8 +104,8 @@ def _migrate_to_1(conn: sqlite3.Connection) -> None:
             ("entry_id", "entries", "id"),
         ],
     )
-    db["updates"].create_index(["incident_id"])
-    db["followups"].create(
+    table("updates").create_index(["incident_id"])
+    table("followups").create(
         {
             "id": int,
             "incident_id": int,
@@ -122,7 +123,7 @@ def _migrate_to_1(conn: sqlite3.Connection) -> None:
             ("entry_id", "entries", "id"),
         ],
     )
-    db["followups"].create_index(["incident_id"])
+    table("followups").create_index(["incident_id"])
 
 
 def _migrate_to_2(conn: sqlite3.Connection) -> None:
@@ -130,7 +131,8 @@ def _migrate_to_2(conn: sqlite3.Connection) -> None:
     import sqlite_utils
 
     db = sqlite_utils.Database(conn)
-    incidents = db["incidents"]
+    table = db.table
+    incidents = table("incidents")
     for column in (
         # Milestones (UTC, ISO 8601 Z). impact_started_at defaults to declared_at.
         "impact_started_at",
@@ -148,11 +150,11 @@ def _migrate_to_2(conn: sqlite3.Connection) -> None:
     ):
         incidents.add_column(column, str)
     conn.execute("UPDATE incidents SET impact_started_at = declared_at, detected_at = declared_at")
-    db["followups"].add_column("done_at", str)
-    db["followups"].add_column("done_by", str)
-    db["updates"].add_column("subject", str)
-    db["updates"].add_column("outbox_id", int)
-    db["outbox"].create(
+    table("followups").add_column("done_at", str)
+    table("followups").add_column("done_by", str)
+    table("updates").add_column("subject", str)
+    table("updates").add_column("outbox_id", int)
+    table("outbox").create(
         {
             "id": int,
             "incident_id": int,
@@ -181,7 +183,7 @@ def _migrate_to_2(conn: sqlite3.Connection) -> None:
         defaults={"status": "pending", "attempts": 0},
         foreign_keys=[("incident_id", "incidents", "id"), ("entry_id", "entries", "id")],
     )
-    db["outbox"].create_index(["status", "incident_id", "id"])
+    table("outbox").create_index(["status", "incident_id", "id"])
 
 
 def _migrate_to_3(conn: sqlite3.Connection) -> None:

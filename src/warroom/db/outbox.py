@@ -36,7 +36,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from warroom.clock import parse_time
-from warroom.db.store import Store
+from warroom.db.store import Params, Row, Store
 
 LEASE = timedelta(seconds=30)
 GIVE_UP_AFTER = timedelta(minutes=10)
@@ -123,10 +123,10 @@ def enqueue(
         " attempts, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?) RETURNING id",
         (incident_id, entry_id, channel, kind, text, subject, stamp(created_at)),
     ).fetchone()
-    return message_id
+    return int(message_id)
 
 
-def _message(row: tuple) -> OutboxMessage:
+def _message(row: Row) -> OutboxMessage:
     return OutboxMessage(*row)
 
 
@@ -468,7 +468,7 @@ def pending_count(store: Store, incident_id: int | None = None) -> int:
         " AND (? IS NULL OR incident_id = ?)",
         (incident_id, incident_id),
     )[0]
-    return count
+    return int(count)
 
 
 # -- what the console shows -------------------------------------------------------
@@ -534,7 +534,7 @@ class OutboxStatus:
         return bool(self.failed or self.unsure)
 
 
-def _stuck(store: Store, status: str, where: str, params: tuple) -> tuple[FailedMessage, ...]:
+def _stuck(store: Store, status: str, where: str, params: Params) -> tuple[FailedMessage, ...]:
     return tuple(
         FailedMessage(*row)
         for row in store._read(
@@ -555,7 +555,7 @@ def status_summary(
     sends it, and this one must not pretend all is quiet.
     """
     where = "" if incident_id is None else " AND incident_id = ?"
-    params: tuple = () if incident_id is None else (incident_id,)
+    params: Params = () if incident_id is None else (incident_id,)
     failed = _stuck(store, "failed", where, params)
     unsure = _stuck(store, "unsure", where, params)
     waiting_rows = store._read(

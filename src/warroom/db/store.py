@@ -31,7 +31,7 @@ import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import quote
 
 from warroom.db.migrations import MIGRATIONS, SCHEMA_VERSION
@@ -57,6 +57,9 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 #: :mod:`warroom.db.incidents` and :mod:`warroom.db.outbox` write through.
 #: Named here so no module outside ``db/`` needs to import sqlite3.
 Transaction = sqlite3.Connection
+#: A row as sqlite3 returns it, and the parameters of a query.
+Row = tuple[Any, ...]
+Params = tuple[Any, ...] | dict[str, Any]
 
 ENTRY_COLUMNS = "id, seq, at, occurred_at, author, kind, text, struck, starred, ref"
 
@@ -152,7 +155,7 @@ class Store:
             with suppress(sqlite3.Error):
                 self.conn.execute("ROLLBACK")
 
-    def _read(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
+    def _read(self, sql: str, params: Params = ()) -> list[Row]:
         try:
             return self.conn.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
@@ -160,7 +163,7 @@ class Store:
 
     def data_version(self) -> int:
         """Changes whenever another connection commits: the cheap "anything new?"."""
-        return self._read("PRAGMA data_version")[0][0]
+        return int(self._read("PRAGMA data_version")[0][0])
 
     # -- settings -------------------------------------------------------
 
@@ -225,7 +228,7 @@ class Store:
             )
         )
         head[8] = bool(head[8])
-        return Incident(
+        return Incident(  # type: ignore[misc]  # the first 12 columns, in field order
             *head,
             roles=Roles(commander, comms, scribe, engineers),
             checklist=checklist,
@@ -369,7 +372,7 @@ class Store:
         )
         return [row[0] for row in rows]
 
-    def read_rows(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
+    def read_rows(self, sql: str, params: Params = ()) -> list[Row]:
         """Rows of a query written in :mod:`warroom.db` (the review's lines);
         errors become one-line :class:`DatabaseError` messages. Not for SQL
         from outside the package: ask for a method instead."""
@@ -456,7 +459,7 @@ class Store:
             " WHERE incident_id = ? AND occurred_at IS NOT NULL",
             (incident_id,),
         )
-        return earliest
+        return None if earliest is None else str(earliest)
 
     def earliest_backdated_entry(self, incident_id: int) -> tuple[int, str] | None:
         """(entry number, occurred-at) of the earliest backdated entry that is not
@@ -474,7 +477,7 @@ def _contains(text: str | None, needle: str) -> bool:
     return text is not None and needle in text.casefold()
 
 
-def entry_from_row(row: tuple) -> Entry:
+def entry_from_row(row: Row) -> Entry:
     """An :class:`Entry` from :data:`ENTRY_COLUMNS` (and, if selected, ``data``)."""
     id_, seq, at, occurred_at, author, kind, text, struck, starred, ref, *data = row
     return Entry(

@@ -9,6 +9,7 @@ could drift apart.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -43,7 +44,7 @@ class _Levels(Protocol):
     """What the rules need of a playbook."""
 
     @property
-    def stages(self) -> tuple[str, ...]: ...
+    def stages(self) -> Sequence[str]: ...
 
     def severity(self, level: int) -> _Severity: ...
 

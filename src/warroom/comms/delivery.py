@@ -1,10 +1,15 @@
-"""Draining the outbox: a bounded pass for the command line, an async loop for the console.
+"""Draining the outbox: one delivery flow, driven by the command line or by the console.
 
-Both do the same steps per message, through the shared helpers here: claim
-it (one short transaction); :func:`plan` what to do (send, or first look in
-Slack for an earlier attempt that may have posted, or wait for a person);
-do it (no transaction open: the network may take seconds); :func:`finish` by
-recording what happened (another short transaction). Nothing here holds a
+Per message the steps are always the same: claim it (one short
+transaction); :func:`plan` what to do (send, or first look in Slack for an
+earlier attempt that may have posted, or wait for a person); do it (no
+transaction open: the network may take seconds); :func:`finish` by recording
+what happened (another short transaction). :func:`delivery_flow` writes the
+plan → look → send → record part ONCE, as a generator in the shape of
+httpx's ``Auth.auth_flow``: it yields what to send over the network and
+receives the outcome, and returns the write that records it. Two drivers
+run it: :func:`deliver_pending` (the command line's bounded pass, blocking
+calls) and :class:`Deliverer` (the console's async worker). Nothing holds a
 database lock across a network wait, so a scribe's Enter is never stuck
 behind Slack.
 
@@ -26,7 +31,7 @@ import random
 import secrets
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -256,6 +261,65 @@ def finish(
     return status
 
 
+#: What the flow asks its driver to do over the network: look in Slack for an
+#: earlier attempt (answered with an Outcome, or None when not found), post to
+#: Slack, or hand an email to SMTP (answered with an Outcome).
+Network = Lookup | SlackRequest | EmailMessage
+#: The write that records the attempt, run by the driver once the network is done
+#: (the console's retries it while another console holds the lock); its status.
+Record = Callable[[], str]
+#: The flow of one claimed message.
+Flow = Generator[Network, Outcome | None, Record]
+
+
+def delivery_flow(
+    store: Store,
+    config: CommsConfig,
+    playbook: Playbook,
+    message: outbox.OutboxMessage,
+    owner: str,
+    clock: Clock,
+    *,
+    rng: random.Random | None = None,
+) -> Flow:
+    """plan → (look) → send → record for one claimed ``message``, whichever driver runs it.
+
+    Yields each network step (:data:`Network`) and is sent its outcome; its
+    return value (``StopIteration.value``) is the :data:`Record` to run. A
+    message with nothing to send is recorded as delivered ("skipped").
+    """
+    attempt = plan(store, config, playbook, message, clock.now())
+    if attempt.skip:
+
+        def skipped() -> str:
+            outbox.mark_delivered(store, message.id, clock.now(), skipped=True)
+            return "skipped"
+
+        return skipped
+    outcome = attempt.outcome
+    if outcome is None and attempt.lookup is not None:
+        outcome = yield attempt.lookup
+    if outcome is None:
+        assert attempt.request is not None
+        outcome = yield attempt.request
+    assert outcome is not None, "a send always has an outcome"
+    final = outcome
+
+    def record() -> str:
+        return finish(store, config, message, attempt, owner, clock.now(), final, rng=rng)
+
+    return record
+
+
+def advance(flow: Flow, answer: Outcome | None = None, *, first: bool = False) -> Network | Record:
+    """The flow's next network step, or (when it has finished) its record."""
+    try:
+        return next(flow) if first else flow.send(answer)
+    except StopIteration as done:
+        record: Record = done.value
+        return record
+
+
 @dataclass(frozen=True, slots=True)
 class DeliveryReport:
     """What a bounded pass did, and how many messages it left in the outbox."""
@@ -310,23 +374,17 @@ def deliver_pending(
                     break
                 sleep(max(wait, 0.01))
                 continue
-            attempt = plan(store, config, playbook, message, now)
-            if attempt.skip:
-                outbox.mark_delivered(store, message.id, clock.now(), skipped=True)
-                continue
-            outcome = attempt.outcome
-            if outcome is None and isinstance(attempt.request, SlackRequest) and client is None:
-                client = SlackClient(config, timeout=min(timeout, max(remaining, 0.5)))
-            if outcome is None and attempt.lookup is not None:
-                assert client is not None
-                outcome = client.find(attempt.lookup)
-            if outcome is None:
-                if isinstance(attempt.request, EmailMessage):
-                    outcome = send_smtp(config, attempt.request)
-                else:
-                    assert client is not None and attempt.request is not None
-                    outcome = client.send(attempt.request)
-            status = finish(store, config, message, attempt, owner, clock.now(), outcome, rng=rng)
+            flow = delivery_flow(store, config, playbook, message, owner, clock, rng=rng)
+            step = advance(flow, first=True)
+            while isinstance(step, Lookup | SlackRequest | EmailMessage):
+                if isinstance(step, EmailMessage):
+                    step = advance(flow, send_smtp(config, step))
+                    continue
+                if client is None:
+                    client = SlackClient(config, timeout=min(timeout, max(remaining, 0.5)))
+                answer = client.find(step) if isinstance(step, Lookup) else client.send(step)
+                step = advance(flow, answer)
+            status = step()
             if status in counts:
                 counts[status] += 1
     finally:
@@ -522,41 +580,31 @@ class Deliverer:
         )
         if message is None:
             return False
-        attempt = self._db(lambda: plan(store, self.config, playbook, message, self.clock.now()))
-        if attempt.skip:
-            await self._record(
-                lambda: outbox.mark_delivered(store, message.id, self.clock.now(), skipped=True)
-            )
-            return True
-        outcome: Outcome | None = attempt.outcome
-        try:
-            if outcome is None and attempt.lookup is not None:
-                assert self._client is not None
-                outcome = await self._client.find_async(attempt.lookup)
-            if outcome is None:
-                if isinstance(attempt.request, EmailMessage):
-                    outcome = await send_smtp_async(self.config, attempt.request)
-                else:
-                    assert self._client is not None and attempt.request is not None
-                    outcome = await self._client.send_async(attempt.request)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            outcome = Transient(redact(f"internal error: {type(exc).__name__}: {exc}", self.config))
-        final = outcome
-        await self._record(
-            lambda: finish(
-                store,
-                self.config,
-                message,
-                attempt,
-                self.owner,
-                self.clock.now(),
-                final,
-                rng=self.rng,
-            )
+        flow = delivery_flow(
+            store, self.config, playbook, message, self.owner, self.clock, rng=self.rng
         )
+        step = self._db(lambda: advance(flow, first=True))
+        while isinstance(step, Lookup | SlackRequest | EmailMessage):
+            answer: Outcome | None
+            try:
+                answer = await self._network(step)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                error = f"internal error: {type(exc).__name__}: {exc}"
+                answer = Transient(redact(error, self.config))
+            step = advance(flow, answer)
+        await self._record(step)
         return True
+
+    async def _network(self, step: Network) -> Outcome | None:
+        """One network step of the flow, without blocking the event loop."""
+        if isinstance(step, EmailMessage):
+            return await send_smtp_async(self.config, step)
+        assert self._client is not None
+        if isinstance(step, Lookup):
+            return await self._client.find_async(step)
+        return await self._client.send_async(step)
 
     async def _record(self, write: Callable[[], object]) -> None:
         """Write an outcome, retrying while another console holds the lock: an

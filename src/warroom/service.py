@@ -84,8 +84,15 @@ class _Change:
     """One transaction under way: its connection, the incident, what it recorded."""
 
     tx: Transaction
-    incident: Incident
+    #: None only while a declaration has not inserted its incident yet.
+    current: Incident | None
     recorded: list[tuple[ev.Event, Entry]] = field(default_factory=list)
+
+    @property
+    def incident(self) -> Incident:
+        """The incident as it was when the transaction began (checks run on it)."""
+        assert self.current is not None, "no incident yet"
+        return self.current
 
 
 class Service:
@@ -143,7 +150,7 @@ class Service:
         after: list[AfterCommit] = []
         with self.store.write() as tx:
             incident = self._open_incident(incident_id) if incident_id is not None else None
-            change = _Change(tx, incident)  # type: ignore[arg-type]
+            change = _Change(tx, incident)
             yield change
             if change.recorded:
                 now = self.clock.now()
@@ -151,8 +158,6 @@ class Service:
                     after += subscriber(tx, change.incident.id, change.recorded, now)
         for effect in after:
             effect()
-
-    _changing = _transaction
 
     def _record(
         self,
@@ -226,7 +231,7 @@ class Service:
                     (item.label, item.section, item.done_by) for item in self.playbook.checklist
                 ],
             )
-            change.incident = self._incident(incident_id)
+            change.current = self._incident(incident_id)
             declared = ev.Declared(
                 severity=severity,
                 severity_name=sev.name,
@@ -240,9 +245,6 @@ class Service:
                 self._record(change, author, ev.RoleAssigned("incident_commander", None, commander))
             self._autotick(change, declared.ticks(), author)
         return self._incident(incident_id)
-
-    def _check_severity(self, severity: int):  # type: ignore[no-untyped-def]
-        return rules.check_severity(self.playbook, severity)
 
     def note(
         self,
@@ -284,7 +286,8 @@ class Service:
             )
 
     def set_severity(self, incident_id: int, author: str, severity: int) -> Entry:
-        new = self._check_severity(severity)
+        rules.check_severity(self.playbook, severity)
+        new = self.playbook.severity(severity)
         with self._transaction(incident_id) as change:
             incident = change.incident
             if incident.severity == severity:

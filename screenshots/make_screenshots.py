@@ -12,9 +12,8 @@ import asyncio
 import tempfile
 from pathlib import Path
 
-from warroom.store import Store
-
 from warroom.clock import FrozenClock
+from warroom.db.store import Store
 from warroom.demo import seed_demo
 from warroom.playbook import default_playbook
 from warroom.tui.app import WarroomApp

@@ -231,7 +231,7 @@ async def test_declare_with_no_title_says_so_and_writes_nothing(tmp_path):
 
 async def test_switcher_opens_another_incident(tmp_path):
     app = demo_app(tmp_path / "w.db")
-    app.ops.declare(severity=3, title="Slow PDF export", author="erin")
+    app.service.declare(severity=3, title="Slow PDF export", author="erin")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert "Slow PDF export" in screen_text(app)  # newest open incident is active
@@ -258,8 +258,8 @@ async def test_the_console_is_the_first_screen_and_opens_at_the_newest_entry(tmp
     timeline starts at its end however long the incident."""
     app = demo_app(tmp_path / "w.db")
     for n in range(300):
-        app.ops.note(1, "carol", f"filler {n}")
-    app.ops.note(1, "carol", "the newest one")
+        app.service.note(1, "carol", f"filler {n}")
+    app.service.note(1, "carol", "the newest one")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert app.screen_stack == [app.screen] and isinstance(app.screen, ConsoleScreen)
@@ -404,7 +404,7 @@ async def test_a_damaged_database_is_reported_and_the_console_turns_read_only(tm
     store = app.store
     # Fill the file well past a few pages, then scramble its middle.
     for n in range(400):
-        app.ops.note(1, "carol", f"padding entry {n} " + "x" * 200)
+        app.service.note(1, "carol", f"padding entry {n} " + "x" * 200)
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
     size = path.stat().st_size
@@ -426,7 +426,7 @@ async def test_countdown_follows_severity_change_snooze_and_update(tmp_path):
     clock = FrozenClock("2026-11-23T10:00:00Z")
     store = Store(tmp_path / "w.db")
     app = WarroomApp(store=store, user="carol", clock=clock, cursor_blink=False)
-    app.ops.declare(severity=2, title="Checkout slow", author="carol")  # due 10:15
+    app.service.declare(severity=2, title="Checkout slow", author="carol")  # due 10:15
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         countdown = app.screen.query_one(UpdateCountdown)

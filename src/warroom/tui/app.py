@@ -132,7 +132,7 @@ class WarroomApp(App):
         self.clock = clock or system_clock()
         self.playbook = playbook or default_playbook()
         self.comms = comms
-        self.ops = Service(store, self.clock, self.playbook, comms=comms)
+        self.service = Service(store, self.clock, self.playbook, comms=comms)
         self.deliverer: Deliverer | None = None
         self._incident_id = incident_id
         self._data_version = 0
@@ -637,7 +637,7 @@ class WarroomApp(App):
         subject: str | None,
         mitigation: str | None = None,
     ) -> None:
-        self.ops.record_update(
+        self.service.record_update(
             incident_id, self.user, text, audience=audience, subject=subject, mitigation=mitigation
         )
         self.outbox_wake()

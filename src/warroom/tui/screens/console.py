@@ -96,8 +96,8 @@ class ConsoleScreen(Screen):
         return self._ready and self.is_attached and self.display
 
     @property
-    def ops(self):
-        return self.app.ops
+    def service(self):
+        return self.app.service
 
     def compose(self) -> ComposeResult:
         incident = self.incident
@@ -467,7 +467,9 @@ class ConsoleScreen(Screen):
         cancelled = f" · /{asking} cancelled" if asking and command_name(line) != asking else ""
         recall = " · ↑ recalls the line" if typed else ""
         try:
-            outcome = run_line(self.ops, self.incident.id, self.app.user, line, confirming=asking)
+            outcome = run_line(
+                self.service, self.incident.id, self.app.user, line, confirming=asking
+            )
         except WarroomError as exc:
             # Nothing was written.
             self._error(f"{exc}{recall}{cancelled}")
@@ -534,7 +536,7 @@ class ConsoleScreen(Screen):
     @guarded("ticking a checklist item")
     def toggle_item(self, event: Checklist.Toggle) -> None:
         try:
-            self.ops.set_check(self.incident.id, self.app.user, event.position, event.done)
+            self.service.set_check(self.incident.id, self.app.user, event.position, event.done)
         except WarroomError as exc:
             self._error(str(exc))
             return

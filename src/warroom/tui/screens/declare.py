@@ -110,7 +110,7 @@ class DeclareScreen(ModalScreen[Incident | None]):
         option = options.get_option_at_index(options.highlighted or 0)
         level = int((option.id or "sev-2").removeprefix("sev-"))
         try:
-            incident = self.app.ops.declare(
+            incident = self.app.service.declare(
                 severity=level,
                 title=self.query_one("#declare-title-input", Input).value,
                 impact=self.query_one("#declare-impact", Input).value,

@@ -75,7 +75,9 @@ class FollowupsScreen(ModalScreen[None]):
             f.done for f in self.app.store.followups(self.incident_id) if f.id == followup_id
         )
         try:
-            self.app.ops.set_followup_done(self.incident_id, self.app.user, followup_id, not done)
+            self.app.service.set_followup_done(
+                self.incident_id, self.app.user, followup_id, not done
+            )
         except WarroomError as exc:
             self.notify(str(exc), severity="error")
             return

@@ -92,7 +92,7 @@ class ReviewScreen(ModalScreen[list[Path] | None]):
             self._fail(f"{raw_date!r} is not a date: use YYYY-MM-DD")
             return
         try:
-            self.app.ops.set_review(
+            self.app.service.set_review(
                 self.incident.id,
                 self.app.user,
                 root_cause=self.query_one("#review-root-cause", TextArea).text,

@@ -111,6 +111,6 @@ def render_email(
     return subject, playbook.templates.email_body.format_map(fields)
 
 
-class _Keep(dict):
+class _Keep(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"

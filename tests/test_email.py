@@ -17,7 +17,7 @@ from warroom.comms.delivery import Deliverer
 from warroom.comms.email import build_email, outbox_folder, send_smtp
 from warroom.comms.outcome import Delivered, Permanent, Transient
 from warroom.db import outbox
-from warroom.errors import CommandError
+from warroom.errors import CommandError, WarroomError
 from warroom.service import Service
 
 
@@ -162,6 +162,17 @@ def test_eml_is_removed_when_the_transaction_fails(ops, incident, db_path, store
         ops.record_update(incident.id, "bob", "body", audience="client", subject="s")
     assert list(outbox_folder(db_path).glob("*.eml")) == []
     assert store.updates(incident.id) == []
+
+
+def test_an_eml_that_cannot_be_written_leaves_the_update_recorded(ops, incident, db_path, store):
+    """The .eml is written after the commit: if the disk refuses it, the update
+    stays on the record and the one line says both things."""
+    outbox_folder(db_path).write_text("a file where the folder should be")
+    with pytest.raises(WarroomError) as raised:
+        ops.record_update(incident.id, "bob", "body", audience="client", subject="s")
+    message = str(raised.value)
+    assert message.startswith("the update is recorded as #") and "cannot write" in message
+    assert [u.audience for u in store.updates(incident.id)] == ["client"]
 
 
 def test_smtp_delivery_through_the_outbox(store, db_path, clock, playbook, incident):

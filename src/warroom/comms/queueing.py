@@ -18,6 +18,7 @@ from warroom.db.outbox import enqueue
 from warroom.db.store import Transaction
 from warroom.domain import events as ev
 from warroom.domain.models import Entry, Incident
+from warroom.errors import WarroomError
 
 if TYPE_CHECKING:
     from warroom.comms.config import CommsConfig
@@ -166,4 +167,12 @@ class OutboxQueue:
                 created_at=now,
             )
         path = eml_path(self.db_path, incident_id, entry.seq)
-        return outbox_id, lambda: write_eml(path, message)
+
+        def write() -> None:
+            try:
+                write_eml(path, message)
+            except WarroomError as exc:
+                # The update is on the record (and queued, with SMTP): say so.
+                raise WarroomError(f"the update is recorded as #{entry.seq}, but {exc}") from None
+
+        return outbox_id, write

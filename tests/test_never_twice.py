@@ -322,16 +322,14 @@ def test_f4_sends_everything_waiting_now(store, clock, playbook, slack):
     ops.record_update(incident.id, "bob", "one")
     ops.record_update(incident.id, "bob", "two")
     slack.script(error("channel_not_found"), dropped(), server_error(500))
-    deliverer = Deliverer(store, config, clock=clock, timeout=TIMEOUT, min_interval=0.0)
+    deliverer = Deliverer(
+        store, config, playbook=playbook, clock=clock, timeout=TIMEOUT, min_interval=0.0
+    )
 
     async def three_steps() -> None:
-        deliverer._loop = asyncio.get_running_loop()
-        deliverer._store = store
-        deliverer.playbook = playbook
-        deliverer._client = SlackClient(config, timeout=TIMEOUT)
-        for _ in range(3):
-            assert await deliverer.step()
-        await deliverer._client.aclose()
+        async with deliverer.session():
+            for _ in range(3):
+                assert await deliverer.step()
 
     asyncio.run(three_steps())
     states = [m.status for m in outbox.messages(store)]

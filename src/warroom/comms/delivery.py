@@ -31,7 +31,8 @@ import random
 import secrets
 import socket
 import time
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -483,6 +484,23 @@ class Deliverer:
         Never raises (except cancellation): every error is logged, redacted,
         and the loop carries on after a pause.
         """
+        opened = False
+        try:
+            async with self.session():
+                opened = True
+                await self._loop_until_stopped(until_idle)
+        except DatabaseError as exc:
+            if opened:
+                raise
+            log.error("outbox: cannot open %s: %s", self.db_path, redact(str(exc), self.config))
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[None]:
+        """What :meth:`run` holds open: the loop, the store, the Slack client.
+
+        Inside it :meth:`step` delivers one message at a time (tests drive it
+        so, step by step); leaving it closes what it opened.
+        """
         from warroom.playbook import default_playbook
 
         self._loop = asyncio.get_running_loop()
@@ -493,41 +511,43 @@ class Deliverer:
         else:
             try:
                 self._store = Store(self.db_path)
-                self._store.set_busy_timeout(DELIVERER_BUSY_MS)
             except Exception as exc:
-                log.error("outbox: cannot open %s: %s", self.db_path, redact(str(exc), self.config))
-                return
-        if "slack" in self.channels:
-            # httpx takes ~190 ms to import and its client tens of ms to build
-            # (SSL context, CA bundle): both on a thread, so the console's event
-            # loop, which this coroutine shares, never waits for them.
-            self._client = SlackClient(self.config, timeout=self.timeout)
-            await asyncio.to_thread(self._client.prepare_async)
+                raise DatabaseError(str(exc)) from None
+            self._store.set_busy_timeout(DELIVERER_BUSY_MS)
         try:
-            while not self._stopping:
-                try:
-                    progressed = await self.step()
-                except DatabaseError as exc:  # locked by another writer: later
-                    log.info("outbox: %s", exc)
-                    progressed = False
-                except Exception as exc:
-                    log.error("outbox: %s", redact(repr(exc), self.config))
-                    progressed = False
-                self._emit()
-                if progressed or self._stopping:
-                    continue
-                wait = self._wait_seconds()
-                if wait is None and until_idle:
-                    return
-                pause = self.poll_interval if wait is None else min(wait, self.poll_interval)
-                await self._pause(max(pause, 0.01))
+            if "slack" in self.channels:
+                # httpx takes ~190 ms to import and its client tens of ms to build
+                # (SSL context, CA bundle): both on a thread, so the console's event
+                # loop, which this coroutine shares, never waits for them.
+                self._client = SlackClient(self.config, timeout=self.timeout)
+                await asyncio.to_thread(self._client.prepare_async)
+            yield
         finally:
             if self._client is not None:
                 await self._client.aclose()
                 self._client = None
-            if self._given_store is None:
+            if self._given_store is None and self._store is not None:
                 self._store.close()
             self._store = None
+
+    async def _loop_until_stopped(self, until_idle: bool) -> None:
+        while not self._stopping:
+            try:
+                progressed = await self.step()
+            except DatabaseError as exc:  # locked by another writer: later
+                log.info("outbox: %s", exc)
+                progressed = False
+            except Exception as exc:
+                log.error("outbox: %s", redact(repr(exc), self.config))
+                progressed = False
+            self._emit()
+            if progressed or self._stopping:
+                continue
+            wait = self._wait_seconds()
+            if wait is None and until_idle:
+                return
+            pause = self.poll_interval if wait is None else min(wait, self.poll_interval)
+            await self._pause(max(pause, 0.01))
 
     def _db(self, call: Callable[[], T]) -> T:
         """Run one database call with the worker's short lock wait (the store may

@@ -539,3 +539,36 @@ def test_a_command_without_slack_settings_queues_on_a_database_used_with_slack(r
         check = Store(db)
         assert {m.status for m in outbox.messages(check, 2)} == {"delivered"}
         check.close()
+
+
+def test_a_429_pause_of_an_older_database_is_kept_as_paused_until(
+    store, db_path, clock, playbook, slack
+):
+    """Schema 6 moved the pause out of the error text: a database upgraded while
+    Slack had asked it to wait keeps waiting, and only on that channel."""
+    import sqlite3
+
+    config = bot_config(slack)
+    declare(comms_ops(store, clock, playbook, config))
+    slack.script(rate_limited(60))
+    deliver_pending(store, config, clock, deadline_seconds=0.5)
+    (message,) = outbox.messages(store)
+    assert message.last_error.startswith("rate limited")
+    store.close()
+    conn = sqlite3.connect(db_path)
+    conn.execute("ALTER TABLE entries DROP COLUMN data")
+    conn.execute("ALTER TABLE outbox DROP COLUMN paused_until")
+    conn.execute("PRAGMA user_version = 5")
+    conn.commit()
+    conn.close()
+    upgraded = Store(db_path)
+    try:
+        ops = comms_ops(upgraded, clock, playbook, config)
+        ops.declare(severity=3, title="second", author="alice")  # same channel, other incident
+        clock.advance(seconds=30)
+        assert outbox.claim_next(upgraded, "me", clock.now(), min_interval=0.0) is None
+        clock.advance(seconds=31)
+        claimed = outbox.claim_next(upgraded, "me", clock.now(), min_interval=0.0)
+        assert claimed is not None and claimed.id == message.id
+    finally:
+        upgraded.close()

@@ -1,6 +1,6 @@
 """Benchmark fixture: a warroom database with one incident of N timeline entries, fast.
 
-The incident is declared through :class:`warroom.operations.Operations`, so the
+The incident is declared through :class:`warroom.service.Service`, so the
 schema, the checklist and the first entries are the real ones. The rest of the
 timeline is bulk-inserted with one ``executemany`` in one transaction (seconds
 for 100,000 entries), with varied, realistic text, authors and kinds, and
@@ -171,14 +171,14 @@ def _entry_rows(incident_id: int, first_seq: int, last_seq: int, start: datetime
 def build(path: Path, entries: int) -> None:
     """Write a new database at ``path``: one open incident with ``entries`` entries."""
     from warroom.clock import FrozenClock, parse_time
-    from warroom.operations import Operations
+    from warroom.db.store import Store
     from warroom.playbook import default_playbook
-    from warroom.store import Store
+    from warroom.service import Service
 
     clock = FrozenClock(DECLARED_AT)
     store = Store(path)
     try:
-        ops = Operations(store, clock, default_playbook())
+        ops = Service(store, clock, default_playbook())
         incident = ops.declare(
             severity=2,
             title=TITLE,
@@ -220,7 +220,7 @@ def make_db(entries: int) -> Path:
 
 
 def _cached_path(entries: int) -> Path:
-    from warroom.store import SCHEMA_VERSION
+    from warroom.db.store import SCHEMA_VERSION
 
     return CACHE_DIR / f"incident-{entries}-v{FIXTURE_VERSION}-schema{SCHEMA_VERSION}.db"
 

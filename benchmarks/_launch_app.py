@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 
 if __name__ == "__main__":
-    from warroom.store import Store
+    from warroom.db.store import Store
     from warroom.tui.app import WarroomApp
 
     # As the command line opens it: the integrity check runs after the first frame.

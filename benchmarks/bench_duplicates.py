@@ -25,11 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from fake_slack import CHANNEL_ID, FakeSlack, bot_config
 from warroom.clock import SystemClock
-from warroom.comms import outbox
 from warroom.comms.delivery import Deliverer
-from warroom.operations import Operations
+from warroom.db import outbox
+from warroom.db.store import Store
 from warroom.playbook import default_playbook
-from warroom.store import Store
+from warroom.service import Service
 
 ANSWER_AFTER = 2.0
 CLIENT_TIMEOUT = 0.5
@@ -45,7 +45,7 @@ def one_run(folder: Path) -> tuple[int, int, int]:
         config = bot_config(slack)
         assert config.slack.channel == CHANNEL_ID
         store = Store(folder / "w.db")
-        ops = Operations(store, SystemClock(), default_playbook(), comms=config)
+        ops = Service(store, SystemClock(), default_playbook(), comms=config)
         incident = ops.declare(severity=2, title="QuickBooks sync halted", author="alice")
         ops.record_update(incident.id, "bob", "Investigating.")
         ops.set_severity(incident.id, "alice", 1)

@@ -73,7 +73,7 @@ def press_enter(app) -> None:
 
 async def session(entries: int, iterations: int, folder: Path, tag: str) -> list[float]:
     """Open a console on a copy of the ``entries`` fixture; seconds Enter->painted per note."""
-    from warroom.store import Store
+    from warroom.db.store import Store
     from warroom.tui.app import WarroomApp
     from warroom.tui.screens.console import ConsoleScreen
     from warroom.tui.widgets.timeline import Timeline

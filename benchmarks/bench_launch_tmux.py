@@ -230,9 +230,9 @@ def launch(control: Control, variant: Variant, size: tuple[int, int], counter: l
 def make_demo(folder: Path) -> Path:
     """The demo incident, declared in the past (its countdown is steadily overdue)."""
     from warroom.clock import FrozenClock, parse_time
+    from warroom.db.store import Store
     from warroom.demo import DEMO_AGE, seed_demo
     from warroom.playbook import default_playbook
-    from warroom.store import Store
 
     path = folder / "demo.db"
     store = Store(path)

@@ -54,7 +54,7 @@ def current_mib() -> float:
 async def child(entries: int, path: Path) -> dict:
     from textual import events
 
-    from warroom.store import Store
+    from warroom.db.store import Store
     from warroom.tui.app import WarroomApp
     from warroom.tui.screens.console import ConsoleScreen
     from warroom.tui.widgets.timeline import Timeline

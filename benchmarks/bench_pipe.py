@@ -50,12 +50,12 @@ conn.execute("COMMIT")
 
 def seed(path: Path) -> None:
     from warroom.clock import FrozenClock
-    from warroom.operations import Operations
+    from warroom.db.store import Store
     from warroom.playbook import default_playbook
-    from warroom.store import Store
+    from warroom.service import Service
 
     store = Store(path)
-    Operations(store, FrozenClock("2026-11-23T22:00:00Z"), default_playbook()).declare(
+    Service(store, FrozenClock("2026-11-23T22:00:00Z"), default_playbook()).declare(
         severity=2, title="pipe bench", author="bench"
     )
     store.close()

@@ -2,7 +2,7 @@
 
 Target: each at most 1.5x the time plain ``sqlite3`` takes to read the same rows.
 
-- **export md**: ``warroom.review.render_review`` (the whole review document, in
+- **export md**: ``warroom.exports.review.render_review`` (the whole review document, in
   memory) vs reading the rows it renders, with the columns it needs
   (``SELECT seq, at, occurred_at, author, kind, text, struck, starred … ORDER
   BY seq``, ``fetchall``).
@@ -90,9 +90,9 @@ def main() -> None:
     args = parser.parse_args()
 
     from warroom.clock import parse_time
+    from warroom.db.store import Store
+    from warroom.exports.review import render_review
     from warroom.playbook import default_playbook
-    from warroom.review import render_review
-    from warroom.store import Store
 
     path = make_db(args.entries)
     store = Store(path)

@@ -23,9 +23,9 @@ from pathlib import Path
 
 from warroom.clock import SystemClock
 from warroom.comms.config import CommsConfig, SlackSettings
+from warroom.db.store import Store
 from warroom.demo import seed_demo
 from warroom.playbook import default_playbook
-from warroom.store import Store
 from warroom.tui.app import WarroomApp
 
 STALL_SECONDS = 10.0

@@ -66,7 +66,7 @@ async def measure(size: tuple[int, int]) -> dict[str, int]:
             for name, (tag, template) in lines.items():
                 text = text_for(tag)
                 if template is None:
-                    app.ops.note(1, "dan", text)  # another console's writer
+                    app.service.note(1, "dan", text)  # another console's writer
                     app.screen.reload(others_changed=True)
                     await pilot.pause()
                 else:

@@ -13,9 +13,9 @@ import tempfile
 from pathlib import Path
 
 from warroom.clock import FrozenClock
+from warroom.db.store import Store
 from warroom.demo import seed_demo
 from warroom.playbook import default_playbook
-from warroom.store import Store
 from warroom.tui.app import WarroomApp
 
 HERE = Path(__file__).resolve().parent

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from warroom.clock import FrozenClock
-from warroom.models import Incident
-from warroom.operations import Operations
+from warroom.db.store import Store
+from warroom.domain.models import Incident
 from warroom.playbook import Playbook, default_playbook
-from warroom.store import Store
+from warroom.service import Service
 
 #: When every test's clock starts (a Monday evening, UTC).
 START = "2026-11-23T22:00:00Z"
@@ -56,12 +56,12 @@ def playbook() -> Playbook:
 
 
 @pytest.fixture
-def ops(store: Store, clock: FrozenClock, playbook: Playbook) -> Operations:
-    return Operations(store, clock, playbook)
+def ops(store: Store, clock: FrozenClock, playbook: Playbook) -> Service:
+    return Service(store, clock, playbook)
 
 
 @pytest.fixture
-def incident(ops: Operations) -> Incident:
+def incident(ops: Service) -> Incident:
     return ops.declare(
         severity=2,
         title="QuickBooks sync halted",

@@ -17,7 +17,7 @@ import sys
 import threading
 
 from warroom.comms.config import load_comms_config
-from warroom.store import Store
+from warroom.db.store import Store
 from warroom.tui.app import VERIFY_AFTER_SECONDS, WarroomApp
 
 

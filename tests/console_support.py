@@ -7,9 +7,9 @@ from pathlib import Path
 from textual.app import App
 
 from warroom.clock import FrozenClock
+from warroom.db.store import Store
 from warroom.demo import seed_demo
 from warroom.playbook import default_playbook
-from warroom.store import Store
 from warroom.tui.app import WarroomApp
 
 DEMO_NOW = "2026-11-23T22:42:17Z"

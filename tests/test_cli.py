@@ -14,9 +14,9 @@ import pytest
 
 from warroom import __version__
 from warroom.clock import FrozenClock
-from warroom.operations import Operations
+from warroom.db.store import Store
 from warroom.playbook import default_playbook
-from warroom.store import Store
+from warroom.service import Service
 
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
@@ -62,7 +62,7 @@ def seed(db: Path, *, resolved: bool = False) -> None:
     clock = FrozenClock("2026-11-23T22:00:00Z")
     store = Store(db)
     try:
-        ops = Operations(store, clock, default_playbook())
+        ops = Service(store, clock, default_playbook())
         inc = ops.declare(
             severity=2,
             title="QuickBooks sync halted",
@@ -94,7 +94,7 @@ def seed(db: Path, *, resolved: bool = False) -> None:
 def declare_more(db: Path, title: str, *, resolve: bool = False) -> None:
     store = Store(db)
     try:
-        ops = Operations(store, FrozenClock("2026-11-24T08:00:00Z"), default_playbook())
+        ops = Service(store, FrozenClock("2026-11-24T08:00:00Z"), default_playbook())
         inc = ops.declare(severity=3, title=title, author="zoe")
         if resolve:
             ops.resolve(inc.id, "zoe")
@@ -560,10 +560,8 @@ def _newer(path: Path) -> None:
 def _damaged(path: Path) -> None:
     seed(path)
     store = Store(path)
-    ops = Operations(store, FrozenClock("2026-11-23T23:00:00Z"), default_playbook())
-    with store.write() as tx:
-        for n in range(500):
-            ops._append(tx, 1, "carol", "note", f"{n} " + "padding " * 30)
+    ops = Service(store, FrozenClock("2026-11-23T23:00:00Z"), default_playbook())
+    ops.notes(1, "carol", [f"{n} " + "padding " * 30 for n in range(500)])
     store.close()
     size = path.stat().st_size
     with path.open("r+b") as handle:

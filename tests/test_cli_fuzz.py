@@ -35,11 +35,11 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from warroom import launch
+from warroom import launch, opening
 from warroom.clock import FrozenClock
-from warroom.operations import Operations
+from warroom.db.store import Store
 from warroom.playbook import default_playbook, default_playbook_text
-from warroom.store import Store
+from warroom.service import Service
 
 EXAMPLES = int(os.environ.get("WARROOM_FUZZ_EXAMPLES", "300"))
 SUBPROCESS_EXAMPLES = int(os.environ.get("WARROOM_FUZZ_SUBPROCESS_EXAMPLES", "12"))
@@ -53,7 +53,7 @@ def _seeded_database(path: Path) -> None:
     store = Store(path)
     try:
         clock = FrozenClock(NOW)
-        ops = Operations(store, clock, default_playbook())
+        ops = Service(store, clock, default_playbook())
         one = ops.declare(severity=2, title="QuickBooks sync halted", author="alice")
         ops.note(one.id, "carol", '=HYPERLINK("http://x")')
         ops.add_followup(one.id, "carol", "-1 retries", "@dan", "2026-11-30")
@@ -392,7 +392,7 @@ def run_in_process(
     with (
         runner.isolation(input=stdin, env={**_environment(work), **changes}) as (out, err, _),
         _in(work),
-        mock.patch.object(launch, "run_app", lambda *a, **k: 0),
+        mock.patch.object(opening, "run_app", lambda *a, **k: 0),
     ):
         try:
             launch.main([os.fsdecode(part) for part in argv])

@@ -15,15 +15,15 @@ from pathlib import Path
 import pytest
 
 from warroom.clock import FrozenClock
-from warroom.operations import Operations
+from warroom.db.store import APPLICATION_ID, MIGRATIONS, Store
 from warroom.playbook import default_playbook
-from warroom.store import APPLICATION_ID, MIGRATIONS, Store
+from warroom.service import Service
 
 
 def seed(path: Path) -> None:
     store = Store(path)
     try:
-        ops = Operations(store, FrozenClock("2026-11-23T22:00:00Z"), default_playbook())
+        ops = Service(store, FrozenClock("2026-11-23T22:00:00Z"), default_playbook())
         inc = ops.declare(severity=2, title="QuickBooks sync halted", author="alice")
         ops.note(inc.id, "carol", "restarted worker-3")
         ops.add_followup(inc.id, "carol", "alert on 429s", "dan", "2026-11-30")
@@ -276,10 +276,10 @@ def test_a_read_only_store_sees_other_writers_and_refuses_to_write(db, tmp_path)
     reader = Store(db, read_only=True)
     writer = Store(db)
     try:
-        ops = Operations(writer, FrozenClock("2026-11-23T23:00:00Z"), default_playbook())
+        ops = Service(writer, FrozenClock("2026-11-23T23:00:00Z"), default_playbook())
         ops.note(1, "carol", "written while a reader is open")
         assert [e.text for e in reader.iter_entries(1)][-1] == "written while a reader is open"
-        readonly_ops = Operations(reader, FrozenClock("2026-11-23T23:00:00Z"), default_playbook())
+        readonly_ops = Service(reader, FrozenClock("2026-11-23T23:00:00Z"), default_playbook())
         with pytest.raises(DatabaseError, match="read-only; nothing was written"):
             readonly_ops.note(1, "carol", "never")
     finally:
@@ -451,13 +451,13 @@ def test_a_bug_is_one_line_and_the_traceback_goes_to_the_log(db, tmp_path, monke
     """Whatever was missed still never prints a traceback: one line says where it went."""
     from click.testing import CliRunner
 
-    import warroom.export
+    import warroom.exports.incident
     from warroom import launch
 
     def broken(*args, **kwargs):
         raise RuntimeError("xoxb-123-secret went wrong")
 
-    monkeypatch.setattr(warroom.export, "build_export", broken)
+    monkeypatch.setattr(warroom.exports.incident, "build_export", broken)
     logs = tmp_path / "logs"
     runner = CliRunner()
     env = {"WARROOM_LOG_DIR": str(logs), "WARROOM_NOW": "2026-11-23T22:00:00Z"}

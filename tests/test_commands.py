@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from warroom.clock import FrozenClock, format_time
-from warroom.commands import COMMANDS, Outcome, run_line
+from warroom.commands import COMMANDS, LineResult, run_line
+from warroom.db.store import Store
+from warroom.domain.models import ChecklistItem, Entry, Incident
 from warroom.errors import CommandError
-from warroom.models import ChecklistItem, Entry, Incident
-from warroom.operations import Operations
-from warroom.store import Store
+from warroom.service import Service
 
 #: The ``clock`` fixture's start (conftest.py).
 START = "2026-11-23T22:00:00Z"
@@ -30,7 +30,7 @@ def at(minutes: float) -> str:
     return format_time(FrozenClock(START).now() + timedelta(minutes=minutes))
 
 
-def run(ops: Operations, incident: Incident, line: str, who: str = "alice") -> Outcome:
+def run(ops: Service, incident: Incident, line: str, who: str = "alice") -> LineResult:
     return run_line(ops, incident.id, who, line)
 
 
@@ -178,7 +178,7 @@ def test_double_slash_logs_a_note_starting_with_one_slash(ops, store, incident, 
 @pytest.mark.parametrize("line", ["", "   ", "\t"])
 def test_blank_line_writes_nothing(ops, store, incident, line):
     before = snapshot(store, incident.id)
-    assert run(ops, incident, line) == Outcome()
+    assert run(ops, incident, line) == LineResult()
     assert snapshot(store, incident.id) == before
 
 
@@ -268,7 +268,7 @@ def test_record_update_resets_deadline_and_ticks_update(ops, store, incident, cl
 @pytest.mark.parametrize(("line", "screen"), [("/update", "update"), ("/help", "help")])
 def test_screen_commands_open_a_screen_and_write_nothing(ops, store, incident, line, screen):
     before = snapshot(store, incident.id)
-    assert run(ops, incident, line) == Outcome(open_screen=screen)
+    assert run(ops, incident, line) == LineResult(open_screen=screen)
     assert snapshot(store, incident.id) == before
 
 
@@ -541,7 +541,7 @@ def test_resolve_moves_the_stage_on_as_the_playbook_says_and_reopen_takes_it_bac
     ],
 )
 def test_stage_after_resolve(playbook, stages, current, expected):
-    from warroom.operations import stage_after_resolve
+    from warroom.domain.rules import stage_after_resolve
 
     assert stage_after_resolve(playbook.replace(stages=stages), current) == expected
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from console_support import DEMO_NOW, demo_app, screen_text, type_line
 from warroom.clock import FrozenClock
-from warroom.operations import Operations
-from warroom.store import Store
+from warroom.db.store import Store
+from warroom.service import Service
 from warroom.tui.app import WarroomApp
 from warroom.tui.screens.console import ConsoleScreen
 from warroom.tui.screens.start import StartScreen
@@ -103,7 +103,7 @@ async def test_tab_completes_commands_and_names(tmp_path):
         assert isinstance(app.focused, ScribeInput)
         # Anyone who has written in the incident, not only role holders; and a
         # name that appears after the console opened (another console's writer).
-        other = Operations(Store(app.store.path), app.clock, app.playbook)
+        other = Service(Store(app.store.path), app.clock, app.playbook)
         other.note(1, "zoltan", "joined the bridge")
         await pilot.pause(1.2)
         scribe.value = ""
@@ -231,7 +231,7 @@ async def test_declare_with_no_title_says_so_and_writes_nothing(tmp_path):
 
 async def test_switcher_opens_another_incident(tmp_path):
     app = demo_app(tmp_path / "w.db")
-    app.ops.declare(severity=3, title="Slow PDF export", author="erin")
+    app.service.declare(severity=3, title="Slow PDF export", author="erin")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert "Slow PDF export" in screen_text(app)  # newest open incident is active
@@ -258,8 +258,8 @@ async def test_the_console_is_the_first_screen_and_opens_at_the_newest_entry(tmp
     timeline starts at its end however long the incident."""
     app = demo_app(tmp_path / "w.db")
     for n in range(300):
-        app.ops.note(1, "carol", f"filler {n}")
-    app.ops.note(1, "carol", "the newest one")
+        app.service.note(1, "carol", f"filler {n}")
+    app.service.note(1, "carol", "the newest one")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert app.screen_stack == [app.screen] and isinstance(app.screen, ConsoleScreen)
@@ -270,7 +270,7 @@ async def test_the_console_is_the_first_screen_and_opens_at_the_newest_entry(tmp
         await pilot.press("pageup")
         await pilot.pause()
         assert "the newest one" not in screen_text(app)
-        other = Operations(Store(app.store.path), app.clock, app.playbook)  # another console
+        other = Service(Store(app.store.path), app.clock, app.playbook)  # another console
         other.note(1, "dan", "while scrolled up")
         await pilot.pause(1.2)  # the poll sees it; the reader keeps their place
         assert app.screen.incident.entry_count == other.store.incident(1).entry_count
@@ -404,7 +404,7 @@ async def test_a_damaged_database_is_reported_and_the_console_turns_read_only(tm
     store = app.store
     # Fill the file well past a few pages, then scramble its middle.
     for n in range(400):
-        app.ops.note(1, "carol", f"padding entry {n} " + "x" * 200)
+        app.service.note(1, "carol", f"padding entry {n} " + "x" * 200)
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
     size = path.stat().st_size
@@ -426,7 +426,7 @@ async def test_countdown_follows_severity_change_snooze_and_update(tmp_path):
     clock = FrozenClock("2026-11-23T10:00:00Z")
     store = Store(tmp_path / "w.db")
     app = WarroomApp(store=store, user="carol", clock=clock, cursor_blink=False)
-    app.ops.declare(severity=2, title="Checkout slow", author="carol")  # due 10:15
+    app.service.declare(severity=2, title="Checkout slow", author="carol")  # due 10:15
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         countdown = app.screen.query_one(UpdateCountdown)
@@ -469,7 +469,7 @@ async def test_demo_runs_on_a_teams_own_playbook(tmp_path, monkeypatch):
     skipping script lines it cannot take (here: checklist items it does not have)."""
     from click.testing import CliRunner
 
-    import warroom.launch
+    import warroom.opening
     from warroom.cli import cli
     from warroom.playbook import default_playbook_text
 
@@ -480,7 +480,7 @@ async def test_demo_runs_on_a_teams_own_playbook(tmp_path, monkeypatch):
     book.write_text(f"{first}[[checklist]]{items[0]}{after_last}")  # one checklist item
     opened = {}
     monkeypatch.setattr(
-        warroom.launch,
+        warroom.opening,
         "run_app",
         lambda store, user, *, playbook=None, comms=None: (
             opened.update(store=store, user=user, playbook=playbook) or 0
@@ -507,7 +507,7 @@ async def test_an_incident_of_a_severity_the_playbook_lacks_still_opens(tmp_path
 
     store = Store(tmp_path / "w.db")
     clock = FrozenClock(DEMO_NOW)
-    Operations(store, clock, default_playbook()).declare(severity=4, title="Minor", author="ann")
+    Service(store, clock, default_playbook()).declare(severity=4, title="Minor", author="ann")
     team = default_playbook().replace(severities=default_playbook().severities[:3])
     app = WarroomApp(store=store, user="ann", clock=clock, playbook=team)
     async with app.run_test(size=(120, 40)) as pilot:

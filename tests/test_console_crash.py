@@ -22,9 +22,9 @@ import time
 import pytest
 
 from warroom.clock import SystemClock
-from warroom.operations import Operations
+from warroom.db.store import Store
 from warroom.playbook import default_playbook
-from warroom.store import Store
+from warroom.service import Service
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
 
@@ -61,7 +61,7 @@ def _drain(fd: int) -> None:
 def test_sigkill_mid_typing_loses_no_acknowledged_entry(tmp_path):
     path = tmp_path / "w.db"
     store = Store(path)
-    Operations(store, SystemClock(), default_playbook()).declare(
+    Service(store, SystemClock(), default_playbook()).declare(
         severity=1, title="crash drill", author="alice"
     )
     store.close()

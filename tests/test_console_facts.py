@@ -11,7 +11,7 @@ from warroom.tui.widgets.scribe_input import ScribeInput
 
 
 def write_review(app) -> None:
-    app.ops.set_review(
+    app.service.set_review(
         1, "carol", root_cause="x", contributing_factors="", resolution_steps="", review_at=None
     )
 

@@ -11,8 +11,8 @@ from textual.widgets import Digits
 from console_support import DEMO_NOW, demo_app, screen_text, type_line
 from warroom.clock import FrozenClock
 from warroom.commands import completions, describe_completion, run_line
-from warroom.operations import Operations
-from warroom.store import Store
+from warroom.db.store import Store
+from warroom.service import Service
 from warroom.tui.app import WarroomApp
 from warroom.tui.screens.bridge import BridgeScreen
 from warroom.tui.screens.console import ConsoleScreen
@@ -40,9 +40,9 @@ def shown_chars(app, text: str) -> int:
     return best
 
 
-def other(app) -> Operations:
+def other(app) -> Service:
     """A second writer on the same file (another console, or `warroom log`)."""
-    return Operations(Store(app.store.path), app.clock, app.playbook)
+    return Service(Store(app.store.path), app.clock, app.playbook)
 
 
 # -- the timeline ---------------------------------------------------------------
@@ -237,12 +237,12 @@ def test_the_slack_root_message_carries_the_bridge_link(store, db_path, clock, p
     import asyncio
 
     from fake_slack import FakeSlack, bot_config
-    from warroom.comms import outbox
     from warroom.comms.delivery import Deliverer
+    from warroom.db import outbox
 
     with FakeSlack(now=clock.now) as slack:
         config = bot_config(slack)
-        ops = Operations(store, clock, playbook, comms=config)
+        ops = Service(store, clock, playbook, comms=config)
         incident = ops.declare(severity=2, title="Sync halted", author="alice", commander="alice")
 
         def drain() -> None:
@@ -421,7 +421,7 @@ async def test_the_bridge_view_says_overdue_itself_and_no_toast_lands_on_it(tmp_
 async def test_hostile_text_in_the_bridge_view_and_timeline_is_shown_literally(tmp_path):
     store = Store(tmp_path / "w.db")
     clock = FrozenClock(DEMO_NOW)
-    ops = Operations(store, clock, WarroomApp(store=store, user="x").playbook)
+    ops = Service(store, clock, WarroomApp(store=store, user="x").playbook)
     title = "[bold red]pwn[/] \x1b[2J " + "long title " * 16
     incident = ops.declare(severity=2, title=title, author="mallory", impact="[$accent]x" * 40)
     ops.note(incident.id, "a-very-long-slack-display-name (SRE, EU)", "[b]not bold[/b] \u202eevil")
@@ -441,7 +441,7 @@ async def test_hostile_text_in_the_bridge_view_and_timeline_is_shown_literally(t
 async def test_a_long_slack_status_keeps_one_line_and_every_checklist_item_in_view(tmp_path):
     """A retrying Slack says why at length; in the narrow side column that text
     wrapped to five lines and pushed checklist items 6-9 off an 80x24 screen."""
-    from warroom.comms.outbox import OutboxStatus
+    from warroom.db.outbox import OutboxStatus
     from warroom.tui.app import OutboxStatusChanged
 
     app = demo_app(tmp_path / "w.db")
@@ -464,7 +464,7 @@ async def test_a_long_slack_status_keeps_one_line_and_every_checklist_item_in_vi
 
 
 def test_the_narrow_slack_indicator_says_the_state_and_where_to_act():
-    from warroom.comms.outbox import OutboxStatus
+    from warroom.db.outbox import OutboxStatus
 
     assert OutboxStatus("failed", "slack failed: channel_not_found").short == "failed (f4)"
     assert OutboxStatus("unsure", "1 may not have arrived").short == "unsure (f4)"

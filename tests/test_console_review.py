@@ -85,7 +85,7 @@ async def test_a_closed_incident_opens_read_only(tmp_path):
         await type_line(pilot, "/close")
         assert "no review yet" in screen_text(app)  # under the input; nothing written
         assert app.store.incident(1).status == "resolved"
-        app.ops.set_review(
+        app.service.set_review(
             1, "carol", root_cause="x", contributing_factors="", resolution_steps="", review_at=None
         )
         scribe = app.screen.query_one(ScribeInput)
@@ -127,7 +127,7 @@ async def test_dates_appear_past_midnight_and_ctrl_t_shows_local_time(tmp_path, 
     import time as _time
 
     from warroom.clock import FrozenClock
-    from warroom.store import Store
+    from warroom.db.store import Store
     from warroom.tui.app import WarroomApp
 
     monkeypatch.setenv("TZ", "America/New_York")
@@ -136,7 +136,7 @@ async def test_dates_appear_past_midnight_and_ctrl_t_shows_local_time(tmp_path, 
         clock = FrozenClock("2026-11-23T23:50:00Z")
         store = Store(tmp_path / "w.db")
         app = WarroomApp(store=store, user="carol", clock=clock, cursor_blink=False)
-        app.ops.declare(severity=3, title="Late-night drift", author="carol")
+        app.service.declare(severity=3, title="Late-night drift", author="carol")
         async with app.run_test(size=(120, 30)) as pilot:
             await pilot.pause()
             timeline = app.screen.query_one(Timeline)
@@ -163,12 +163,12 @@ async def test_a_backdated_note_shows_both_times_and_dates_the_timeline(tmp_path
     now spans two UTC days, every time carries its date. A wide timeline (160
     columns) marks the backdated time with * and shows seconds."""
     from warroom.clock import FrozenClock
-    from warroom.store import Store
+    from warroom.db.store import Store
     from warroom.tui.app import WarroomApp
 
     clock = FrozenClock("2026-11-24T00:05:00Z")
     app = WarroomApp(store=Store(tmp_path / "w.db"), user="carol", clock=clock, cursor_blink=False)
-    app.ops.declare(severity=3, title="Just after midnight", author="carol")
+    app.service.declare(severity=3, title="Just after midnight", author="carol")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         timeline = app.screen.query_one(Timeline)
@@ -190,13 +190,13 @@ async def test_a_backdated_note_shows_both_times_and_dates_the_timeline(tmp_path
 
 async def test_the_incident_list_shows_each_incident_and_a_closed_one_opens_read_only(tmp_path):
     app = demo_app(tmp_path / "w.db")
-    old = app.ops.declare(severity=3, title="Old PDF outage", author="erin")
-    app.ops.add_followup(old.id, "erin", "add a PDF smoke test", owner="erin", due="2026-12-01")
-    app.ops.resolve(old.id, "erin")
-    app.ops.set_review(
+    old = app.service.declare(severity=3, title="Old PDF outage", author="erin")
+    app.service.add_followup(old.id, "erin", "add a PDF smoke test", owner="erin", due="2026-12-01")
+    app.service.resolve(old.id, "erin")
+    app.service.set_review(
         old.id, "erin", root_cause="x", contributing_factors="", resolution_steps="", review_at=None
     )
-    app.ops.close(old.id, "erin")
+    app.service.close(old.id, "erin")
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.pause()
         assert app.screen.incident.id == 1  # the open one

@@ -12,9 +12,9 @@ from console_support import DEMO_NOW, screen_text
 from fake_slack import TOKEN, FakeSlack, error
 from warroom.clock import FrozenClock
 from warroom.comms.config import CommsConfig, SlackSettings
+from warroom.db.store import Store
 from warroom.demo import seed_demo
 from warroom.playbook import default_playbook
-from warroom.store import Store
 from warroom.tui.app import WarroomApp
 
 
@@ -173,20 +173,18 @@ async def test_a_console_without_slack_settings_queues_and_says_messages_wait(tm
     still queues what announces, and says messages are waiting (not "off");
     a console or command with the settings delivers them."""
     from fake_slack import bot_config
-    from warroom.comms import outbox
     from warroom.comms.delivery import deliver_pending
-    from warroom.operations import Operations
+    from warroom.db import outbox
+    from warroom.service import Service
 
     path = tmp_path / "w.db"
     clock = FrozenClock(DEMO_NOW)
     with FakeSlack() as slack:
         configured = Store(path)
         seed_demo(configured, default_playbook(), clock)
-        Operations(configured, clock, default_playbook(), comms=bot_config(slack)).note(
-            1, "bob", "x"
-        )
+        Service(configured, clock, default_playbook(), comms=bot_config(slack)).note(1, "bob", "x")
         assert configured.setting("slack_mode") is None  # a note announces nothing
-        Operations(configured, clock, default_playbook(), comms=bot_config(slack)).set_severity(
+        Service(configured, clock, default_playbook(), comms=bot_config(slack)).set_severity(
             1, "bob", 2
         )
         assert configured.setting("slack_mode") == "bot"

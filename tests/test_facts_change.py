@@ -18,21 +18,21 @@ from fake_slack import CHANNEL_ID, FakeSlack, bot_config
 from test_outbox import drain
 from warroom.clock import FrozenClock
 from warroom.commands import completions, run_line
-from warroom.comms import outbox
 from warroom.comms.delivery import prepare
 from warroom.comms.slack import render_root
 from warroom.comms.templates import INVESTIGATING, NO_STATUS_PAGE, render_email, render_internal
+from warroom.db import outbox
+from warroom.db.store import SCHEMA_VERSION, Store
+from warroom.domain.models import Incident
 from warroom.errors import CommandError
-from warroom.models import Incident
-from warroom.operations import Operations
+from warroom.exports.review import render_review
 from warroom.playbook import (
     Playbook,
     default_playbook,
     default_playbook_text,
     load_playbook_text,
 )
-from warroom.review import render_review
-from warroom.store import Store
+from warroom.service import Service
 
 
 def current(store: Store, incident: Incident) -> Incident:
@@ -41,7 +41,7 @@ def current(store: Store, incident: Incident) -> Incident:
     return found
 
 
-def review_written(ops: Operations, incident: Incident) -> None:
+def review_written(ops: Service, incident: Incident) -> None:
     ops.set_review(
         incident.id,
         "alice",
@@ -152,7 +152,7 @@ def test_review_timeline_is_in_the_order_things_happened(ops, store, incident, c
 def test_the_review_reads_the_timeline_through_the_happened_index(store, incident):
     """Sorting 100,000 rows made the export 1.7x a plain read: the index
     (schema 5) gives them in order, so SQLite does not sort."""
-    plan = store.query(
+    plan = store.conn.execute(
         "EXPLAIN QUERY PLAN SELECT seq FROM entries WHERE incident_id = 1"
         " ORDER BY coalesce(occurred_at, at), seq"
     )
@@ -270,7 +270,7 @@ def root_edits(slack: FakeSlack) -> list[str]:
 
 def test_slacks_root_message_follows_title_impact_and_close(store, db_path, clock, playbook, slack):
     config = bot_config(slack)
-    ops = Operations(store, clock, playbook, comms=config)
+    ops = Service(store, clock, playbook, comms=config)
     incident = ops.declare(severity=2, title="QuickBoks sync halted", author="alice")
     drain(db_path, config, clock)
     run_line(ops, incident.id, "alice", "/title QuickBooks sync halted")
@@ -292,7 +292,7 @@ def test_root_mitigation_changes_only_with_a_sent_update(store, db_path, clock, 
     """A /decision or /action is not what the channel's top message says is
     being done: only the line the comms lead sent with an update is."""
     config = bot_config(slack)
-    ops = Operations(store, clock, playbook, comms=config)
+    ops = Service(store, clock, playbook, comms=config)
     incident = ops.declare(severity=2, title="QuickBooks sync halted", author="alice")
     drain(db_path, config, clock)
     run_line(ops, incident.id, "dan", "/decision maybe roll back? asking in #eng")
@@ -322,7 +322,7 @@ def test_prepare_never_reads_decisions_for_the_root(store, clock, playbook):
     from warroom.comms.config import CommsConfig, SlackSettings
 
     config = CommsConfig(slack=SlackSettings(bot_token=TOKEN, channel=CHANNEL_ID))
-    ops = Operations(store, clock, playbook, comms=config)
+    ops = Service(store, clock, playbook, comms=config)
     incident = ops.declare(severity=2, title="t", author="alice")
     store.conn.execute(
         "UPDATE incidents SET slack_channel = ?, slack_ts = '1.0' WHERE id = ?",
@@ -410,7 +410,7 @@ def test_a_schema_4_database_gains_the_new_columns_and_index(tmp_path: Path):
     path = tmp_path / "old.db"
     clock = FrozenClock("2026-11-23T22:00:00Z")
     store = Store(path)
-    ops = Operations(store, clock, default_playbook())
+    ops = Service(store, clock, default_playbook())
     incident = ops.declare(severity=2, title="t", author="a")
     ops.record_update(incident.id, "b", "u")
     ops.resolve(incident.id, "a")
@@ -419,14 +419,17 @@ def test_a_schema_4_database_gains_the_new_columns_and_index(tmp_path: Path):
     conn.execute("DROP INDEX idx_entries_happened")
     conn.execute("ALTER TABLE updates DROP COLUMN mitigation")
     conn.execute("ALTER TABLE incidents DROP COLUMN resolved_from_stage")
+    # and what schema 6 added (issue 10): it runs after migration 5
+    conn.execute("ALTER TABLE entries DROP COLUMN data")
+    conn.execute("ALTER TABLE outbox DROP COLUMN paused_until")
     conn.execute("PRAGMA user_version = 4")
     conn.commit()
     conn.close()
     store = Store(path)
     try:
-        assert store.query("PRAGMA user_version")[0][0] == 5
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert store.current_mitigation(incident.id) is None
-        ops = Operations(store, clock, default_playbook())
+        ops = Service(store, clock, default_playbook())
         stage = current(store, incident).stage
         ops.reopen(incident.id, "a")
         assert current(store, incident).stage == stage

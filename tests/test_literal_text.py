@@ -8,7 +8,7 @@ import pytest
 from textual import events
 
 from console_support import demo_app, screen_text
-from warroom.export import build_export
+from warroom.exports.incident import build_export
 from warroom.tui.widgets.scribe_input import ScribeInput
 
 TYPED = ["[bold red]x[/]", "[/]", "<!channel> and <@U123>", "[$accent]hi[B]"]

@@ -32,14 +32,14 @@ from fake_slack import (
     webhook_config,
 )
 from warroom.clock import FrozenClock
-from warroom.comms import outbox
 from warroom.comms.config import CommsConfig
 from warroom.comms.delivery import Deliverer, deliver_pending, prepare
 from warroom.comms.outcome import Delivered
 from warroom.comms.slack import SlackClient
-from warroom.operations import Operations
+from warroom.db import outbox
+from warroom.db.store import Store
 from warroom.playbook import Playbook
-from warroom.store import Store
+from warroom.service import Service
 
 #: The client gives up after this long; a slow Slack answers after 1.5 s.
 TIMEOUT = 0.4
@@ -69,7 +69,7 @@ def slack(clock: FrozenClock):
 
 
 def declare(store: Store, clock: FrozenClock, playbook: Playbook, config: CommsConfig):
-    ops = Operations(store, clock, playbook, comms=config)
+    ops = Service(store, clock, playbook, comms=config)
     return ops, ops.declare(severity=2, title="QuickBooks sync halted", author="alice")
 
 
@@ -106,10 +106,7 @@ def test_a_declaration_slack_took_but_never_confirmed_is_posted_once(
     assert message.status == "delivered" and message.remote_id == request.ts
     assert not message.look_first
     # A root found this way still roots the thread.
-    assert store.query("SELECT slack_channel, slack_ts FROM incidents")[0] == (
-        CHANNEL_ID,
-        request.ts,
-    )
+    assert store.slack_root(1) == (CHANNEL_ID, request.ts)
 
 
 def test_an_update_in_the_thread_is_looked_for_in_the_thread(store, clock, playbook, slack):
@@ -167,7 +164,7 @@ def test_a_channel_set_by_name_learns_its_id_and_can_then_look(store, clock, pla
     _ops, incident = declare(store, clock, playbook, config)
     drain(store, config, clock)  # answered: Slack's answer names the channel's id
     assert store.setting("slack_channel_id:#incidents") == CHANNEL_ID
-    ops2 = Operations(store, clock, playbook, comms=bot_config(slack, channel="#incidents"))
+    ops2 = Service(store, clock, playbook, comms=bot_config(slack, channel="#incidents"))
     second = ops2.declare(severity=3, title="second", author="alice")
     slack.script(slow(1.5))
     drain(store, config, clock)
@@ -325,16 +322,14 @@ def test_f4_sends_everything_waiting_now(store, clock, playbook, slack):
     ops.record_update(incident.id, "bob", "one")
     ops.record_update(incident.id, "bob", "two")
     slack.script(error("channel_not_found"), dropped(), server_error(500))
-    deliverer = Deliverer(store, config, clock=clock, timeout=TIMEOUT, min_interval=0.0)
+    deliverer = Deliverer(
+        store, config, playbook=playbook, clock=clock, timeout=TIMEOUT, min_interval=0.0
+    )
 
     async def three_steps() -> None:
-        deliverer._loop = asyncio.get_running_loop()
-        deliverer._store = store
-        deliverer.playbook = playbook
-        deliverer._client = SlackClient(config, timeout=TIMEOUT)
-        for _ in range(3):
-            assert await deliverer.step()
-        await deliverer._client.aclose()
+        async with deliverer.session():
+            for _ in range(3):
+                assert await deliverer.step()
 
     asyncio.run(three_steps())
     states = [m.status for m in outbox.messages(store)]
@@ -358,7 +353,7 @@ def test_f4_sends_everything_waiting_now(store, clock, playbook, slack):
 def test_a_schema_3_database_upgrades_with_a_database_id(tmp_path: Path):
     import sqlite3
 
-    from warroom.store import SCHEMA_VERSION
+    from warroom.db.store import SCHEMA_VERSION
 
     path = tmp_path / "old.db"
     store = Store(path)
@@ -370,10 +365,13 @@ def test_a_schema_3_database_upgrades_with_a_database_id(tmp_path: Path):
     conn.execute("DROP INDEX idx_entries_happened")
     conn.execute("ALTER TABLE updates DROP COLUMN mitigation")
     conn.execute("ALTER TABLE incidents DROP COLUMN resolved_from_stage")
+    # And what schema 6 added (issue 10's event data and outbox pause).
+    conn.execute("ALTER TABLE entries DROP COLUMN data")
+    conn.execute("ALTER TABLE outbox DROP COLUMN paused_until")
     conn.execute("PRAGMA user_version = 3")
     conn.commit()
     conn.close()
     upgraded = Store(path)
     assert len(upgraded.setting("database_id") or "") == 16
-    assert upgraded.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 5
+    assert upgraded.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
     upgraded.close()

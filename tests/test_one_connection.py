@@ -30,9 +30,9 @@ import pytest
 
 from fake_slack import TOKEN, FakeSlack, stall
 from warroom.clock import SystemClock
-from warroom.operations import Operations
+from warroom.db.store import Store, is_sqlite_file, open_in_this_process
 from warroom.playbook import default_playbook
-from warroom.store import Store, is_sqlite_file, open_in_this_process
+from warroom.service import Service
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="/proc and POSIX lock semantics")
 
@@ -101,7 +101,7 @@ def test_every_acknowledged_entry_is_in_the_file_with_the_console_and_its_worker
 ):
     db = tmp_path / "w.db"
     seeded = Store(db)
-    ops = Operations(seeded, SystemClock(), default_playbook())
+    ops = Service(seeded, SystemClock(), default_playbook())
     ops.declare(severity=2, title="t", author="alice")
     seeded.close()  # this (test) process holds no connection: its locks cannot mask the bug
 

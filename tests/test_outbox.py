@@ -28,13 +28,15 @@ from fake_slack import (
     webhook_config,
 )
 from warroom.clock import FrozenClock, parse_time
-from warroom.comms import outbox
+from warroom.comms import policy
 from warroom.comms.config import CommsConfig
 from warroom.comms.delivery import Deliverer, deliver_pending
+from warroom.comms.outcome import Transient
+from warroom.db import outbox
+from warroom.db.store import Store
 from warroom.errors import CommandError
-from warroom.operations import Operations
 from warroom.playbook import Playbook
-from warroom.store import Store
+from warroom.service import Service
 
 
 def fake_sleep(clock: FrozenClock):
@@ -62,10 +64,10 @@ def slack(clock: FrozenClock):
 
 
 def comms_ops(store: Store, clock: FrozenClock, playbook: Playbook, config: CommsConfig):
-    return Operations(store, clock, playbook, comms=config)
+    return Service(store, clock, playbook, comms=config)
 
 
-def declare(ops: Operations, title: str = "QuickBooks sync halted"):
+def declare(ops: Service, title: str = "QuickBooks sync halted"):
     return ops.declare(severity=2, title=title, author="alice", commander="alice")
 
 
@@ -96,11 +98,8 @@ def test_messages_are_queued_in_the_same_transaction(store, clock, playbook, sla
     assert kinds(store) == ["declare", "update", "severity", "root", "resolve"]
     declaration = outbox.messages(store)[0]
     assert declaration.text.startswith(":rotating_light: SEV-2 | QuickBooks sync halted")
-    entry_kinds = {
-        m.kind: store._read("SELECT kind FROM entries WHERE id = ?", (m.entry_id,))[0][0]
-        for m in outbox.messages(store)
-        if m.entry_id
-    }
+    kind_of = {e.id: e.kind for e in store.iter_entries(incident.id)}
+    entry_kinds = {m.kind: kind_of[m.entry_id] for m in outbox.messages(store) if m.entry_id}
     assert entry_kinds == {
         "declare": "declared",
         "update": "update",
@@ -158,9 +157,7 @@ def test_bot_token_threads_and_edits_the_root(store, db_path, clock, playbook, s
     times = [r.at for r in slack.requests]
     assert all((b - a).total_seconds() >= 1 for a, b in itertools.pairwise(times))
     # The root is remembered on the incident.
-    assert store._read(
-        "SELECT slack_channel, slack_ts FROM incidents WHERE id = ?", (incident.id,)
-    )[0] == (CHANNEL_ID, root_ts)
+    assert store.slack_root(incident.id) == (CHANNEL_ID, root_ts)
     assert {m.status for m in outbox.messages(store)} == {"delivered"}
     for request in slack.requests:
         assert request.headers["content-type"] == "application/json; charset=utf-8"
@@ -346,7 +343,7 @@ def test_two_consoles_never_send_the_same_message(db_path, playbook):
     with FakeSlack() as slack:
         config = bot_config(slack)
         writer = Store(db_path)
-        ops = Operations(writer, FrozenClock("2026-11-23T22:00:00Z"), playbook, comms=config)
+        ops = Service(writer, FrozenClock("2026-11-23T22:00:00Z"), playbook, comms=config)
         expected: dict[int, list[str]] = {}
         for n in range(4):
             incident = declare(ops, f"incident {n}")
@@ -417,8 +414,8 @@ def test_status_summary_states(store, clock, playbook, slack, incident):
     assert outbox.status_summary(store, clock.now()).text == "sending 1"
     message = outbox.claim_next(store, "me", clock.now())
     assert message is not None
-    outbox.record_outcome(
-        store, message, "me", clock.now(), outbox.Transient("HTTP 500"), rng=random.Random(1)
+    policy.record_outcome(
+        store, message, "me", clock.now(), Transient("HTTP 500"), rng=random.Random(1)
     )
     status = outbox.status_summary(store, clock.now())
     assert status.state == "retrying" and status.last_error == "HTTP 500"
@@ -542,3 +539,36 @@ def test_a_command_without_slack_settings_queues_on_a_database_used_with_slack(r
         check = Store(db)
         assert {m.status for m in outbox.messages(check, 2)} == {"delivered"}
         check.close()
+
+
+def test_a_429_pause_of_an_older_database_is_kept_as_paused_until(
+    store, db_path, clock, playbook, slack
+):
+    """Schema 6 moved the pause out of the error text: a database upgraded while
+    Slack had asked it to wait keeps waiting, and only on that channel."""
+    import sqlite3
+
+    config = bot_config(slack)
+    declare(comms_ops(store, clock, playbook, config))
+    slack.script(rate_limited(60))
+    deliver_pending(store, config, clock, deadline_seconds=0.5)
+    (message,) = outbox.messages(store)
+    assert message.last_error.startswith("rate limited")
+    store.close()
+    conn = sqlite3.connect(db_path)
+    conn.execute("ALTER TABLE entries DROP COLUMN data")
+    conn.execute("ALTER TABLE outbox DROP COLUMN paused_until")
+    conn.execute("PRAGMA user_version = 5")
+    conn.commit()
+    conn.close()
+    upgraded = Store(db_path)
+    try:
+        ops = comms_ops(upgraded, clock, playbook, config)
+        ops.declare(severity=3, title="second", author="alice")  # same channel, other incident
+        clock.advance(seconds=30)
+        assert outbox.claim_next(upgraded, "me", clock.now(), min_interval=0.0) is None
+        clock.advance(seconds=31)
+        claimed = outbox.claim_next(upgraded, "me", clock.now(), min_interval=0.0)
+        assert claimed is not None and claimed.id == message.id
+    finally:
+        upgraded.close()

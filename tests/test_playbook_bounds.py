@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from warroom.businessdays import propose_review_date
 from warroom.commands import run_line
 from warroom.comms.config import load_comms_config
 from warroom.comms.templates import render_email, render_internal
+from warroom.db.store import Store
+from warroom.domain.businessdays import propose_review_date
 from warroom.errors import WarroomError
-from warroom.operations import Operations
 from warroom.playbook import default_playbook_text, load_playbook
-from warroom.store import Store
+from warroom.service import Service
 
 DEFAULT = default_playbook_text()
 #: The bounds (playbook.py says why each is past anything a team would write).
@@ -129,7 +129,7 @@ def test_the_bounds_themselves_are_usable(tmp_path, clock):
     # /fu with the longest default due date, on the last day the clock can show it.
     store = Store(tmp_path / "edge.db")
     try:
-        ops = Operations(store, clock, playbook)
+        ops = Service(store, clock, playbook)
         incident = ops.declare(severity=2, title="t", author="alice")
         run_line(ops, incident.id, "alice", "/fu write the runbook @dan")
         (followup,) = store.followups(incident.id)

@@ -9,11 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from warroom.businessdays import add_business_days, propose_review_date
 from warroom.clock import UTC, FrozenClock, parse_time
 from warroom.commands import run_line
+from warroom.domain.businessdays import add_business_days, propose_review_date
+from warroom.domain.figures import compute_figures, live_clocks
 from warroom.errors import CommandError
-from warroom.figures import compute_figures, figures_for, live_clocks
+from warroom.exports.review import figures_for, render_review
 from warroom.markdown import (
     ROW_SEP,
     STRUCK_CLOSE,
@@ -23,7 +24,6 @@ from warroom.markdown import (
     md_row,
     md_rows,
 )
-from warroom.review import render_review
 
 # -- business days ------------------------------------------------------------------
 
@@ -422,12 +422,12 @@ TRICKY_TEXTS = [
 
 def test_review_timeline_escapes_like_md_inline(ops, clock, incident, playbook, monkeypatch):
     """The bulk escaping of the timeline equals md_inline on each entry."""
-    import warroom.review
+    import warroom.exports.review
 
     def not_expected(*args):
         raise AssertionError("no entry holds a row marker: the bulk path should do")
 
-    monkeypatch.setattr(warroom.review, "md_row", not_expected)
+    monkeypatch.setattr(warroom.exports.review, "md_row", not_expected)
     for text in TRICKY_TEXTS:
         clock.advance(seconds=1)
         ops.note(incident.id, "carol", text)
@@ -567,13 +567,13 @@ def test_the_review_says_when_each_update_was_delivered(tmp_path, clock, playboo
     review of an incident without Slack reads as before (tests/golden/review.md)."""
     from fake_slack import FakeSlack, bot_config, error, ok, slow
     from warroom.comms.delivery import deliver_pending
-    from warroom.operations import Operations
-    from warroom.store import Store
+    from warroom.db.store import Store
+    from warroom.service import Service
 
     store = Store(tmp_path / "w.db")
     with FakeSlack(now=clock.now) as slack:
         config = bot_config(slack)
-        ops = Operations(store, clock, playbook, comms=config)
+        ops = Service(store, clock, playbook, comms=config)
         incident = ops.declare(severity=2, title="t", author="alice")
         clock.advance(minutes=5)
         ops.record_update(incident.id, "bob", "first")  # 22:05:00

@@ -20,10 +20,10 @@ import pytest
 
 from warroom.clock import FrozenClock
 from warroom.commands import run_line
-from warroom.operations import Operations
+from warroom.db.store import Store
+from warroom.exports.review import fold, ics_text, render_ics
 from warroom.playbook import default_playbook, default_playbook_text
-from warroom.review import fold, ics_text, render_ics
-from warroom.store import Store
+from warroom.service import Service
 
 GOLDEN = Path(__file__).parent / "golden" / "review.md"
 
@@ -33,7 +33,7 @@ def script(db: Path) -> None:
     clock = FrozenClock("2026-11-27T14:02:00Z")  # a Friday afternoon
     store = Store(db)
     try:
-        ops = Operations(store, clock, default_playbook())
+        ops = Service(store, clock, default_playbook())
         inc = ops.declare(
             severity=2,
             title="QuickBooks sync halted",
@@ -244,7 +244,7 @@ def test_ics_of_hostile_text_folds_and_escapes(tmp_path):
     clock = FrozenClock("2026-12-31T09:00:00Z")
     store = Store(db)
     try:
-        ops = Operations(store, clock, default_playbook())
+        ops = Service(store, clock, default_playbook())
         title = "a;b,c\\d " + "é" * 40 + " 🔥" * 20 + " \x1b[31m"
         inc = ops.declare(severity=3, title=title[:200], author="zoe")
         ops.set_review(
@@ -300,7 +300,7 @@ def test_followups_csv_quotes_and_keeps_text_literal(run_cli, tmp_path):
     db = tmp_path / "fu.db"
     store = Store(db)
     try:
-        ops = Operations(store, FrozenClock("2026-11-23T22:00:00Z"), default_playbook())
+        ops = Service(store, FrozenClock("2026-11-23T22:00:00Z"), default_playbook())
         inc = ops.declare(severity=3, title="t", author="zoe")
         text = 'say "hi", then =SUM(A1) ; [b] 🔥'
         ops.add_followup(inc.id, "zoe", text, "dan", "2026-12-01")

@@ -29,13 +29,13 @@ from textual.keys import _character_to_key
 from console_support import DEMO_NOW
 from warroom.clock import FrozenClock
 from warroom.commands import COMMANDS, run_line
+from warroom.db.store import Store
 from warroom.demo import seed_demo
 from warroom.errors import WarroomError
-from warroom.export import build_export
-from warroom.operations import Operations
+from warroom.exports.incident import build_export
+from warroom.exports.review import render_review
 from warroom.playbook import default_playbook
-from warroom.review import render_review
-from warroom.store import Store
+from warroom.service import Service
 from warroom.tui.app import WarroomApp
 from warroom.tui.screens.console import ConsoleScreen
 
@@ -108,7 +108,7 @@ async def _drive(tmp: Path, lines: list[tuple[str, bool]]) -> None:
     playbook = default_playbook()
     model_store = Store(tmp / "model.db")
     seed_demo(model_store, playbook, clock)
-    model = Operations(model_store, clock, playbook)
+    model = Service(model_store, clock, playbook)
     app_store = Store(tmp / "app.db")
     seed_demo(app_store, playbook, clock)
     app = WarroomApp(store=app_store, user="carol", clock=clock, cursor_blink=False)

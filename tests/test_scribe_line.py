@@ -9,7 +9,7 @@ import pytest
 from textual import events
 
 from console_support import demo_app, message_line, screen_text, type_line
-from warroom.store import Store
+from warroom.db.store import Store
 from warroom.tui.screens.console import ConsoleScreen
 from warroom.tui.widgets.checklist import Checklist
 from warroom.tui.widgets.scribe_input import ScribeInput
@@ -376,7 +376,7 @@ async def test_an_internal_error_on_enter_is_one_line_and_the_console_stays_up(
         def broken(*args, **kwargs):
             raise RuntimeError(f"boom {SECRET_TOKEN} http://127.0.0.1:9{SECRET_PATH}")
 
-        monkeypatch.setattr(app.ops, "note", broken)
+        monkeypatch.setattr(app.service, "note", broken)
         await type_line(pilot, "this line meets a bug")
         assert app.is_running
         line = message_line(app)
@@ -413,7 +413,7 @@ async def test_an_internal_error_in_a_key_or_the_palette_is_one_line(tmp_path, l
         assert "internal error (OverflowError)" in message_line(app)
         await app.run_action("scribe('/freeze off')")  # as the palette runs it
         await pilot.pause()
-        app.ops.set_frozen = broken  # type: ignore[method-assign]
+        app.service.set_frozen = broken  # type: ignore[method-assign]
         await app.run_action("scribe('/freeze on')")
         await pilot.pause()
         assert app.is_running and "internal error (OverflowError)" in message_line(app)
@@ -467,7 +467,7 @@ async def test_playbook_values_out_of_range_cost_one_line_not_the_console(tmp_pa
     playbook = dataclasses.replace(
         default_playbook(), review_within_business_days=5000, followup_due_days=100_000_000_000
     )
-    app.playbook = app.ops.playbook = playbook
+    app.playbook = app.service.playbook = playbook
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         await type_line(pilot, "/fu add a lag alert @dan")
@@ -496,7 +496,7 @@ async def test_the_clock_and_poller_firing_while_the_console_is_taken_down(tmp_p
             node._pruning = True
         for label in console.query("#incident-elapsed"):
             await label.remove()
-        app.ops.note(1, "dan", "written by another console")
+        app.service.note(1, "dan", "written by another console")
         app._tick()
         app._poll()
         for node in nodes:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from warroom.domain.search import Filter, parse_filter
 from warroom.errors import CommandError
-from warroom.search import Filter, parse_filter
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from fake_slack import TOKEN, FakeSlack, bot_config, error, rate_limited, stall, webhook_config
 from warroom.clock import FrozenClock
-from warroom.comms import outbox
 from warroom.comms.config import CommsConfig, SlackSettings
 from warroom.comms.delivery import prepare
 from warroom.comms.slack import (
@@ -36,9 +35,10 @@ from warroom.comms.slack import (
     update_request,
     webhook_request,
 )
-from warroom.operations import Operations
+from warroom.db import outbox
+from warroom.db.store import Store
 from warroom.playbook import default_playbook
-from warroom.store import Store
+from warroom.service import Service
 from warroom.textsafe import UNSAFE_IN_LINES, printable, printable_lines
 
 BOT = CommsConfig(
@@ -69,7 +69,7 @@ def test_escape_and_bidi_controls_reach_slack_as_the_symbols_the_console_shows(
     with FakeSlack(now=clock.now) as slack:
         config = bot_config(slack)
         store = Store(tmp_path / "w.db")
-        ops = Operations(store, clock, playbook, comms=config)
+        ops = Service(store, clock, playbook, comms=config)
         incident = ops.declare(severity=2, title="t \x1b]0;pwned\x07", author="alice")
         ops.record_update(incident.id, "bob", hostile)
         from warroom.comms.delivery import deliver_pending
@@ -206,7 +206,7 @@ def test_operations_never_send_a_mention(tmp_path_factory, title, impact, update
     store = Store(db)
     clock = FrozenClock("2026-11-23T22:00:00Z")
     try:
-        ops = Operations(store, clock, default_playbook(), comms=BOT)
+        ops = Service(store, clock, default_playbook(), comms=BOT)
         incident = ops.declare(severity=2, title=title, impact=impact, author="a", commander="a")
         ops.record_update(incident.id, "a", update)
         ops.set_severity(incident.id, "a", 1)

@@ -10,7 +10,7 @@ import pytest
 
 from console_support import DEMO_NOW, demo_app
 from warroom.clock import FrozenClock
-from warroom.store import Store
+from warroom.db.store import Store
 from warroom.tui.app import WarroomApp
 
 SIZES = [(80, 24), (160, 48)]
@@ -129,7 +129,7 @@ def test_close_asks_under_the_input(snap_compare, tmp_path, size):
 
     async def asked(pilot):
         await pilot.press(*typed("/resolve"))
-        pilot.app.ops.set_review(
+        pilot.app.service.set_review(
             1, "carol", root_cause="x", contributing_factors="", resolution_steps="", review_at=None
         )
         await pilot.press(*typed("/close"))

@@ -17,7 +17,7 @@ from pathlib import Path
 from textual import events
 
 from console_support import demo_app, screen_text
-from warroom.store import Store
+from warroom.db.store import Store
 from warroom.tui.app import WarroomApp
 from warroom.tui.widgets.scribe_input import ScribeInput
 

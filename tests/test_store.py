@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from warroom.clock import SystemClock
+from warroom.db.store import APPLICATION_ID, SCHEMA_VERSION, Store
 from warroom.errors import DatabaseError
-from warroom.operations import Operations
 from warroom.playbook import default_playbook
-from warroom.store import APPLICATION_ID, SCHEMA_VERSION, Store
+from warroom.service import Service
 
 
 def digest(path: Path) -> str:
@@ -30,11 +30,9 @@ def folder(path: Path) -> set[str]:
 def make_warroom_db(path: Path, notes: int = 600) -> None:
     """A real warroom database, big enough to have interior pages, closed cleanly."""
     store = Store(path)
-    ops = Operations(store, SystemClock(), default_playbook())
+    ops = Service(store, SystemClock(), default_playbook())
     inc = ops.declare(severity=2, title="QuickBooks sync halted", author="alice")
-    with store.write() as tx:
-        for n in range(notes):
-            ops._append(tx, inc.id, "carol", "note", f"note {n}: " + "queue depth " * 20)
+    ops.notes(inc.id, "carol", [f"note {n}: " + "queue depth " * 20 for n in range(notes)])
     store.close()
     assert not Path(f"{path}-wal").exists()
 
@@ -83,7 +81,7 @@ def test_an_empty_existing_file_becomes_a_database(tmp_path):
 
 def test_reopening_keeps_everything(db_path, clock, playbook):
     store = Store(db_path)
-    ops = Operations(store, clock, playbook)
+    ops = Service(store, clock, playbook)
     inc = ops.declare(severity=1, title="Uploads failing", author="alice", commander="alice")
     ops.note(inc.id, "carol", "first note")
     ops.add_engineer(inc.id, "carol", "dan")
@@ -96,17 +94,23 @@ def test_reopening_keeps_everything(db_path, clock, playbook):
         assert again.active_incident_id() == inc.id
         version = again.conn.execute("PRAGMA user_version").fetchone()[0]
         assert version == SCHEMA_VERSION
-        Operations(again, clock, playbook).note(inc.id, "carol", "second note")
+        Service(again, clock, playbook).note(inc.id, "carol", "second note")
         assert again.incident(inc.id).entry_count == before[0].entry_count + 1
     finally:
         again.close()
 
 
 def test_a_failed_transaction_writes_nothing(store, ops, incident):
+    """A subscriber that fails inside the transaction (after the entry was
+    appended) takes the whole change back with it."""
     before = list(store.iter_entries(incident.id))
-    with pytest.raises(RuntimeError), store.write() as tx:
-        ops._append(tx, incident.id, "alice", "note", "half-done")
+
+    def boom(*args):
         raise RuntimeError("boom")
+
+    ops.subscribers.append(boom)
+    with pytest.raises(RuntimeError):
+        ops.note(incident.id, "alice", "half-done")
     assert list(store.iter_entries(incident.id)) == before
     assert store.incident(incident.id).entry_count == len(before)
 
@@ -125,7 +129,7 @@ def test_data_version_changes_when_another_connection_commits(store, ops, incide
     seen = store.data_version()
     other = Store(db_path)
     try:
-        Operations(other, ops.clock, ops.playbook).note(incident.id, "bob", "from elsewhere")
+        Service(other, ops.clock, ops.playbook).note(incident.id, "bob", "from elsewhere")
     finally:
         other.close()
     assert store.data_version() != seen
@@ -272,7 +276,7 @@ def test_concurrent_writers_each_with_own_store_do_not_lock(db_path, incident, s
         try:
             mine = Store(db_path)
             try:
-                ops = Operations(mine, SystemClock(), default_playbook())
+                ops = Service(mine, SystemClock(), default_playbook())
                 barrier.wait()
                 for i in range(per_writer):
                     ops.note(incident.id, f"w{n}", f"w{n}-{i}")
@@ -345,7 +349,7 @@ def test_integrity_after_everything(store, ops, incident, db_path):
 def test_simultaneous_consoles_cannot_both_tick_the_same_item(db_path, incident, clock, playbook):
     """Checks run inside the write lock: of eight racing /check 6, exactly one wins."""
     from warroom.errors import CommandError
-    from warroom.operations import Operations
+    from warroom.service import Service
 
     start = threading.Barrier(8)
     outcomes: list[str] = []
@@ -353,7 +357,7 @@ def test_simultaneous_consoles_cannot_both_tick_the_same_item(db_path, incident,
     def tick() -> None:
         store = Store(db_path)
         try:
-            ops = Operations(store, clock, playbook)
+            ops = Service(store, clock, playbook)
             start.wait()
             try:
                 ops.set_check(incident.id, "racer", 6, True)
@@ -375,7 +379,7 @@ def test_simultaneous_consoles_cannot_both_tick_the_same_item(db_path, incident,
 
 
 def test_a_schema_1_database_is_migrated_in_place_keeping_everything(tmp_path):
-    from warroom.store import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+    from warroom.db.store import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path, isolation_level=None)

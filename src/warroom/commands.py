@@ -1,6 +1,6 @@
 """The scribe line: a plain note, or a slash command, parsed into an operation.
 
-Pure Python over :class:`~warroom.operations.Operations`: the console calls
+Pure Python over :class:`~warroom.service.Service`: the console calls
 :func:`run_line` on Enter; tests call it directly. A line that is not understood
 raises :class:`CommandError` and nothing is written.
 """
@@ -13,14 +13,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from warroom.clock import parse_time
+from warroom.domain.models import ChecklistItem, Entry
 from warroom.errors import CommandError
-from warroom.models import ChecklistItem, Entry
-from warroom.operations import Operations
+from warroom.service import Service
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """What a line did: the entries it wrote, and anything the UI should open."""
+class LineResult:
+    """What a line did: the entries it wrote, and anything the UI should open.
+
+    (Not :data:`warroom.comms.outcome.Outcome`, what Slack or SMTP answered.)"""
 
     entries: list[Entry] = field(default_factory=list)
     open_screen: str | None = None  # "update", "help" or "entry"
@@ -38,7 +40,7 @@ class Outcome:
     asks: str | None = None
 
 
-Handler = Callable[[Operations, int, str, str], Outcome]
+Handler = Callable[[Service, int, str, str], LineResult]
 
 
 @dataclass(frozen=True)
@@ -48,12 +50,12 @@ class Command:
     summary: str
     handler: Handler
     #: For a command that cannot be undone: what runs instead the first time,
-    #: checking and explaining without writing (an Outcome with ``asks`` set).
+    #: checking and explaining without writing (an LineResult with ``asks`` set).
     ask: Handler | None = None
 
 
-def _wrote(result: Entry | list[Entry]) -> Outcome:
-    return Outcome(entries=result if isinstance(result, list) else [result])
+def _wrote(result: Entry | list[Entry]) -> LineResult:
+    return LineResult(entries=result if isinstance(result, list) else [result])
 
 
 def _needs_text(arg: str, usage: str) -> str:
@@ -77,14 +79,14 @@ def _role(role: str, usage: str) -> Handler:
     return lambda ops, inc, who, arg: _wrote(ops.set_role(inc, who, role, _needs_text(arg, usage)))
 
 
-def _eng(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
+def _eng(ops: Service, inc: int, who: str, arg: str) -> LineResult:
     name = _needs_text(arg, "/eng NAME  or  /eng -NAME").strip()
     if name.startswith("-"):
         return _wrote(ops.remove_engineer(inc, who, name[1:]))
     return _wrote(ops.add_engineer(inc, who, name))
 
 
-def _sev(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
+def _sev(ops: Service, inc: int, who: str, arg: str) -> LineResult:
     token = arg.strip().upper().removeprefix("SEV-").removeprefix("SEV")
     return _wrote(ops.set_severity(inc, who, _int_arg(token, "/sev N")))
 
@@ -104,7 +106,7 @@ DUE_AHEAD_DAYS = 3660
 DUE_BEHIND_DAYS = 366
 
 
-def _earlier_time(ops: Operations, token: str) -> datetime:
+def _earlier_time(ops: Service, token: str) -> datetime:
     """``HH:MM`` (UTC; the most recent such time, so yesterday if later than now)
     or a full ``YYYY-MM-DDTHH:MM`` no more than a year ago."""
     if match := re.fullmatch(r"([0-9]{1,2}):([0-9]{2})", token):
@@ -126,7 +128,7 @@ def _earlier_time(ops: Operations, token: str) -> datetime:
     raise CommandError(f"{token!r} is not a time: use HH:MM or YYYY-MM-DDTHH:MM (UTC)")
 
 
-def _at(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
+def _at(ops: Service, inc: int, who: str, arg: str) -> LineResult:
     """A note that happened earlier. One from before impact started (the
     declaration, until corrected) is kept as typed, and the answer says how
     to move the start: the review's figures count from it."""
@@ -140,7 +142,7 @@ def _at(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
     if start is None or parse_time(start) <= when:
         return _wrote(entry)
     hhmm = f"{when:%H:%M}"
-    return Outcome(
+    return LineResult(
         entries=[entry],
         message=f"#{entry.seq} at {hhmm} is before impact started ({start[11:16]}):"
         f" if impact began then, /milestone impact_started {hhmm} REASON moves the start",
@@ -148,7 +150,7 @@ def _at(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
     )
 
 
-def _milestone(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
+def _milestone(ops: Service, inc: int, who: str, arg: str) -> LineResult:
     usage = "/milestone impact_started|detected|mitigated|resolved HH:MM REASON"
     which, _, rest = arg.strip().partition(" ")
     token, _, reason = rest.strip().partition(" ")
@@ -185,7 +187,7 @@ def _bad_due(token: str) -> str:
     raise CommandError(f"due:{token} is not a date: use due:YYYY-MM-DD or due:+Nd")
 
 
-def _fu(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
+def _fu(ops: Service, inc: int, who: str, arg: str) -> LineResult:
     usage = "/fu TEXT @OWNER [due:YYYY-MM-DD|due:+Nd]"
     words = arg.rstrip().split(" ")
     due_token = None
@@ -205,14 +207,14 @@ def _fu(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
     return _wrote(ops.add_followup(inc, who, text, owner, due))
 
 
-def _snooze(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
+def _snooze(ops: Service, inc: int, who: str, arg: str) -> LineResult:
     usage = "/snooze MINUTES REASON"
     minutes, _, reason = arg.strip().partition(" ")
     return _wrote(ops.snooze(inc, who, _int_arg(minutes, usage), _needs_text(reason, usage)))
 
 
-def _no_arg(usage: str, call: Callable[[Operations, int, str], Entry]) -> Handler:
-    def handler(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
+def _no_arg(usage: str, call: Callable[[Service, int, str], Entry]) -> Handler:
+    def handler(ops: Service, inc: int, who: str, arg: str) -> LineResult:
         if arg.strip():
             raise CommandError(f"usage: {usage}")
         return _wrote(call(ops, inc, who))
@@ -221,15 +223,15 @@ def _no_arg(usage: str, call: Callable[[Operations, int, str], Entry]) -> Handle
 
 
 def _screen(name: str, usage: str) -> Handler:
-    def handler(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
+    def handler(ops: Service, inc: int, who: str, arg: str) -> LineResult:
         if arg.strip():
             raise CommandError(f"usage: {usage}")
-        return Outcome(open_screen=name)
+        return LineResult(open_screen=name)
 
     return handler
 
 
-def _bridge(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
+def _bridge(ops: Service, inc: int, who: str, arg: str) -> LineResult:
     """``/bridge URL`` sets the link; ``/bridge`` alone answers with it, whole
     (the header has no room for it) and on the clipboard. Writes nothing."""
     if arg.strip():
@@ -237,19 +239,19 @@ def _bridge(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
     incident = ops.store.incident(inc)
     link = incident.bridge if incident is not None else None
     if not link:
-        return Outcome(message="no bridge link yet: /bridge URL sets it")
-    return Outcome(message=f"bridge link (copied to the clipboard): {link}", clipboard=link)
+        return LineResult(message="no bridge link yet: /bridge URL sets it")
+    return LineResult(message=f"bridge link (copied to the clipboard): {link}", clipboard=link)
 
 
-def _title(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
+def _title(ops: Service, inc: int, who: str, arg: str) -> LineResult:
     return _wrote(ops.set_title(inc, who, _needs_text(arg, "/title TEXT")))
 
 
-def _impact(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
+def _impact(ops: Service, inc: int, who: str, arg: str) -> LineResult:
     return _wrote(ops.set_impact(inc, who, _needs_text(arg, "/impact TEXT")))
 
 
-def _ask_close(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
+def _ask_close(ops: Service, inc: int, who: str, arg: str) -> LineResult:
     """The first ``/close``: check, write nothing, and say what a second one does.
 
     Only ``/close`` again confirms, never a one-letter "y": at call speed a
@@ -258,7 +260,7 @@ def _ask_close(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
     if arg.strip():
         raise CommandError("usage: /close")
     incident = ops.check_close(inc)
-    return Outcome(
+    return LineResult(
         message=f"/close again to confirm: {incident.ref} becomes final and read-only"
         " for everyone (anything else cancels)",
         severity="warning",
@@ -266,12 +268,12 @@ def _ask_close(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
     )
 
 
-def _show(ops: Operations, inc: int, who: str, arg: str) -> Outcome:
+def _show(ops: Service, inc: int, who: str, arg: str) -> LineResult:
     seq = _int_arg(arg.lstrip("#"), "/show N")
     entry = ops.store.entry(inc, seq)
     if entry is None:
         raise CommandError(f"no entry #{seq} in INC-{inc}")
-    return Outcome(open_screen="entry", entry=entry)
+    return LineResult(open_screen="entry", entry=entry)
 
 
 COMMANDS: dict[str, Command] = {
@@ -374,26 +376,26 @@ COMMANDS: dict[str, Command] = {
             "resolve",
             "/resolve",
             "impact is over: stops the countdown",
-            _no_arg("/resolve", Operations.resolve),
+            _no_arg("/resolve", Service.resolve),
         ),
         Command(
             "reopen",
             "/reopen",
             "impact is back: restarts the countdown",
-            _no_arg("/reopen", Operations.reopen),
+            _no_arg("/reopen", Service.reopen),
         ),
         Command(
             "close",
             "/close",
             "after the review: the record is final and read-only (asks once: /close again)",
-            _no_arg("/close", Operations.close),
+            _no_arg("/close", Service.close),
             ask=_ask_close,
         ),
         Command(
             "undo",
             "/undo",
             "strike your last entry (it stays, struck through)",
-            _no_arg("/undo", Operations.undo),
+            _no_arg("/undo", Service.undo),
         ),
         Command(
             "title", "/title TEXT", "correct the title (logged old → new; Slack follows)", _title
@@ -411,8 +413,8 @@ COMMANDS: dict[str, Command] = {
 
 
 def run_line(
-    ops: Operations, incident_id: int, author: str, line: str, *, confirming: str | None = None
-) -> Outcome:
+    ops: Service, incident_id: int, author: str, line: str, *, confirming: str | None = None
+) -> LineResult:
     """Do what one scribe line says. Blank lines do nothing.
 
     A line starting ``//`` is a note that starts with one ``/`` (for paths and
@@ -423,7 +425,7 @@ def run_line(
     before, so the same command twice in a row acts.
     """
     if not line.strip():
-        return Outcome()
+        return LineResult()
     if line.startswith("//"):
         return _wrote(ops.note(incident_id, author, line[1:]))
     if not line.startswith("/"):

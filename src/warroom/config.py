@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from warroom.domain.rules import check_name
 from warroom.errors import WarroomError
-from warroom.operations import check_name
 
 
 def default_db_path() -> Path:

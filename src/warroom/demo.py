@@ -10,11 +10,11 @@ from datetime import timedelta
 
 from warroom.clock import Clock, FrozenClock
 from warroom.commands import run_line
+from warroom.db.store import Store
+from warroom.domain.models import Incident
 from warroom.errors import CommandError
-from warroom.models import Incident
-from warroom.operations import Operations
 from warroom.playbook import Playbook
-from warroom.store import Store
+from warroom.service import Service
 
 #: (minutes after declaration, author, scribe line)
 SCRIPT: list[tuple[float, str, str]] = [
@@ -60,7 +60,7 @@ def seed_demo(store: Store, playbook: Playbook, clock: Clock) -> Incident:
     """Declare the demo incident so that it was declared ``DEMO_AGE`` ago."""
     now = clock.now()
     scripted = FrozenClock(now - DEMO_AGE)
-    ops = Operations(store, scripted, playbook)
+    ops = Service(store, scripted, playbook)
     incident = ops.declare(
         severity=2,
         title="QuickBooks sync halted",

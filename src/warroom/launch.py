@@ -1,20 +1,20 @@
-"""Open the console: the path ``warroom`` and ``warroom --db X`` take.
+"""The ``warroom`` entry point, and the console's fast path.
 
 Plain ``warroom [--db PATH] [--as NAME] [--playbook FILE]`` is what a person
 types at 3 a.m., and it needs none of the command-line machinery: this module
-opens the console without importing click, and hands anything else (a
-subcommand, --help, a typo) to :mod:`warroom.cli`, which shares
-:func:`open_console` so both paths behave the same.
+opens the console (:func:`warroom.opening.open_console`) without importing
+click, and hands anything else (a subcommand, --help, a typo) to
+:mod:`warroom.cli`, which opens the console through the same function. The
+command line never imports this module: no cycle.
 """
 
 from __future__ import annotations
 
 import gc
-import os
 import sys
-from pathlib import Path
 
 from warroom.errors import WarroomError
+from warroom.opening import internal_error, open_console
 
 #: The global options, as the command line spells them, and their meaning.
 GLOBAL_OPTIONS = {"--db": "db", "--as": "user", "--playbook": "playbook"}
@@ -38,80 +38,6 @@ def console_options(argv: list[str]) -> dict[str, str] | None:
     return options
 
 
-def open_console(
-    db: str | None = None, user: str | None = None, playbook: str | None = None
-) -> int:
-    """Check everything a mistake could be in, then open the console; its exit status."""
-    from warroom.comms.presence import comms_may_be_configured
-    from warroom.config import resolve_db, resolve_user
-    from warroom.store import Store
-
-    db_path = resolve_db(db)
-    who = resolve_user(user)
-    given = playbook or os.environ.get("WARROOM_PLAYBOOK") or None
-    book = None
-    if given:
-        from warroom.playbook import load_playbook
-
-        book = load_playbook(Path(given))
-    comms = None
-    if comms_may_be_configured():  # a refused config file stops here, before the database
-        from warroom.comms.config import load_comms_config
-
-        comms = load_comms_config()
-    from warroom.clock import system_clock
-
-    system_clock()  # a bad WARROOM_NOW is one line before the database is made
-    # The console checks the file's integrity after its first frame.
-    store = Store(db_path, verify=False)
-    return run_app(store, who, playbook=book, comms=comms)
-
-
-def run_app(store, user: str, *, playbook=None, comms=None) -> int:
-    # Start-up builds many long-lived objects (modules, widgets, styles); a full
-    # collection among them costs tens of ms before the first frame. The app
-    # freezes them and turns the collector back on once it is up.
-    gc.disable()
-    from warroom.tui.app import WarroomApp
-
-    app = WarroomApp(store=store, user=user, playbook=playbook, comms=comms)
-    app.run()
-    return app.return_code or 0
-
-
-def internal_error(error: BaseException, doing: str) -> str:
-    """The one line for a bug in warroom (never the person's mistake).
-
-    The traceback goes to ``warroom.log`` in the user log directory (or
-    ``WARROOM_LOG_DIR``), owner-only and with anything token-shaped scrubbed;
-    the screen gets one line saying where. Writing the log may fail too (a full
-    disk): the line says so rather than turning one failure into two.
-    """
-    import traceback
-    from datetime import UTC, datetime
-
-    stamp = datetime.now(UTC).isoformat(timespec="seconds")
-    text = f"--- {stamp} while {doing}\n" + "".join(traceback.format_exception(error))
-    given = os.environ.get("WARROOM_LOG_DIR")
-    try:
-        from warroom.comms.config import redact
-
-        text = redact(text, None)
-        if given:
-            path = Path(given).expanduser() / "warroom.log"
-        else:
-            from platformdirs import user_log_path
-
-            path = user_log_path("warroom", appauthor=False) / "warroom.log"
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        with os.fdopen(fd, "a", encoding="utf-8", errors="backslashreplace") as handle:
-            handle.write(text)
-    except Exception:
-        return f"internal error ({type(error).__name__}); the log could not be written"
-    return f"internal error ({type(error).__name__}): details in {path}"
-
-
 def main(argv: list[str] | None = None) -> None:
     """The ``warroom`` entry point."""
     args = sys.argv[1:] if argv is None else argv
@@ -121,9 +47,9 @@ def main(argv: list[str] | None = None) -> None:
 
         cli_main(argv)
         return
-    # No garbage collection while the console starts (see run_app): from here,
-    # so that its own modules, the database and the playbook load without it
-    # too. The app turns it back on once it is up; so does the way out.
+    # No garbage collection while the console starts (see opening.run_app):
+    # from here, so that its own modules, the database and the playbook load
+    # without it too. The app turns it back on once it is up; so does the way out.
     gc.disable()
     try:
         code = open_console(**options)

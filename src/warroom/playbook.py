@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 from warroom.errors import WarroomError
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 AutoTick = Literal["declare", "freeze", "bridge", "roles", "update"]
 RoleKey = Literal["incident_commander", "communications_lead", "scribe", "response_engineers"]
-ROLE_KEYS: tuple[str, ...] = RoleKey.__args__
+ROLE_KEYS: tuple[str, ...] = get_args(RoleKey)
 #: Unknown keys are mistakes (a typo must not be silently ignored).
 _STRICT = {"extra": "forbid"}
 

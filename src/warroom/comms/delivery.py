@@ -1,15 +1,20 @@
-"""Draining the outbox: a bounded pass for the command line, an async loop for the console.
+"""Draining the outbox: one delivery flow, driven by the command line or by the console.
 
-Both do the same steps per message, through the shared helpers here: claim
-it (one short transaction); :func:`plan` what to do (send, or first look in
-Slack for an earlier attempt that may have posted, or wait for a person);
-do it (no transaction open: the network may take seconds); :func:`finish` by
-recording what happened (another short transaction). Nothing here holds a
+Per message the steps are always the same: claim it (one short
+transaction); :func:`plan` what to do (send, or first look in Slack for an
+earlier attempt that may have posted, or wait for a person); do it (no
+transaction open: the network may take seconds); :func:`finish` by recording
+what happened (another short transaction). :func:`delivery_flow` writes the
+plan → look → send → record part ONCE, as a generator in the shape of
+httpx's ``Auth.auth_flow``: it yields what to send over the network and
+receives the outcome, and returns the write that records it. Two drivers
+run it: :func:`deliver_pending` (the command line's bounded pass, blocking
+calls) and :class:`Deliverer` (the console's async worker). Nothing holds a
 database lock across a network wait, so a scribe's Enter is never stuck
 behind Slack.
 
 The console's :class:`Deliverer` uses the console's own :class:`Store` (one
-connection per process: see :mod:`warroom.store`), which is safe because it
+connection per process: see :mod:`warroom.db.store`), which is safe because it
 runs as a coroutine on the console's event loop, on the same thread; its calls
 use a short busy timeout. It never raises out of :meth:`Deliverer.run` (a
 failure is written into the outbox row and shown), and reports through
@@ -26,7 +31,8 @@ import random
 import secrets
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -34,7 +40,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from warroom.clock import Clock, parse_time
-from warroom.comms import outbox
+from warroom.comms import policy
 from warroom.comms.config import CommsConfig, redact
 from warroom.comms.email import build_email, send_smtp, send_smtp_async
 from warroom.comms.outcome import Delivered, NoAnswer, Outcome, Transient, Unsure
@@ -51,9 +57,10 @@ from warroom.comms.slack import (
     render_root,
     update_request,
 )
+from warroom.db import outbox
+from warroom.db.store import Store
 from warroom.errors import DatabaseError
 from warroom.playbook import Playbook
-from warroom.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -105,10 +112,7 @@ def prepare(
             sender=config.smtp.from_,
             recipients=config.smtp.to,
         )
-    rows = store._read(
-        "SELECT slack_channel, slack_ts FROM incidents WHERE id = ?", (message.incident_id,)
-    )
-    root_channel, root_ts = rows[0] if rows else (None, None)
+    root_channel, root_ts = store.slack_root(message.incident_id)
     if message.kind == "root":
         incident = store.incident(message.incident_id)
         if config.slack_mode != "bot" or not root_ts or not root_channel or incident is None:
@@ -204,13 +208,7 @@ def plan(
             return Attempt(outcome=Unsure(reason))
         return Attempt(request)
     thread_ts = request.payload.get("thread_ts")
-    if thread_ts:
-        rows = store._read(
-            "SELECT slack_channel FROM incidents WHERE id = ?", (message.incident_id,)
-        )
-        where = rows[0][0] if rows else None
-    else:
-        where = channel_id(store, config)
+    where = store.slack_root(message.incident_id)[0] if thread_ts else channel_id(store, config)
     if not where:
         why = "cannot look in Slack for it: set the channel by its ID (C…), not its name"
         if message.look_first:
@@ -248,7 +246,7 @@ def finish(
     """
     if isinstance(outcome, NoAnswer) and attempt.why_not:
         outcome = Unsure(f"may not have arrived: {outcome.reason}; {attempt.why_not}")
-    status = outbox.record_outcome(
+    status = policy.record_outcome(
         store, message, owner, now, outcome, rng=rng, can_look=attempt.can_look
     )
     name = config.slack.channel
@@ -260,13 +258,67 @@ def finish(
         and not is_channel_id(name)
         and channel_id(store, config) != outcome.channel
     ):
-        with store.write() as tx:
-            tx.execute(
-                "INSERT INTO settings (key, value) VALUES (?, ?)"
-                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (CHANNEL_ID_KEY + name, outcome.channel),
-            )
+        store.set_setting(CHANNEL_ID_KEY + name, outcome.channel)
     return status
+
+
+#: What the flow asks its driver to do over the network: look in Slack for an
+#: earlier attempt (answered with an Outcome, or None when not found), post to
+#: Slack, or hand an email to SMTP (answered with an Outcome).
+Network = Lookup | SlackRequest | EmailMessage
+#: The write that records the attempt, run by the driver once the network is done
+#: (the console's retries it while another console holds the lock); its status.
+Record = Callable[[], str]
+#: The flow of one claimed message.
+Flow = Generator[Network, Outcome | None, Record]
+
+
+def delivery_flow(
+    store: Store,
+    config: CommsConfig,
+    playbook: Playbook,
+    message: outbox.OutboxMessage,
+    owner: str,
+    clock: Clock,
+    *,
+    rng: random.Random | None = None,
+) -> Flow:
+    """plan → (look) → send → record for one claimed ``message``, whichever driver runs it.
+
+    Yields each network step (:data:`Network`) and is sent its outcome; its
+    return value (``StopIteration.value``) is the :data:`Record` to run. A
+    message with nothing to send is recorded as delivered ("skipped").
+    """
+    attempt = plan(store, config, playbook, message, clock.now())
+    if attempt.skip:
+
+        def skipped() -> str:
+            outbox.mark_delivered(store, message.id, clock.now(), skipped=True)
+            return "skipped"
+
+        return skipped
+    outcome = attempt.outcome
+    if outcome is None and attempt.lookup is not None:
+        outcome = yield attempt.lookup
+    if outcome is None:
+        assert attempt.request is not None
+        outcome = yield attempt.request
+    assert outcome is not None, "a send always has an outcome"
+    final = outcome
+
+    def record() -> str:
+        return finish(store, config, message, attempt, owner, clock.now(), final, rng=rng)
+
+    return record
+
+
+def advance(flow: Flow, answer: Outcome | None = None, *, first: bool = False) -> Network | Record:
+    """The flow's next network step, or (when it has finished) its record."""
+    try:
+        return next(flow) if first else flow.send(answer)
+    except StopIteration as done:
+        record: Record = done.value
+        return record
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,23 +375,17 @@ def deliver_pending(
                     break
                 sleep(max(wait, 0.01))
                 continue
-            attempt = plan(store, config, playbook, message, now)
-            if attempt.skip:
-                outbox.mark_delivered(store, message.id, clock.now(), skipped=True)
-                continue
-            outcome = attempt.outcome
-            if outcome is None and isinstance(attempt.request, SlackRequest) and client is None:
-                client = SlackClient(config, timeout=min(timeout, max(remaining, 0.5)))
-            if outcome is None and attempt.lookup is not None:
-                assert client is not None
-                outcome = client.find(attempt.lookup)
-            if outcome is None:
-                if isinstance(attempt.request, EmailMessage):
-                    outcome = send_smtp(config, attempt.request)
-                else:
-                    assert client is not None and attempt.request is not None
-                    outcome = client.send(attempt.request)
-            status = finish(store, config, message, attempt, owner, clock.now(), outcome, rng=rng)
+            flow = delivery_flow(store, config, playbook, message, owner, clock, rng=rng)
+            step = advance(flow, first=True)
+            while isinstance(step, Lookup | SlackRequest | EmailMessage):
+                if isinstance(step, EmailMessage):
+                    step = advance(flow, send_smtp(config, step))
+                    continue
+                if client is None:
+                    client = SlackClient(config, timeout=min(timeout, max(remaining, 0.5)))
+                answer = client.find(step) if isinstance(step, Lookup) else client.send(step)
+                step = advance(flow, answer)
+            status = step()
             if status in counts:
                 counts[status] += 1
     finally:
@@ -438,6 +484,23 @@ class Deliverer:
         Never raises (except cancellation): every error is logged, redacted,
         and the loop carries on after a pause.
         """
+        opened = False
+        try:
+            async with self.session():
+                opened = True
+                await self._loop_until_stopped(until_idle)
+        except DatabaseError as exc:
+            if opened:
+                raise
+            log.error("outbox: cannot open %s: %s", self.db_path, redact(str(exc), self.config))
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[None]:
+        """What :meth:`run` holds open: the loop, the store, the Slack client.
+
+        Inside it :meth:`step` delivers one message at a time (tests drive it
+        so, step by step); leaving it closes what it opened.
+        """
         from warroom.playbook import default_playbook
 
         self._loop = asyncio.get_running_loop()
@@ -448,41 +511,43 @@ class Deliverer:
         else:
             try:
                 self._store = Store(self.db_path)
-                self._store.set_busy_timeout(DELIVERER_BUSY_MS)
             except Exception as exc:
-                log.error("outbox: cannot open %s: %s", self.db_path, redact(str(exc), self.config))
-                return
-        if "slack" in self.channels:
-            # httpx takes ~190 ms to import and its client tens of ms to build
-            # (SSL context, CA bundle): both on a thread, so the console's event
-            # loop, which this coroutine shares, never waits for them.
-            self._client = SlackClient(self.config, timeout=self.timeout)
-            await asyncio.to_thread(self._client.prepare_async)
+                raise DatabaseError(str(exc)) from None
+            self._store.set_busy_timeout(DELIVERER_BUSY_MS)
         try:
-            while not self._stopping:
-                try:
-                    progressed = await self.step()
-                except DatabaseError as exc:  # locked by another writer: later
-                    log.info("outbox: %s", exc)
-                    progressed = False
-                except Exception as exc:
-                    log.error("outbox: %s", redact(repr(exc), self.config))
-                    progressed = False
-                self._emit()
-                if progressed or self._stopping:
-                    continue
-                wait = self._wait_seconds()
-                if wait is None and until_idle:
-                    return
-                pause = self.poll_interval if wait is None else min(wait, self.poll_interval)
-                await self._pause(max(pause, 0.01))
+            if "slack" in self.channels:
+                # httpx takes ~190 ms to import and its client tens of ms to build
+                # (SSL context, CA bundle): both on a thread, so the console's event
+                # loop, which this coroutine shares, never waits for them.
+                self._client = SlackClient(self.config, timeout=self.timeout)
+                await asyncio.to_thread(self._client.prepare_async)
+            yield
         finally:
             if self._client is not None:
                 await self._client.aclose()
                 self._client = None
-            if self._given_store is None:
+            if self._given_store is None and self._store is not None:
                 self._store.close()
             self._store = None
+
+    async def _loop_until_stopped(self, until_idle: bool) -> None:
+        while not self._stopping:
+            try:
+                progressed = await self.step()
+            except DatabaseError as exc:  # locked by another writer: later
+                log.info("outbox: %s", exc)
+                progressed = False
+            except Exception as exc:
+                log.error("outbox: %s", redact(repr(exc), self.config))
+                progressed = False
+            self._emit()
+            if progressed or self._stopping:
+                continue
+            wait = self._wait_seconds()
+            if wait is None and until_idle:
+                return
+            pause = self.poll_interval if wait is None else min(wait, self.poll_interval)
+            await self._pause(max(pause, 0.01))
 
     def _db(self, call: Callable[[], T]) -> T:
         """Run one database call with the worker's short lock wait (the store may
@@ -535,41 +600,31 @@ class Deliverer:
         )
         if message is None:
             return False
-        attempt = self._db(lambda: plan(store, self.config, playbook, message, self.clock.now()))
-        if attempt.skip:
-            await self._record(
-                lambda: outbox.mark_delivered(store, message.id, self.clock.now(), skipped=True)
-            )
-            return True
-        outcome: Outcome | None = attempt.outcome
-        try:
-            if outcome is None and attempt.lookup is not None:
-                assert self._client is not None
-                outcome = await self._client.find_async(attempt.lookup)
-            if outcome is None:
-                if isinstance(attempt.request, EmailMessage):
-                    outcome = await send_smtp_async(self.config, attempt.request)
-                else:
-                    assert self._client is not None and attempt.request is not None
-                    outcome = await self._client.send_async(attempt.request)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            outcome = Transient(redact(f"internal error: {type(exc).__name__}: {exc}", self.config))
-        final = outcome
-        await self._record(
-            lambda: finish(
-                store,
-                self.config,
-                message,
-                attempt,
-                self.owner,
-                self.clock.now(),
-                final,
-                rng=self.rng,
-            )
+        flow = delivery_flow(
+            store, self.config, playbook, message, self.owner, self.clock, rng=self.rng
         )
+        step = self._db(lambda: advance(flow, first=True))
+        while isinstance(step, Lookup | SlackRequest | EmailMessage):
+            answer: Outcome | None
+            try:
+                answer = await self._network(step)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                error = f"internal error: {type(exc).__name__}: {exc}"
+                answer = Transient(redact(error, self.config))
+            step = advance(flow, answer)
+        await self._record(step)
         return True
+
+    async def _network(self, step: Network) -> Outcome | None:
+        """One network step of the flow, without blocking the event loop."""
+        if isinstance(step, EmailMessage):
+            return await send_smtp_async(self.config, step)
+        assert self._client is not None
+        if isinstance(step, Lookup):
+            return await self._client.find_async(step)
+        return await self._client.send_async(step)
 
     async def _record(self, write: Callable[[], object]) -> None:
         """Write an outcome, retrying while another console holds the lock: an

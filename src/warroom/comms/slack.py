@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -53,7 +53,7 @@ from warroom.textsafe import printable, printable_lines
 if TYPE_CHECKING:
     import httpx
 
-    from warroom.models import Incident
+    from warroom.domain.models import Incident
     from warroom.playbook import Playbook
 
 #: Slack's limits (characters; counted here in UTF-16 code units, which is the
@@ -77,7 +77,7 @@ MAYBE_POSTED_API_ERRORS = frozenset(
     {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
 #: The ``event_type`` of warroom's message metadata.
-METADATA_EVENT = "warroom_outbox"
+METADATA_EVENT: Final = "warroom_outbox"
 #: How far back (seconds) before the first attempt a lookup reads, for clocks that differ.
 LOOKUP_MARGIN = 600
 LOOKUP_PAGE = 200
@@ -666,6 +666,7 @@ class SlackClient:
         """The same as :meth:`send`, without blocking the event loop."""
         self.prepare_async()
         try:
+            assert self._async is not None  # prepare_async made it
             response = await self._async.post(**self._post(request))
         except Exception as exc:
             return self._error(exc)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from warroom.clock import format_time, parse_time
-from warroom.models import Incident
+from warroom.domain.models import Incident
 from warroom.playbook import Playbook
 
 
@@ -111,6 +111,6 @@ def render_email(
     return subject, playbook.templates.email_body.format_map(fields)
 
 
-class _Keep(dict):
+class _Keep(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"

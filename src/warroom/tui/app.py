@@ -8,7 +8,7 @@ durable. Other consoles on the same file are noticed through
 The console has one connection to its database and everything uses it on the
 event loop's thread: the screens, the delivery worker (a coroutine) and the
 integrity check. A second handle to the file closed in this process would drop
-its POSIX locks (see :mod:`warroom.store`).
+its POSIX locks (see :mod:`warroom.db.store`).
 """
 
 from __future__ import annotations
@@ -29,11 +29,12 @@ from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 
 from warroom.clock import Clock, system_clock
+from warroom.db.store import Store
+from warroom.domain.models import Incident
+from warroom.domain.rules import MAX_MITIGATION
 from warroom.errors import WarroomError
-from warroom.models import Incident
-from warroom.operations import MAX_MITIGATION, Operations
 from warroom.playbook import Playbook, default_playbook
-from warroom.store import Store
+from warroom.service import Service
 from warroom.textsafe import printable
 from warroom.tui import resources
 from warroom.tui.failures import guarded
@@ -44,7 +45,7 @@ from warroom.tui.screens.quit import QuitScreen
 if TYPE_CHECKING:
     from warroom.comms.config import CommsConfig
     from warroom.comms.delivery import Deliverer
-    from warroom.comms.outbox import OutboxStatus
+    from warroom.db.outbox import OutboxStatus
 
 POLL_SECONDS = 0.5
 VERIFY_AFTER_SECONDS = 0.5
@@ -129,7 +130,7 @@ class WarroomApp(App):
         self.clock = clock or system_clock()
         self.playbook = playbook or default_playbook()
         self.comms = comms
-        self.ops = Operations(store, self.clock, self.playbook, comms=comms)
+        self.service = Service(store, self.clock, self.playbook, comms=comms)
         self.deliverer: Deliverer | None = None
         self._incident_id = incident_id
         self._data_version = 0
@@ -174,7 +175,7 @@ class WarroomApp(App):
         """
         import warroom.commands
         import warroom.comms.templates
-        import warroom.search
+        import warroom.domain.search
         import warroom.tui.widgets.filter_input  # noqa: F401
 
         self._freeze_startup_objects()
@@ -419,7 +420,7 @@ class WarroomApp(App):
         status = None
         try:
             if self.store.setting("slack_mode") is not None:
-                from warroom.comms.outbox import status_summary
+                from warroom.db.outbox import status_summary
 
                 summary = status_summary(self.store, self.clock.now(), enabled=False)
                 status = summary if summary.state != "off" else None
@@ -445,7 +446,7 @@ class WarroomApp(App):
     def action_retry_now(self) -> None:
         """f4: every message still waiting goes now (queued, backing off, failed,
         may not have arrived), and a list says what each one was."""
-        from warroom.comms.outbox import retry_now
+        from warroom.db.outbox import retry_now
 
         try:
             retried = retry_now(self.store)
@@ -688,7 +689,7 @@ class WarroomApp(App):
         subject: str | None,
         mitigation: str | None = None,
     ) -> None:
-        self.ops.record_update(
+        self.service.record_update(
             incident_id, self.user, text, audience=audience, subject=subject, mitigation=mitigation
         )
         self.outbox_wake()
@@ -801,7 +802,7 @@ class WarroomApp(App):
 
     def export_review(self, incident_id: int) -> list[Path]:
         """Write the review document (.md) and meeting invite (.ics) beside the database."""
-        from warroom.review import render_review, review_invite
+        from warroom.exports.review import render_review, review_invite
 
         incident = self.store.incident(incident_id)
         assert incident is not None

@@ -18,10 +18,10 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Label
 
-from warroom.cadence import Countdown, countdown
 from warroom.clock import format_duration, parse_time
+from warroom.domain.cadence import Countdown, countdown
+from warroom.domain.models import Entry, Incident
 from warroom.errors import WarroomError
-from warroom.models import Entry, Incident
 from warroom.textsafe import printable
 from warroom.tui.resources import MODALS
 from warroom.tui.widgets.bigdigits import BigDigits

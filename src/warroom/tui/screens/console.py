@@ -16,8 +16,8 @@ from textual.widget import MountError, Widget
 from textual.widgets import Input, Label
 
 from warroom.clock import format_time
+from warroom.domain.models import Incident, Update
 from warroom.errors import WarroomError
-from warroom.models import Incident, Update
 from warroom.textsafe import printable
 from warroom.tui.failures import guarded
 from warroom.tui.resources import PANES, add_stylesheet
@@ -33,9 +33,9 @@ from warroom.tui.widgets.timeline import Timeline
 # millisecond or so of start-up, and the side panes' handlers below go by
 # name (on_checklist_toggle) so this module need not import their classes.
 if TYPE_CHECKING:
-    from warroom.cadence import Countdown
-    from warroom.comms.outbox import OutboxStatus
-    from warroom.search import Filter
+    from warroom.db.outbox import OutboxStatus
+    from warroom.domain.cadence import Countdown
+    from warroom.domain.search import Filter
     from warroom.tui.widgets.checklist import Checklist
     from warroom.tui.widgets.countdown import UpdateCountdown
 
@@ -109,8 +109,8 @@ class ConsoleScreen(Screen):
         return self._ready and self.is_attached and self.display
 
     @property
-    def ops(self):
-        return self.app.ops
+    def service(self):
+        return self.app.service
 
     def compose(self) -> ComposeResult:
         incident = self.incident
@@ -345,7 +345,7 @@ class ConsoleScreen(Screen):
         self._countdown_pane().show(*self._countdown())
 
     def _countdown(self) -> tuple[Countdown, str, str]:
-        from warroom.cadence import countdown
+        from warroom.domain.cadence import countdown
 
         playbook = self.app.playbook
         state = countdown(
@@ -411,7 +411,7 @@ class ConsoleScreen(Screen):
     @on(Input.Changed, "#filter")
     @guarded("filtering the timeline")
     def _filter_changed(self, event: Input.Changed) -> None:
-        from warroom.search import parse_filter
+        from warroom.domain.search import parse_filter
 
         try:
             query = parse_filter(event.value)
@@ -579,7 +579,9 @@ class ConsoleScreen(Screen):
         cancelled = f" · /{asking} cancelled" if asking and command_name(line) != asking else ""
         recall = " · ↑ recalls the line" if typed else ""
         try:
-            outcome = run_line(self.ops, self.incident.id, self.app.user, line, confirming=asking)
+            outcome = run_line(
+                self.service, self.incident.id, self.app.user, line, confirming=asking
+            )
         except WarroomError as exc:
             # Nothing was written.
             self._error(f"{exc}{recall}{cancelled}")
@@ -645,7 +647,7 @@ class ConsoleScreen(Screen):
     @guarded("ticking a checklist item")
     def on_checklist_toggle(self, event: Checklist.Toggle) -> None:
         try:
-            self.ops.set_check(self.incident.id, self.app.user, event.position, event.done)
+            self.service.set_check(self.incident.id, self.app.user, event.position, event.done)
         except WarroomError as exc:
             self._error(str(exc))
             return

@@ -11,8 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from warroom.domain.models import Incident
 from warroom.errors import WarroomError
-from warroom.models import Incident
 from warroom.playbook import Playbook
 from warroom.textsafe import printable
 from warroom.tui.failures import guarded
@@ -110,7 +110,7 @@ class DeclareScreen(ModalScreen[Incident | None]):
         option = options.get_option_at_index(options.highlighted or 0)
         level = int((option.id or "sev-2").removeprefix("sev-"))
         try:
-            incident = self.app.ops.declare(
+            incident = self.app.service.declare(
                 severity=level,
                 title=self.query_one("#declare-title-input", Input).value,
                 impact=self.query_one("#declare-impact", Input).value,

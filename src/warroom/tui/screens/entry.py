@@ -9,7 +9,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Label
 
-from warroom.models import Entry
+from warroom.domain.models import Entry
 from warroom.textsafe import printable
 from warroom.tui.resources import MODALS
 

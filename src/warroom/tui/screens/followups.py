@@ -10,8 +10,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+from warroom.domain.models import FollowUp
 from warroom.errors import WarroomError
-from warroom.models import FollowUp
 from warroom.textsafe import printable
 from warroom.tui.failures import guarded
 from warroom.tui.resources import MODALS
@@ -75,7 +75,9 @@ class FollowupsScreen(ModalScreen[None]):
             f.done for f in self.app.store.followups(self.incident_id) if f.id == followup_id
         )
         try:
-            self.app.ops.set_followup_done(self.incident_id, self.app.user, followup_id, not done)
+            self.app.service.set_followup_done(
+                self.incident_id, self.app.user, followup_id, not done
+            )
         except WarroomError as exc:
             self.notify(str(exc), severity="error")
             return

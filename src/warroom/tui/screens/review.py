@@ -17,8 +17,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, TextArea
 
 from warroom.clock import format_duration
+from warroom.domain.models import Incident
 from warroom.errors import WarroomError
-from warroom.models import Incident
 from warroom.tui.resources import MODALS
 
 
@@ -37,8 +37,7 @@ class ReviewScreen(ModalScreen[list[Path] | None]):
         # Computed here, inside the key's action, not in compose: a failure
         # (a playbook value out of range) is then one line and the console
         # stays up, where a failing compose would end the app.
-        from warroom.figures import figures_for
-        from warroom.review import review_date
+        from warroom.exports.review import figures_for, review_date
 
         app = self.app
         now = app.clock.now()
@@ -93,7 +92,7 @@ class ReviewScreen(ModalScreen[list[Path] | None]):
             self._fail(f"{raw_date!r} is not a date: use YYYY-MM-DD")
             return
         try:
-            self.app.ops.set_review(
+            self.app.service.set_review(
                 self.incident.id,
                 self.app.user,
                 root_cause=self.query_one("#review-root-cause", TextArea).text,

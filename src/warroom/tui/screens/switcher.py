@@ -14,7 +14,7 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from warroom.clock import format_duration, parse_time
-from warroom.models import HistoryRow
+from warroom.domain.models import HistoryRow
 from warroom.textsafe import printable
 from warroom.tui.resources import MODALS
 

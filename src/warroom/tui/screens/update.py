@@ -19,8 +19,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, RadioButton, RadioSet, TextArea
 
+from warroom.domain.rules import MAX_MITIGATION
 from warroom.errors import WarroomError
-from warroom.operations import MAX_MITIGATION
 from warroom.tui.resources import MODALS
 
 

@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from warroom.models import ChecklistItem, Incident
+from warroom.domain.models import ChecklistItem, Incident
 from warroom.textsafe import printable
 
 SECTION_TITLES = {"rulebook": "Five-minute rulebook", "containment": "Containment"}

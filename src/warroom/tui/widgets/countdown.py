@@ -9,7 +9,7 @@ from textual.message import Message
 from textual.renderables.digits import Digits as DigitsRenderable
 from textual.widgets import Digits, Label
 
-from warroom.cadence import Countdown
+from warroom.domain.cadence import Countdown
 
 
 def digits_width(text: str) -> int:

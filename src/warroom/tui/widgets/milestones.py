@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.widgets import Label
 
 from warroom.clock import format_duration, parse_time
-from warroom.models import Incident
+from warroom.domain.models import Incident
 
 
 class MilestoneClocks(Horizontal):

@@ -6,7 +6,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Label
 
-from warroom.models import Incident
+from warroom.domain.models import Incident
 from warroom.playbook import Playbook
 from warroom.textsafe import printable
 

@@ -13,7 +13,7 @@ from textual import events
 from textual.binding import Binding
 from textual.widgets import Input
 
-from warroom.models import ChecklistItem
+from warroom.domain.models import ChecklistItem
 
 
 class ScribeInput(Input):

@@ -32,9 +32,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from warroom.clock import parse_time
+from warroom.db.store import Store
+from warroom.domain.models import Entry
 from warroom.errors import WarroomError
-from warroom.models import Entry
-from warroom.store import Store
 from warroom.textsafe import printable
 
 BLOCK = 64

@@ -28,14 +28,14 @@ import stat
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import quote
 
-from warroom.errors import DatabaseError
-from warroom.models import (
+from warroom.db.migrations import MIGRATIONS, SCHEMA_VERSION
+from warroom.domain.models import (
     ChecklistItem,
     Entry,
     FollowUp,
@@ -46,253 +46,22 @@ from warroom.models import (
     Roles,
     Update,
 )
+from warroom.errors import DatabaseError
 
 #: ``PRAGMA application_id``: marks a file as a warroom database ("WARM").
 APPLICATION_ID = 0x5741524D
-SCHEMA_VERSION = 5
 BUSY_TIMEOUT_MS = 10_000
 SQLITE_HEADER = b"SQLite format 3\x00"
 
+#: The connection :meth:`Store.write` yields: what the functions of
+#: :mod:`warroom.db.incidents` and :mod:`warroom.db.outbox` write through.
+#: Named here so no module outside ``db/`` needs to import sqlite3.
+Transaction = sqlite3.Connection
+#: A row as sqlite3 returns it, and the parameters of a query.
+Row = tuple[Any, ...]
+Params = tuple[Any, ...] | dict[str, Any]
+
 ENTRY_COLUMNS = "id, seq, at, occurred_at, author, kind, text, struck, starred, ref"
-
-
-def _migrate_to_1(conn: sqlite3.Connection) -> None:
-    # Imported here: sqlite-utils is only needed the once a database is created.
-    import sqlite_utils
-
-    db = sqlite_utils.Database(conn)
-    db["incidents"].create(
-        {
-            "id": int,
-            "title": str,
-            "severity": int,
-            "status": str,
-            "stage": str,
-            "impact": str,
-            "declared_at": str,
-            "resolved_at": str,
-            "frozen": int,
-            "bridge": str,
-            "incident_commander": str,
-            "communications_lead": str,
-            "scribe": str,
-            "next_update_due": str,
-            # The highest entry number so far: numbers entries 1, 2, 3 … per
-            # incident, so the timeline can address row N without counting.
-            "last_seq": int,
-        },
-        pk="id",
-        not_null={"title", "severity", "status", "stage", "declared_at"},
-        defaults={"status": "open", "impact": "", "frozen": 0, "last_seq": 0},
-    )
-    db["engineers"].create(
-        {"id": int, "incident_id": int, "name": str},
-        pk="id",
-        not_null={"incident_id", "name"},
-        foreign_keys=[("incident_id", "incidents", "id")],
-    )
-    db["engineers"].create_index(["incident_id", "name"], unique=True)
-    db["checklist"].create(
-        {
-            "incident_id": int,
-            "position": int,
-            "label": str,
-            "section": str,
-            "done_by_action": str,
-            "done": int,
-            "done_at": str,
-            "done_by": str,
-        },
-        pk=("incident_id", "position"),
-        not_null={"label"},
-        defaults={"done": 0},
-        foreign_keys=[("incident_id", "incidents", "id")],
-    )
-    db["entries"].create(
-        {
-            "id": int,
-            "incident_id": int,
-            "seq": int,
-            "at": str,
-            "occurred_at": str,
-            "author": str,
-            "kind": str,
-            "text": str,
-            "struck": int,
-            "starred": int,
-            "ref": int,
-        },
-        pk="id",
-        not_null={"incident_id", "seq", "at", "author", "kind", "text"},
-        defaults={"struck": 0, "starred": 0},
-        foreign_keys=[("incident_id", "incidents", "id")],
-    )
-    db["entries"].create_index(["incident_id", "seq"], unique=True)
-    db["updates"].create(
-        {
-            "id": int,
-            "incident_id": int,
-            "at": str,
-            "audience": str,
-            "text": str,
-            "delivery": str,
-            "entry_id": int,
-        },
-        pk="id",
-        not_null={"incident_id", "at", "audience", "text", "delivery"},
-        foreign_keys=[
-            ("incident_id", "incidents", "id"),
-            ("entry_id", "entries", "id"),
-        ],
-    )
-    db["updates"].create_index(["incident_id"])
-    db["followups"].create(
-        {
-            "id": int,
-            "incident_id": int,
-            "text": str,
-            "owner": str,
-            "due": str,
-            "done": int,
-            "entry_id": int,
-        },
-        pk="id",
-        not_null={"incident_id", "text", "owner", "due"},
-        defaults={"done": 0},
-        foreign_keys=[
-            ("incident_id", "incidents", "id"),
-            ("entry_id", "entries", "id"),
-        ],
-    )
-    db["followups"].create_index(["incident_id"])
-
-
-def _migrate_to_2(conn: sqlite3.Connection) -> None:
-    """Milestones, the review, Slack threading, and the durable outbox."""
-    import sqlite_utils
-
-    db = sqlite_utils.Database(conn)
-    incidents = db["incidents"]
-    for column in (
-        # Milestones (UTC, ISO 8601 Z). impact_started_at defaults to declared_at.
-        "impact_started_at",
-        "detected_at",
-        "mitigated_at",
-        "closed_at",
-        # The post-incident review, written on the review screen.
-        "root_cause",
-        "contributing_factors",
-        "resolution_steps",
-        "review_at",
-        # The Slack root message (bot token only), so later posts thread under it.
-        "slack_channel",
-        "slack_ts",
-    ):
-        incidents.add_column(column, str)
-    conn.execute("UPDATE incidents SET impact_started_at = declared_at, detected_at = declared_at")
-    db["followups"].add_column("done_at", str)
-    db["followups"].add_column("done_by", str)
-    db["updates"].add_column("subject", str)
-    db["updates"].add_column("outbox_id", int)
-    db["outbox"].create(
-        {
-            "id": int,
-            "incident_id": int,
-            "entry_id": int,
-            # "slack" or "email"
-            "channel": str,
-            # declare, update, severity, resolve, reopen, root (edit of the root message), test
-            "kind": str,
-            # Exactly what the person saw; rendered for the channel when sent.
-            "text": str,
-            "subject": str,
-            # pending → sending → delivered | failed (failed can be retried → pending)
-            "status": str,
-            "attempts": int,
-            "created_at": str,
-            "first_attempt_at": str,
-            "not_before": str,
-            "claimed_by": str,
-            "claimed_until": str,
-            "last_error": str,
-            "delivered_at": str,
-            "remote_id": str,
-        },
-        pk="id",
-        not_null={"incident_id", "channel", "kind", "text", "status", "created_at"},
-        defaults={"status": "pending", "attempts": 0},
-        foreign_keys=[("incident_id", "incidents", "id"), ("entry_id", "entries", "id")],
-    )
-    db["outbox"].create_index(["status", "incident_id", "id"])
-
-
-def _migrate_to_3(conn: sqlite3.Connection) -> None:
-    """Indexes for what the review and the filter read out of a long timeline:
-    the entries of a few kinds (role changes, updates, severity), the starred
-    ones and the earliest backdated one, without a scan of every entry."""
-    conn.execute("CREATE INDEX idx_entries_incident_id_kind ON entries (incident_id, kind, seq)")
-    conn.execute("CREATE INDEX idx_entries_starred ON entries (incident_id, seq) WHERE starred")
-    conn.execute(
-        "CREATE INDEX idx_entries_backdated ON entries (incident_id, occurred_at)"
-        " WHERE occurred_at IS NOT NULL"
-    )
-
-
-def _migrate_to_4(conn: sqlite3.Connection) -> None:
-    """Settings kept in the database, and the outbox's "look before sending again".
-
-    ``settings`` holds facts about the database that every process must agree
-    on: ``database_id`` (random, made here: it tags each Slack message with
-    the outbox id *of this database*), ``slack_mode`` (set the first time a
-    process with Slack settings queues a message: from then on every process
-    queues what announces, whether it can deliver or not), and channel ids
-    learned from Slack's answers. Never a token or a webhook URL.
-
-    ``outbox.look_first``: the last attempt may have posted (no answer in time,
-    a 5xx, a console that stopped mid-send), so a bot token looks in the
-    channel for the message's outbox id before it sends again.
-    """
-    import secrets  # here only: hashlib and hmac cost every start-up ~3 ms
-
-    conn.execute(
-        "CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID"
-    )
-    conn.execute(
-        "INSERT INTO settings (key, value) VALUES ('database_id', ?)", (secrets.token_hex(8),)
-    )
-    conn.execute("ALTER TABLE outbox ADD COLUMN look_first INTEGER NOT NULL DEFAULT 0")
-
-
-def _migrate_to_5(conn: sqlite3.Connection) -> None:
-    """Facts that change during a call, and the review in the order things happened.
-
-    ``idx_entries_happened``: the review's timeline is in the order things
-    happened (a backdated ``/at`` entry by its occurred-at time, ties by entry
-    number). With this index SQLite reads 100,000 entries in that order
-    instead of sorting them (the sort made the export 1.7x a plain read).
-
-    ``updates.mitigation``: the "Current mitigation" line the comms lead sent
-    with an internal update (ctrl+u): Slack's root message shows the latest
-    one, never whatever was last typed as a decision or an action.
-
-    ``incidents.resolved_from_stage``: the stage an incident was in when
-    ``/resolve`` moved it on, so ``/reopen`` can take it back there.
-    """
-    conn.execute(
-        "CREATE INDEX idx_entries_happened ON entries (incident_id, coalesce(occurred_at, at), seq)"
-    )
-    conn.execute("ALTER TABLE updates ADD COLUMN mitigation TEXT")
-    conn.execute("ALTER TABLE incidents ADD COLUMN resolved_from_stage TEXT")
-
-
-#: Migration N brings a database from schema N-1 to N. Append, never edit.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _migrate_to_1,
-    _migrate_to_2,
-    _migrate_to_3,
-    _migrate_to_4,
-    _migrate_to_5,
-]
 
 
 def _describe(exc: sqlite3.Error) -> str:
@@ -386,7 +155,7 @@ class Store:
             with suppress(sqlite3.Error):
                 self.conn.execute("ROLLBACK")
 
-    def _read(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
+    def _read(self, sql: str, params: Params = ()) -> list[Row]:
         try:
             return self.conn.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
@@ -394,7 +163,7 @@ class Store:
 
     def data_version(self) -> int:
         """Changes whenever another connection commits: the cheap "anything new?"."""
-        return self._read("PRAGMA data_version")[0][0]
+        return int(self._read("PRAGMA data_version")[0][0])
 
     # -- settings -------------------------------------------------------
 
@@ -403,7 +172,23 @@ class Store:
         rows = self._read("SELECT value FROM settings WHERE key = ?", (key,))
         return rows[0][0] if rows else None
 
+    def set_setting(self, key: str, value: str) -> None:
+        """Remember a fact about the database (never a secret), in its own transaction."""
+        with self.write() as tx:
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
     # -- incidents ------------------------------------------------------
+
+    def slack_root(self, incident_id: int) -> tuple[str | None, str | None]:
+        """(channel id, ts) of the incident's Slack root message, once it was posted."""
+        rows = self._read(
+            "SELECT slack_channel, slack_ts FROM incidents WHERE id = ?", (incident_id,)
+        )
+        return (rows[0][0], rows[0][1]) if rows else (None, None)
 
     def incident_ids(self, *, include_closed: bool = True) -> list[int]:
         where = "" if include_closed else "WHERE status != 'closed'"
@@ -443,7 +228,7 @@ class Store:
             )
         )
         head[8] = bool(head[8])
-        return Incident(
+        return Incident(  # type: ignore[misc]  # the first 12 columns, in field order
             *head,
             roles=Roles(commander, comms, scribe, engineers),
             checklist=checklist,
@@ -463,7 +248,7 @@ class Store:
             " WHERE incident_id = ? AND seq BETWEEN ? AND ? ORDER BY seq",
             (incident_id, first_seq, last_seq),
         )
-        return [_entry(row) for row in rows]
+        return [entry_from_row(row) for row in rows]
 
     def entry(self, incident_id: int, seq: int) -> Entry | None:
         found = self.entries(incident_id, seq, seq)
@@ -476,7 +261,7 @@ class Store:
                 (incident_id,),
             )
             for row in cursor:
-                yield _entry(row)
+                yield entry_from_row(row)
         except sqlite3.Error as exc:
             raise DatabaseError(_describe(exc)) from None
 
@@ -587,9 +372,10 @@ class Store:
         )
         return [row[0] for row in rows]
 
-    def query(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
-        """A read-only query for exporters that shape rows in SQL (the review's
-        timeline); errors become one-line :class:`DatabaseError` messages."""
+    def read_rows(self, sql: str, params: Params = ()) -> list[Row]:
+        """Rows of a query written in :mod:`warroom.db` (the review's lines);
+        errors become one-line :class:`DatabaseError` messages. Not for SQL
+        from outside the package: ask for a method instead."""
         return self._read(sql, params)
 
     def current_mitigation(self, incident_id: int) -> str | None:
@@ -625,11 +411,17 @@ class Store:
         marks = ",".join("?" * len(kinds))
         # Without INDEXED BY, SQLite walks every entry in seq order to skip a sort.
         rows = self._read(
-            f"SELECT {ENTRY_COLUMNS} FROM entries INDEXED BY idx_entries_incident_id_kind"
+            f"SELECT {ENTRY_COLUMNS}, data FROM entries INDEXED BY idx_entries_incident_id_kind"
             f" WHERE incident_id = ? AND kind IN ({marks}) ORDER BY seq",
             (incident_id, *kinds),
         )
-        return [_entry(row) for row in rows]
+        return [entry_from_row(row) for row in rows]
+
+    def timing_events(self, incident_id: int) -> list[Entry]:
+        """The entries the review's figures replay (with their data), in logged order."""
+        from warroom.domain.figures import TIMING_KINDS
+
+        return self.entries_of_kinds(incident_id, TIMING_KINDS)
 
     def key_events(self, incident_id: int, limit: int = 3) -> list[Entry]:
         """The newest starred entries and decisions (not struck), newest last.
@@ -649,7 +441,7 @@ class Store:
             (incident_id, limit),
         )
         newest = {row[1]: row for row in [*starred, *decisions]}
-        return [_entry(newest[seq]) for seq in sorted(newest)[-limit:]]
+        return [entry_from_row(newest[seq]) for seq in sorted(newest)[-limit:]]
 
     def authors(self, incident_id: int, *, after: int = 0) -> set[str]:
         """Who wrote entries after entry ``after``: read a few at a time as the
@@ -667,7 +459,7 @@ class Store:
             " WHERE incident_id = ? AND occurred_at IS NOT NULL",
             (incident_id,),
         )
-        return earliest
+        return None if earliest is None else str(earliest)
 
     def earliest_backdated_entry(self, incident_id: int) -> tuple[int, str] | None:
         """(entry number, occurred-at) of the earliest backdated entry that is not
@@ -685,9 +477,22 @@ def _contains(text: str | None, needle: str) -> bool:
     return text is not None and needle in text.casefold()
 
 
-def _entry(row: tuple) -> Entry:
-    id_, seq, at, occurred_at, author, kind, text, struck, starred, ref = row
-    return Entry(id_, seq, at, occurred_at, author, kind, text, bool(struck), bool(starred), ref)
+def entry_from_row(row: Row) -> Entry:
+    """An :class:`Entry` from :data:`ENTRY_COLUMNS` (and, if selected, ``data``)."""
+    id_, seq, at, occurred_at, author, kind, text, struck, starred, ref, *data = row
+    return Entry(
+        id_,
+        seq,
+        at,
+        occurred_at,
+        author,
+        kind,
+        text,
+        bool(struck),
+        bool(starred),
+        ref,
+        data[0] if data else None,
+    )
 
 
 # -- the files this process has open ------------------------------------------------

@@ -20,29 +20,27 @@ the update obligation (``declared``, ``severity``, ``update``, ``snooze``,
   severity change, pushed back by a snooze, stopped by resolving and restarted
   by reopening. An update after its deadline is late by the difference.
 
-These mirror :mod:`warroom.operations`, which computes the live deadline the
-same way; the replay is approximate only where a milestone was corrected after
-the fact (the replay follows the entries, not the corrected milestone).
+The replay reads each entry's event data (``entries.data``, see
+:mod:`warroom.domain.events`), never its text, and moves the deadline with the
+same functions the service uses live (:mod:`warroom.domain.rules`). It is
+approximate only where a milestone was corrected after the fact (the replay
+follows the entries, not the corrected milestone).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from warroom.clock import parse_time
-from warroom.models import Entry, Incident
-from warroom.playbook import Playbook
+from warroom.domain import rules
+from warroom.domain.events import load_data
+from warroom.domain.models import Entry, Incident
 
 #: The entry kinds the update replay reads.
 TIMING_KINDS = ("declared", "severity", "update", "snooze", "resolve", "reopen")
-
-_DECLARED = re.compile(r"declared SEV-(\d+)")
-_CADENCE = re.compile(r"updates every (\d+) min")
-_TO_LEVEL = re.compile(r"→ SEV-(\d+)")
-_SNOOZE = re.compile(r"pushed (\d+) min")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,32 +106,31 @@ def live_clocks(incident: Incident, now: datetime) -> LiveClocks:
     )
 
 
-def _cadence(playbook: Playbook, level: int) -> timedelta:
-    return timedelta(minutes=playbook.severity_of(level).update_every_minutes)
-
-
-def _severity_cadence(text: str, playbook: Playbook) -> timedelta | None:
-    if found := _CADENCE.search(text):
-        return timedelta(minutes=int(found.group(1)))
-    if found := _TO_LEVEL.search(text):
-        return _cadence(playbook, int(found.group(1)))
+def _severity_cadence(data: dict[str, Any], playbook: Any) -> timedelta | None:
+    """The cadence a severity change set: as logged, else the new level's."""
+    minutes = data.get("cadence_minutes")
+    if isinstance(minutes, int):
+        return timedelta(minutes=minutes)
+    level = data.get("new")
+    if isinstance(level, int):
+        return rules.cadence(playbook, level)
     return None
 
 
 def compute_figures(
-    incident: Incident, events: Iterable[Entry], playbook: Playbook, now: datetime
+    incident: Incident, events: Iterable[Entry], playbook: Any, now: datetime
 ) -> Figures:
     """The review figures from the incident's milestones and its timing entries.
 
     ``events`` are the incident's entries of :data:`TIMING_KINDS` in logged
-    order (other kinds are ignored, so the whole timeline may be passed).
-    ``now`` ends the replay of an incident that is still open.
+    order, with their data (other kinds are ignored, so the whole timeline may
+    be passed). ``now`` ends the replay of an incident that is still open.
     """
     start = impact_start(incident)
     declared = parse_time(incident.declared_at)
-    cadence = _cadence(playbook, incident.severity)
-    deadline: datetime | None = declared + cadence
-    window_end: datetime | None = declared + cadence
+    cadence = rules.cadence(playbook, incident.severity)
+    deadline: datetime | None = rules.deadline_on_declare(declared, cadence)
+    window_end: datetime | None = deadline
     sent = due = 0
     late: list[LateUpdate] = []
     first = True
@@ -149,10 +146,12 @@ def compute_figures(
         if kind not in TIMING_KINDS:
             continue
         at = parse_time(entry.at)
+        data = load_data(entry.data)
         if kind == "declared":
-            if first and (found := _DECLARED.search(entry.text)):
-                cadence = _cadence(playbook, int(found.group(1)))
-                deadline = window_end = declared + cadence
+            level = data.get("severity")
+            if first and isinstance(level, int):
+                cadence = rules.cadence(playbook, level)
+                deadline = window_end = rules.deadline_on_declare(declared, cadence)
             first = False
             continue
         first = False
@@ -168,22 +167,21 @@ def compute_figures(
                             int((at - deadline).total_seconds()),
                         )
                     )
-                deadline = at + cadence
+                deadline = rules.deadline_on_update(at, cadence)
         elif kind == "severity":
-            new = _severity_cadence(entry.text, playbook)
+            new = _severity_cadence(data, playbook)
             if new is not None:
                 cadence = new
-                if window_end is not None:
-                    window_end = min(window_end, at + new)
-                if deadline is not None:
-                    deadline = min(deadline, at + new)
+                window_end = rules.deadline_on_severity(window_end, at, new)
+                deadline = rules.deadline_on_severity(deadline, at, new)
         elif kind == "snooze":
-            if deadline is not None and (found := _SNOOZE.search(entry.text)):
-                deadline = max(deadline, at) + timedelta(minutes=int(found.group(1)))
+            minutes = data.get("minutes")
+            if deadline is not None and isinstance(minutes, int):
+                deadline = rules.deadline_on_snooze(deadline, at, minutes)
         elif kind == "resolve":
             window_end = deadline = None
         elif kind == "reopen":
-            window_end = deadline = at + cadence
+            window_end = deadline = rules.deadline_on_reopen(at, cadence)
     if incident.status == "open":
         close_windows(now)
 
@@ -197,11 +195,4 @@ def compute_figures(
         late_by_seconds_total=sum(seconds),
         late_by_seconds_max=max(seconds, default=0),
         late=tuple(late),
-    )
-
-
-def figures_for(store, incident: Incident, playbook: Playbook, now: datetime) -> Figures:
-    """:func:`compute_figures` reading only the timing entries (one query)."""
-    return compute_figures(
-        incident, store.entries_of_kinds(incident.id, TIMING_KINDS), playbook, now
     )

@@ -11,16 +11,16 @@ import io
 import json
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Literal
+from typing import Final, Literal, cast
 
 from pydantic import BaseModel
 
 from warroom.clock import system_clock
-from warroom.models import Entry, Incident
+from warroom.db.store import Store
+from warroom.domain.models import Entry, Incident
 from warroom.playbook import Playbook, default_playbook
-from warroom.store import Store
 
-SCHEMA = "warroom.incident/1"
+SCHEMA: Final = "warroom.incident/1"
 
 
 class RolesOut(BaseModel):
@@ -151,8 +151,7 @@ def build_export(
     ``playbook`` gives the cadences the figures replay and the review invitees
     (default: the built-in one); ``now`` ends the figures of an open incident.
     """
-    from warroom.figures import figures_for
-    from warroom.review import review_date
+    from warroom.exports.review import figures_for, review_date
 
     if playbook is None:
         playbook = default_playbook()
@@ -167,7 +166,7 @@ def build_export(
         ref=incident.ref,
         title=incident.title,
         severity=f"SEV-{incident.severity}",
-        status=incident.status,
+        status=cast(Literal["open", "resolved", "closed"], incident.status),
         stage=incident.stage,
         impact=incident.impact,
         declared_at=incident.declared_at,
@@ -247,6 +246,13 @@ def followup_rows(store: Store, incident: Incident) -> list[dict[str, object]]:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _csv_cell(value: object) -> str:
+    """A follow-up field as a CSV cell: booleans as words, text made inert."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return inert_cell(str(value or ""))
+
+
 def inert_cell(value: str) -> str:
     """``value`` as a spreadsheet shows it and never runs it.
 
@@ -267,7 +273,11 @@ def followups_csv(store: Store, incident: Incident) -> str:
     for row in followup_rows(store, incident):
         writer.writerow(
             [
-                "true" if value is True else "false" if value is False else inert_cell(value or "")
+                "true"
+                if value is True
+                else "false"
+                if value is False
+                else inert_cell(str(value or ""))
                 for value in (row[key] for key in FOLLOWUP_FIELDS)
             ]
         )

@@ -30,23 +30,13 @@ they compare correctly as text in SQL.
 
 from __future__ import annotations
 
-import random
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from warroom.clock import parse_time
-from warroom.comms.outcome import (
-    Delivered,
-    NoAnswer,
-    Outcome,
-    Permanent,
-    RetryAfter,
-    Transient,
-    Unsure,
-)
-from warroom.store import Store
+from warroom.db.store import Params, Row, Store
 
 LEASE = timedelta(seconds=30)
 GIVE_UP_AFTER = timedelta(minutes=10)
@@ -133,10 +123,10 @@ def enqueue(
         " attempts, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?) RETURNING id",
         (incident_id, entry_id, channel, kind, text, subject, stamp(created_at)),
     ).fetchone()
-    return message_id
+    return int(message_id)
 
 
-def _message(row: tuple) -> OutboxMessage:
+def _message(row: Row) -> OutboxMessage:
     return OutboxMessage(*row)
 
 
@@ -193,9 +183,9 @@ def claim_next(
             " AND NOT EXISTS (SELECT 1 FROM outbox AS r WHERE r.channel = o.channel"
             "   AND r.claimed_until > ?)"
             " AND NOT EXISTS (SELECT 1 FROM outbox AS q WHERE q.channel = o.channel"
-            "   AND q.status = 'pending' AND q.not_before > ? AND q.last_error LIKE ?)"
+            "   AND q.status = 'pending' AND q.paused_until > ?)"
             " ORDER BY o.id LIMIT 1",
-            (*channels, now_s, now_s, recent, now_s, f"{RATE_LIMITED}%"),
+            (*channels, now_s, now_s, recent, now_s),
         ).fetchone()
         if row is None:
             return None
@@ -257,18 +247,28 @@ def mark_retry(
     error: str,
     *,
     look_first: bool = False,
+    pause: bool = False,
 ) -> bool:
     """Back to ``pending``, not before ``not_before``. False if no longer ours.
 
     ``look_first``: this attempt may have posted; the next one looks first (a
     flag that stays set until the message is found or delivered).
+    ``pause``: Slack said 429, so the whole channel waits until ``not_before``
+    (``paused_until``), not only this message.
     """
     with store.write() as tx:
         cursor = tx.execute(
             "UPDATE outbox SET status = 'pending', attempts = attempts + 1, not_before = ?,"
-            " last_error = ?, look_first = max(look_first, ?)"
+            " last_error = ?, look_first = max(look_first, ?), paused_until = ?"
             " WHERE id = ? AND status = 'sending' AND claimed_by = ?",
-            (stamp(not_before), error, int(look_first), message_id, owner),
+            (
+                stamp(not_before),
+                error,
+                int(look_first),
+                stamp(not_before) if pause else None,
+                message_id,
+                owner,
+            ),
         )
         return cursor.rowcount == 1
 
@@ -314,7 +314,7 @@ def retry_failed(store: Store, message_id: int) -> bool:
     with store.write() as tx:
         cursor = tx.execute(
             "UPDATE outbox SET status = 'pending', attempts = 0, first_attempt_at = NULL,"
-            " not_before = NULL, claimed_by = NULL, last_error = NULL"
+            " not_before = NULL, claimed_by = NULL, last_error = NULL, paused_until = NULL"
             " WHERE id = ? AND status = 'failed'",
             (message_id,),
         )
@@ -326,7 +326,7 @@ def retry_all_failed(store: Store, incident_id: int | None = None) -> int:
     with store.write() as tx:
         cursor = tx.execute(
             "UPDATE outbox SET status = 'pending', attempts = 0, first_attempt_at = NULL,"
-            " not_before = NULL, claimed_by = NULL, last_error = NULL"
+            " not_before = NULL, claimed_by = NULL, last_error = NULL, paused_until = NULL"
             " WHERE status = 'failed' AND (? IS NULL OR incident_id = ?)",
             (incident_id, incident_id),
         )
@@ -395,85 +395,18 @@ def retry_now(store: Store, incident_id: int | None = None) -> list[Waiting]:
         before = waiting(store, incident_id)
         tx.execute(
             "UPDATE outbox SET not_before = NULL"
-            " WHERE status = 'pending' AND NOT coalesce(last_error LIKE ?, 0)"
+            " WHERE status = 'pending' AND paused_until IS NULL"
             " AND (? IS NULL OR incident_id = ?)",
-            (f"{RATE_LIMITED}%", incident_id, incident_id),
+            (incident_id, incident_id),
         )
         tx.execute(
             "UPDATE outbox SET status = 'pending', attempts = 0, first_attempt_at = NULL,"
-            " not_before = NULL, claimed_by = NULL, last_error = NULL,"
+            " not_before = NULL, claimed_by = NULL, last_error = NULL, paused_until = NULL,"
             " look_first = CASE WHEN status = 'unsure' THEN 0 ELSE look_first END"
             " WHERE status IN ('failed', 'unsure') AND (? IS NULL OR incident_id = ?)",
             (incident_id, incident_id),
         )
     return before
-
-
-def backoff(attempts: int, rng: random.Random | None = None) -> float:
-    """Seconds to wait after the ``attempts``-th failure: exponential, capped, jittered.
-
-    Jitter (half to full of the delay) keeps two consoles, or many CLI runs,
-    from retrying in lock step.
-    """
-    delay = min(MAX_BACKOFF, 2.0 ** max(0, attempts - 1))
-    return delay * (rng or random).uniform(0.5, 1.0)
-
-
-def record_outcome(
-    store: Store,
-    message: OutboxMessage,
-    owner: str,
-    now: datetime,
-    outcome: Outcome,
-    *,
-    rng: random.Random | None = None,
-    give_up_after: timedelta = GIVE_UP_AFTER,
-    can_look: bool = False,
-) -> str:
-    """Apply the delivery policy to one answer; returns the message's new status.
-
-    Delivered → ``delivered``. 429 → ``pending`` until Retry-After (and the
-    channel pauses). Transient → ``pending`` after a backoff, until ten minutes
-    have passed since the first attempt, then ``failed``. Permanent →
-    ``failed`` at once with Slack's error word. Unsure → ``unsure``.
-
-    ``can_look`` says whether the sender can look for this message in Slack
-    (bot token, channel id known). If it can, an attempt that may have posted
-    (:class:`NoAnswer`, ``Transient(maybe_sent=True)``) is retried with
-    ``look_first``; if it cannot, no answer at all makes it ``unsure`` (never
-    resent by itself), while a 5xx is retried as Slack asks.
-    """
-    match outcome:
-        case Delivered(ts=ts, channel=channel):
-            root = (channel, ts) if message.kind == "declare" and ts and channel else None
-            mark_delivered(store, message.id, now, remote_id=ts, root=root)
-            return "delivered"
-        case RetryAfter(seconds=seconds):
-            error = f"{RATE_LIMITED} (429), retry after {seconds:g} s"
-            mark_retry(store, message.id, owner, now + timedelta(seconds=seconds), error)
-            return "pending"
-        case Unsure(reason=reason):
-            mark_unsure(store, message.id, owner, reason)
-            return "unsure"
-        case NoAnswer(reason=reason) if not can_look:
-            mark_unsure(store, message.id, owner, f"may not have arrived: {reason}")
-            return "unsure"
-        case Transient(reason=reason) | NoAnswer(reason=reason):
-            look = can_look and (isinstance(outcome, NoAnswer) or outcome.maybe_sent)
-            first = parse_time(message.first_attempt_at) if message.first_attempt_at else now
-            deadline = first + give_up_after
-            if now >= deadline:
-                minutes = give_up_after.total_seconds() / 60
-                error = f"gave up after {minutes:g} min: {reason}"
-                mark_failed(store, message.id, owner, error, look_first=look)
-                return "failed"
-            wait = timedelta(seconds=backoff(message.attempts + 1, rng))
-            mark_retry(store, message.id, owner, min(now + wait, deadline), reason, look_first=look)
-            return "pending"
-        case Permanent(error=error):
-            mark_failed(store, message.id, owner, error)
-            return "failed"
-    raise TypeError(f"not an outcome: {outcome!r}")
 
 
 def next_due(
@@ -512,10 +445,9 @@ def next_due(
         )
         last_claim, paused = store._read(
             "SELECT max(claimed_until),"
-            " (SELECT max(not_before) FROM outbox WHERE channel = ? AND status = 'pending'"
-            "  AND last_error LIKE ?)"
+            " (SELECT max(paused_until) FROM outbox WHERE channel = ? AND status = 'pending')"
             " FROM outbox WHERE channel = ?",
-            (channel, f"{RATE_LIMITED}%", channel),
+            (channel, channel),
         )[0]
         if last_claim:
             earliest = max(
@@ -536,7 +468,7 @@ def pending_count(store: Store, incident_id: int | None = None) -> int:
         " AND (? IS NULL OR incident_id = ?)",
         (incident_id, incident_id),
     )[0]
-    return count
+    return int(count)
 
 
 # -- what the console shows -------------------------------------------------------
@@ -602,7 +534,7 @@ class OutboxStatus:
         return bool(self.failed or self.unsure)
 
 
-def _stuck(store: Store, status: str, where: str, params: tuple) -> tuple[FailedMessage, ...]:
+def _stuck(store: Store, status: str, where: str, params: Params) -> tuple[FailedMessage, ...]:
     return tuple(
         FailedMessage(*row)
         for row in store._read(
@@ -623,7 +555,7 @@ def status_summary(
     sends it, and this one must not pretend all is quiet.
     """
     where = "" if incident_id is None else " AND incident_id = ?"
-    params: tuple = () if incident_id is None else (incident_id,)
+    params: Params = () if incident_id is None else (incident_id,)
     failed = _stuck(store, "failed", where, params)
     unsure = _stuck(store, "unsure", where, params)
     waiting_rows = store._read(

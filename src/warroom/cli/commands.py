@@ -12,210 +12,20 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
 from warroom import __version__
+from warroom.cli.options import (
+    MAX_STDIN_LINE_BYTES,
+    TEXT,
+    Context,
+    _complain,
+    _short,
+    global_options,
+)
 from warroom.clock import system_clock
 from warroom.errors import WarroomError
-
-GLOBAL_KEYS = ("db", "user", "playbook")
-#: The longest line ``log -`` takes from standard input. A line of 100 KB is
-#: already far past a note; past this the stream is not lines of text.
-MAX_STDIN_LINE_BYTES = 1024 * 1024
-#: Incident numbers are SQLite row ids; more digits than this is no incident.
-MAX_INCIDENT_DIGITS = 18
-
-
-class TextType(click.ParamType):
-    """Text as typed, refused in one line when it cannot be stored.
-
-    The shell hands over bytes; Python turns the ones that are not UTF-8 into
-    lone surrogates (``surrogateescape``), which pass every check and then fail
-    as UnicodeEncodeError on the way into SQLite. Paths (``--db``, ``-o``) keep
-    their bytes: a file name need not be UTF-8.
-    """
-
-    name = "text"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
-        if isinstance(value, str) and (problem := not_utf8(value)):
-            self.fail(problem, param, ctx)
-        return value
-
-
-def not_utf8(value: str) -> str | None:
-    """Why ``value`` (from argv or the environment) is not UTF-8 text, or None."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        code = ord(value[exc.start])
-        what = f"the byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
-        return f"not UTF-8 text ({what} at position {exc.start + 1})"
-    return None
-
-
-TEXT = TextType()
-
-
-def _short(text: str, limit: int = 40) -> str:
-    """User text for an error line: cut, so a 100 KB argument is not echoed back."""
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-    if value is not None:
-        ctx.meta[f"warroom.{param.name}"] = value
-    return value
-
-
-def global_options(func):
-    """Add --db, --as and --playbook; the value given last (group or subcommand) wins."""
-    func = click.option(
-        "--playbook",
-        "playbook",
-        metavar="FILE",
-        expose_value=False,
-        callback=_remember,
-        help="Playbook TOML file [env WARROOM_PLAYBOOK; default: built-in, see 'playbook show'].",
-    )(func)
-    func = click.option(
-        "--as",
-        "user",
-        metavar="NAME",
-        type=TEXT,
-        expose_value=False,
-        callback=_remember,
-        help="Author stamped on what you write [env WARROOM_USER; default: login name].",
-    )(func)
-    func = click.option(
-        "--db",
-        "db",
-        metavar="PATH",
-        expose_value=False,
-        callback=_remember,
-        help="Database file [env WARROOM_DB; default: user data dir/warroom.db].",
-    )(func)
-    return func
-
-
-class Context:
-    """What every command needs, opened on first use and closed with the command.
-
-    ``read_only`` (``list``, ``export``, ``followups``): the database is opened
-    to read, so it is never created, migrated or changed, and a database in a
-    read-only folder or on a read-only mount can still be read.
-    """
-
-    def __init__(self, ctx: click.Context, *, read_only: bool = False) -> None:
-        from warroom.config import resolve_db, resolve_user
-
-        self.db_path = resolve_db(ctx.meta.get("warroom.db"))
-        self.user = resolve_user(ctx.meta.get("warroom.user"))
-        self.read_only = read_only
-        self._store = None
-        self._playbook = None
-        # Closed when the command ends, however it ends: the -wal and -shm go
-        # with the last connection, and an in-process caller leaks nothing.
-        ctx.call_on_close(self.close)
-        # A playbook given by option or environment is checked now, before any
-        # command opens (or creates) a database: a mistake writes nothing.
-        given = ctx.meta.get("warroom.playbook") or os.environ.get("WARROOM_PLAYBOOK") or None
-        if given:
-            from warroom.playbook import load_playbook
-
-            self._playbook = load_playbook(Path(given))
-
-    @property
-    def store(self):
-        if self._store is None:
-            from warroom.store import Store
-
-            self._store = Store(self.db_path, read_only=self.read_only)
-        return self._store
-
-    def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-            self._store = None
-
-    @property
-    def playbook(self):
-        if self._playbook is None:
-            from warroom.playbook import default_playbook
-
-            self._playbook = default_playbook()
-        return self._playbook
-
-    @property
-    def comms(self):
-        """Slack / SMTP settings (environment, then config file); one line if refused."""
-        if not hasattr(self, "_comms"):
-            from warroom.comms.config import load_comms_config
-
-            self._comms = load_comms_config()
-        return self._comms
-
-    def operations(self):
-        from warroom.operations import Operations
-
-        # Both before .store: a refused config file or WARROOM_NOW writes nothing.
-        comms = self.comms
-        clock = system_clock()
-        self._ops = Operations(self.store, clock, self.playbook, comms=comms)
-        return self._ops
-
-    def deliver_before_exit(self, deadline_seconds: float = 10.0) -> None:
-        """Send what this command queued (bounded); say so on stderr if some is left."""
-        from warroom.comms.delivery import channels_for, deliver_pending
-
-        if not channels_for(self.comms):
-            ops = getattr(self, "_ops", None)
-            if ops is not None and ops.queued_for_slack:
-                # The database has been used with Slack: queued all the same.
-                _complain(
-                    f"{ops.queued_for_slack} message(s) queued for Slack; Slack is not configured"
-                    " here: a console or command that has the settings sends them"
-                )
-            return
-        report = deliver_pending(
-            self.store, self.comms, playbook=self.playbook, deadline_seconds=deadline_seconds
-        )
-        if report.failed:
-            _complain(
-                f"{report.failed} message(s) could not be delivered; the console shows why"
-                " and can retry them"
-            )
-        if report.unsure:
-            _complain(
-                f"{report.unsure} message(s) may not have arrived (Slack never answered);"
-                " not sent again by itself: f4 in a console sends it again"
-            )
-        if report.remaining:
-            _complain(
-                f"{report.remaining} message(s) not delivered yet; they stay in the outbox"
-                " and the next console or command sends them"
-            )
-
-    def incident_id(self, text: str) -> int:
-        """The incident ``text`` names, in the database; checked before the
-        database is opened, so a mistake neither creates nor fills a file."""
-        from warroom.store import database_state
-
-        token = text.strip().upper().removeprefix("INC-")
-        if not token.isdigit() or not token.isascii():
-            raise WarroomError(f"{_short(text)!r} is not an incident: use 7 or INC-7")
-        if len(token) > MAX_INCIDENT_DIGITS:
-            raise WarroomError(f"no such incident: {_short(text)} in {self.db_path}")
-        incident_id = int(token)
-        state = database_state(self.db_path)
-        if state != "file":
-            where = "no database at" if state == "missing" else "empty database file"
-            raise WarroomError(f"no such incident: INC-{incident_id} ({where} {self.db_path})")
-        if self.store.incident(incident_id) is None:
-            raise WarroomError(f"no such incident: INC-{incident_id} in {self.db_path}")
-        return incident_id
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -228,7 +38,7 @@ def cli(ctx: click.Context) -> None:
     With no command, opens the console on the active incident.
     """
     if ctx.invoked_subcommand is None:
-        from warroom.launch import open_console
+        from warroom.opening import open_console
 
         code = open_console(
             ctx.meta.get("warroom.db"),
@@ -240,7 +50,7 @@ def cli(ctx: click.Context) -> None:
 
 
 def _run_console(store, user: str, *, playbook=None, comms=None) -> None:
-    from warroom.launch import run_app
+    from warroom.opening import run_app
 
     code = run_app(store, user, playbook=playbook, comms=comms)
     if code:
@@ -255,8 +65,8 @@ def demo(ctx: click.Context) -> None:
     import shutil
     import tempfile
 
+    from warroom.db.store import Store
     from warroom.demo import seed_demo
-    from warroom.store import Store
 
     app_ctx = Context(ctx)
     # A team's playbook and WARROOM_NOW are checked before anything is made.
@@ -301,7 +111,7 @@ def _parse_severity(value: str) -> int:
 @click.pass_context
 def declare(ctx: click.Context, severity: str, title: str, impact: str, commander: str | None):
     """Declare an incident without the console; prints its ref (INC-<id>)."""
-    from warroom.operations import check_declaration
+    from warroom.domain.rules import check_declaration
 
     app_ctx = Context(ctx)
     level = _parse_severity(severity)
@@ -329,8 +139,8 @@ def log(ctx: click.Context, incident: str, text: str, kind: str, author: str | N
 
     Each entry is durable before its acknowledgement (INC-<id> #<n>) is printed.
     """
-    from warroom.models import USER_KINDS
-    from warroom.operations import check_name
+    from warroom.domain.models import USER_KINDS
+    from warroom.domain.rules import check_name
 
     app_ctx = Context(ctx)
     if kind not in USER_KINDS:
@@ -348,7 +158,8 @@ def log(ctx: click.Context, incident: str, text: str, kind: str, author: str | N
 
     number = 0
     try:
-        for batch in line_batches(click.get_binary_stream("stdin"), MAX_STDIN_LINE_BYTES):
+        stdin = click.get_binary_stream("stdin")  # type: ignore[operator]  # click's stub
+        for batch in line_batches(stdin, MAX_STDIN_LINE_BYTES):
             # What is already waiting commits in one transaction, and each line
             # is acknowledged only after that commit.
             texts: list[str] = []
@@ -384,7 +195,7 @@ def log(ctx: click.Context, incident: str, text: str, kind: str, author: str | N
 @click.pass_context
 def list_(ctx: click.Context, show_all: bool, as_json: bool) -> None:
     """List open incidents (every incident with --all)."""
-    from warroom.store import database_state
+    from warroom.db.store import database_state
 
     app_ctx = Context(ctx, read_only=True)
     # A database that does not exist yet (or a 0-byte file) lists nothing, at
@@ -429,8 +240,8 @@ def list_(ctx: click.Context, show_all: bool, as_json: bool) -> None:
 @click.pass_context
 def export(ctx: click.Context, incident: str, fmt: str, output: Path | None) -> None:
     """Export the incident record (json), the review document (md) or its meeting (ics)."""
-    from warroom.export import build_export
-    from warroom.review import render_review, review_invite
+    from warroom.exports.incident import build_export
+    from warroom.exports.review import render_review, review_invite
 
     app_ctx = Context(ctx, read_only=True)
     incident_id = app_ctx.incident_id(incident)
@@ -459,7 +270,7 @@ def followups(ctx: click.Context, incident: str, fmt: str, output: Path | None) 
 
     Columns: incident, ref, text, owner, due, done, done_at.
     """
-    from warroom.export import followups_csv, followups_json
+    from warroom.exports.incident import followups_csv, followups_json
 
     app_ctx = Context(ctx, read_only=True)
     incident_id = app_ctx.incident_id(incident)
@@ -503,7 +314,7 @@ def _emit(text: str, output: Path | None, db_path: Path) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    from warroom.store import is_sqlite_file
+    from warroom.db.store import is_sqlite_file
 
     database_files = {db_path.resolve()} | {
         db_path.with_name(db_path.name + suffix).resolve()
@@ -543,13 +354,6 @@ def slack_check(timeout: float) -> None:
     sys.exit(2)
 
 
-def _complain(message: str) -> None:
-    """One line on stderr; user text in it cannot move the cursor or recolour the terminal."""
-    from warroom.textsafe import printable
-
-    click.echo(f"warroom: {printable(message)}", err=True)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point: turn every user mistake into one line and exit status 2."""
     try:
@@ -572,7 +376,7 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         sys.exit(0)
     except Exception as exc:  # a bug in warroom, never the person's mistake
-        from warroom.launch import internal_error
+        from warroom.opening import internal_error
 
         _complain(internal_error(exc, "running a command"))
         sys.exit(1)

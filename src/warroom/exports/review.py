@@ -16,30 +16,27 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 
-from warroom.businessdays import propose_review_date
 from warroom.clock import format_duration, format_time, parse_time
-from warroom.figures import (
-    TIMING_KINDS,
+from warroom.db.review_lines import Lines, joined_lines, line_parts
+from warroom.db.store import Store
+from warroom.domain.businessdays import propose_review_date
+from warroom.domain.events import load_data
+from warroom.domain.figures import (
     Figures,
     LateUpdate,
     LiveClocks,
     compute_figures,
-    figures_for,
     impact_start,
     live_clocks,
 )
+from warroom.domain.models import Entry, Incident, Review
 from warroom.markdown import (
-    ROW_SEP,
-    STRUCK_CLOSE,
-    STRUCK_OPEN,
     md_block,
     md_inline,
     md_row,
     md_rows,
 )
-from warroom.models import Entry, Incident, Review
 from warroom.playbook import Playbook
-from warroom.store import Store
 from warroom.textsafe import printable
 
 __all__ = [
@@ -57,7 +54,6 @@ __all__ = [
 ]
 
 _NEWLINES = re.compile(r"\r\n|\r|\n")
-_DECLARED_SEV = re.compile(r"SEV-\d+")
 
 REVIEW_START = dtime(10, 0)
 REVIEW_MINUTES = 60
@@ -132,7 +128,7 @@ def render_review(
     review = store.review(incident.id)
     # Through indexes, not the whole timeline: what the figures replay, and
     # the earliest time the document will show.
-    special = store.entries_of_kinds(incident.id, TIMING_KINDS)
+    special = store.timing_events(incident.id)
     first, last = _span(incident, store.earliest_backdated(incident.id), now)
     at = _Times(first, last)
     figures = compute_figures(incident, special, playbook, now)
@@ -203,17 +199,22 @@ def _severity_text(incident: Incident, sev, special: list[Entry], at: _Times) ->
     declared = next((e for e in special if e.kind == "declared"), None)
     if changes:
         history = [_severity_change(e, at) for e in changes]
-        if declared is not None and (found := _DECLARED_SEV.search(declared.text)):
-            history.insert(0, f"declared {found.group()}")
+        level = load_data(declared.data).get("severity") if declared is not None else None
+        if isinstance(level, int):
+            history.insert(0, f"declared SEV-{level}")
         text += f" ({'; '.join(history)})"
     return text
 
 
 def _severity_change(entry: Entry, at: _Times) -> str:
-    """``raised to SEV-1 at 22:05:00`` from ``severity raised: SEV-2 → SEV-1 (…)``."""
-    verb = "lowered" if entry.text.startswith("severity lowered") else "raised"
-    found = re.search(r"→ (SEV-\d+)", entry.text)
-    level = found.group(1) if found else "?"
+    """``raised to SEV-1 at 22:05:00``, from the change's data."""
+    data = load_data(entry.data)
+    old, new = data.get("old"), data.get("new")
+    if isinstance(old, int) and isinstance(new, int):
+        verb = "raised" if new < old else "lowered"
+    else:
+        verb = "lowered" if data.get("verb") == "lowered" else "raised"
+    level = f"SEV-{new}" if isinstance(new, int) else "?"
     return f"{verb} to {level} at {at(entry.at)}"
 
 
@@ -252,9 +253,7 @@ def _roles_section(store: Store, incident: Incident, at: _Times) -> list[str]:
         "",
     ]
     day = at.day if at.one_day else None
-    head = f"'- ' || {_when_sql('at', day)} || ' '"
-    text = "text || ' (by ' || author || ')'"
-    handovers = _md_entries(store, incident.id, day, head=head, text=text, where="kind = 'role'")
+    handovers = _md_entries(store, incident.id, day, "handovers")
     if handovers:
         lines += ["### Handovers", "", handovers, ""]
     return lines
@@ -263,20 +262,8 @@ def _roles_section(store: Store, incident: Incident, at: _Times) -> list[str]:
 def _timeline_sections(store: Store, incident: Incident, at: _Times) -> list[str]:
     """Key events (starred), then every entry, one line each."""
     day = at.day if at.one_day else None
-    head = _entry_head_sql(day)
-    everything = _md_entries(store, incident.id, day, head=head, text="text", order=HAPPENED)
-    # The few starred entries through their own index, then sorted: the
-    # happened-order index would walk every entry to find them.
-    key_events = _md_entries(
-        store,
-        incident.id,
-        day,
-        head=head,
-        text="text",
-        where="starred",
-        order=HAPPENED,
-        source="entries INDEXED BY idx_entries_starred",
-    )
+    everything = _md_entries(store, incident.id, day, "timeline")
+    key_events = _md_entries(store, incident.id, day, "key_events")
     return [
         "## Key events",
         "",
@@ -289,73 +276,22 @@ def _timeline_sections(store: Store, incident: Incident, at: _Times) -> list[str
     ]
 
 
-#: The order things happened in: a backdated (``/at``) entry by its occurred-at
-#: time, every other by when it was logged; ties by entry number. The same
-#: expression as the index ``idx_entries_happened`` (schema 5), so SQLite
-#: reads the rows in this order instead of sorting them.
-HAPPENED = "coalesce(occurred_at, at), seq"
-
-
-def _when_sql(column: str, day: str | None) -> str:
-    """A stored time as :class:`_Times` shows it: ``HH:MM:SS`` on ``day``, else ISO."""
-    if day is None:
-        return column
-    return (
-        f"CASE WHEN substr({column}, 1, 10) = :day THEN substr({column}, 12, 8) ELSE {column} END"
-    )
-
-
-def _entry_head_sql(day: str | None) -> str:
-    """``- ★ #12 22:03:40 — carol (decision): ``, the markup before an entry's text."""
-    return (
-        "CASE WHEN starred THEN '- ★ #' ELSE '- #' END || seq || ' ' ||"
-        f" CASE WHEN occurred_at IS NULL THEN {_when_sql('at', day)}"
-        f" ELSE {_when_sql('occurred_at', day)} || ' (logged ' || {_when_sql('at', day)} || ')'"
-        " END || ' — ' || author"
-        " || CASE WHEN kind = 'note' THEN ': ' ELSE ' (' || kind || '): ' END"
-    )
-
-
-def _md_entries(
-    store: Store,
-    incident_id: int,
-    day: str | None,
-    *,
-    head: str,
-    text: str,
-    where: str = "",
-    order: str = "seq",
-    source: str = "entries",
-) -> str:
+def _md_entries(store: Store, incident_id: int, day: str | None, which: Lines) -> str:
     """Entries, one Markdown line each, joined by newlines.
 
-    ``head`` and ``text`` are SQL for each line's markup and its user text (the
-    part struck through when the entry is); ``where`` narrows the entries. None
-    of the markup may be a Markdown special (see :func:`md_rows`).
-
     Why this shape: SQLite builds each line and joins them all into one UTF-8
-    string (no Python object per row or column), and :func:`md_rows` escapes
-    that string in a few C-speed passes. Should user text hold the characters
-    that mark rows, the rows are escaped one by one instead.
+    string (:func:`warroom.db.review_lines.joined_lines`: no Python object per
+    row or column), and :func:`md_rows` escapes that string in a few C-speed
+    passes. Should user text hold the characters that mark rows, the rows are
+    escaped one by one instead.
     """
-    where = "incident_id = :incident_id" + (f" AND {where}" if where else "")
-    params = {"incident_id": incident_id, "day": day}
-    line = f"{head} || CASE WHEN struck THEN char({ord(STRUCK_OPEN)}) || {text}"
-    line += f" || char({ord(STRUCK_CLOSE)}) ELSE {text} END"
-    [(joined, rows, struck)] = store.query(
-        f"SELECT CAST(group_concat(line, '{ROW_SEP}') AS BLOB), count(*), total(struck)"
-        f" FROM (SELECT {line} AS line, struck FROM {source} WHERE {where} ORDER BY {order})",
-        params,
-    )
-    escaped = md_rows(joined or b"", rows=rows, struck=int(struck))
+    joined, rows, struck = joined_lines(store, incident_id, day, which)
+    escaped = md_rows(joined, rows=rows, struck=struck)
     if escaped is not None:
         return escaped
     return "\n".join(
-        md_row(head, text, struck=bool(struck))
-        for head, text, struck in store.query(
-            f"SELECT {head}, {text}, struck FROM {source} WHERE {where} ORDER BY {order}",
-            params,
-        )
+        md_row(head, text, struck=struck)
+        for head, text, struck in line_parts(store, incident_id, day, which)
     )
 
 
@@ -467,6 +403,11 @@ def fold(line: str) -> str:
 
 def _ics_stamp(when: datetime) -> str:
     return format_time(when).replace("-", "").replace(":", "")
+
+
+def figures_for(store: Store, incident: Incident, playbook: Playbook, now: datetime) -> Figures:
+    """:func:`compute_figures` over the timing entries alone (one indexed query)."""
+    return compute_figures(incident, store.timing_events(incident.id), playbook, now)
 
 
 def review_invite(store: Store, incident: Incident, playbook: Playbook, now: datetime) -> str:

@@ -95,6 +95,9 @@ class Entry:
     struck: bool
     starred: bool
     ref: int | None
+    #: The event's facts as stored (JSON text; None for a person's note, and for
+    #: the reads that do not ask for it): see :mod:`warroom.domain.events`.
+    data: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,364 @@
+"""How a database is brought up to date: migration N takes schema N-1 to N.
+
+Append, never edit: a file made by any earlier warroom runs the missing
+steps in order, inside one ``BEGIN IMMEDIATE`` transaction (see
+:func:`warroom.db.store._check_and_migrate`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Callable
+
+
+def _migrate_to_1(conn: sqlite3.Connection) -> None:
+    # Imported here: sqlite-utils is only needed the once a database is created.
+    import sqlite_utils
+
+    db = sqlite_utils.Database(conn)
+    table = db.table
+    table("incidents").create(
+        {
+            "id": int,
+            "title": str,
+            "severity": int,
+            "status": str,
+            "stage": str,
+            "impact": str,
+            "declared_at": str,
+            "resolved_at": str,
+            "frozen": int,
+            "bridge": str,
+            "incident_commander": str,
+            "communications_lead": str,
+            "scribe": str,
+            "next_update_due": str,
+            # The highest entry number so far: numbers entries 1, 2, 3 … per
+            # incident, so the timeline can address row N without counting.
+            "last_seq": int,
+        },
+        pk="id",
+        not_null={"title", "severity", "status", "stage", "declared_at"},
+        defaults={"status": "open", "impact": "", "frozen": 0, "last_seq": 0},
+    )
+    table("engineers").create(
+        {"id": int, "incident_id": int, "name": str},
+        pk="id",
+        not_null={"incident_id", "name"},
+        foreign_keys=[("incident_id", "incidents", "id")],
+    )
+    table("engineers").create_index(["incident_id", "name"], unique=True)
+    table("checklist").create(
+        {
+            "incident_id": int,
+            "position": int,
+            "label": str,
+            "section": str,
+            "done_by_action": str,
+            "done": int,
+            "done_at": str,
+            "done_by": str,
+        },
+        pk=("incident_id", "position"),
+        not_null={"label"},
+        defaults={"done": 0},
+        foreign_keys=[("incident_id", "incidents", "id")],
+    )
+    table("entries").create(
+        {
+            "id": int,
+            "incident_id": int,
+            "seq": int,
+            "at": str,
+            "occurred_at": str,
+            "author": str,
+            "kind": str,
+            "text": str,
+            "struck": int,
+            "starred": int,
+            "ref": int,
+        },
+        pk="id",
+        not_null={"incident_id", "seq", "at", "author", "kind", "text"},
+        defaults={"struck": 0, "starred": 0},
+        foreign_keys=[("incident_id", "incidents", "id")],
+    )
+    table("entries").create_index(["incident_id", "seq"], unique=True)
+    table("updates").create(
+        {
+            "id": int,
+            "incident_id": int,
+            "at": str,
+            "audience": str,
+            "text": str,
+            "delivery": str,
+            "entry_id": int,
+        },
+        pk="id",
+        not_null={"incident_id", "at", "audience", "text", "delivery"},
+        foreign_keys=[
+            ("incident_id", "incidents", "id"),
+            ("entry_id", "entries", "id"),
+        ],
+    )
+    table("updates").create_index(["incident_id"])
+    table("followups").create(
+        {
+            "id": int,
+            "incident_id": int,
+            "text": str,
+            "owner": str,
+            "due": str,
+            "done": int,
+            "entry_id": int,
+        },
+        pk="id",
+        not_null={"incident_id", "text", "owner", "due"},
+        defaults={"done": 0},
+        foreign_keys=[
+            ("incident_id", "incidents", "id"),
+            ("entry_id", "entries", "id"),
+        ],
+    )
+    table("followups").create_index(["incident_id"])
+
+
+def _migrate_to_2(conn: sqlite3.Connection) -> None:
+    """Milestones, the review, Slack threading, and the durable outbox."""
+    import sqlite_utils
+
+    db = sqlite_utils.Database(conn)
+    table = db.table
+    incidents = table("incidents")
+    for column in (
+        # Milestones (UTC, ISO 8601 Z). impact_started_at defaults to declared_at.
+        "impact_started_at",
+        "detected_at",
+        "mitigated_at",
+        "closed_at",
+        # The post-incident review, written on the review screen.
+        "root_cause",
+        "contributing_factors",
+        "resolution_steps",
+        "review_at",
+        # The Slack root message (bot token only), so later posts thread under it.
+        "slack_channel",
+        "slack_ts",
+    ):
+        incidents.add_column(column, str)
+    conn.execute("UPDATE incidents SET impact_started_at = declared_at, detected_at = declared_at")
+    table("followups").add_column("done_at", str)
+    table("followups").add_column("done_by", str)
+    table("updates").add_column("subject", str)
+    table("updates").add_column("outbox_id", int)
+    table("outbox").create(
+        {
+            "id": int,
+            "incident_id": int,
+            "entry_id": int,
+            # "slack" or "email"
+            "channel": str,
+            # declare, update, severity, resolve, reopen, root (edit of the root message), test
+            "kind": str,
+            # Exactly what the person saw; rendered for the channel when sent.
+            "text": str,
+            "subject": str,
+            # pending → sending → delivered | failed (failed can be retried → pending)
+            "status": str,
+            "attempts": int,
+            "created_at": str,
+            "first_attempt_at": str,
+            "not_before": str,
+            "claimed_by": str,
+            "claimed_until": str,
+            "last_error": str,
+            "delivered_at": str,
+            "remote_id": str,
+        },
+        pk="id",
+        not_null={"incident_id", "channel", "kind", "text", "status", "created_at"},
+        defaults={"status": "pending", "attempts": 0},
+        foreign_keys=[("incident_id", "incidents", "id"), ("entry_id", "entries", "id")],
+    )
+    table("outbox").create_index(["status", "incident_id", "id"])
+
+
+def _migrate_to_3(conn: sqlite3.Connection) -> None:
+    """Indexes for what the review and the filter read out of a long timeline:
+    the entries of a few kinds (role changes, updates, severity), the starred
+    ones and the earliest backdated one, without a scan of every entry."""
+    conn.execute("CREATE INDEX idx_entries_incident_id_kind ON entries (incident_id, kind, seq)")
+    conn.execute("CREATE INDEX idx_entries_starred ON entries (incident_id, seq) WHERE starred")
+    conn.execute(
+        "CREATE INDEX idx_entries_backdated ON entries (incident_id, occurred_at)"
+        " WHERE occurred_at IS NOT NULL"
+    )
+
+
+def _migrate_to_4(conn: sqlite3.Connection) -> None:
+    """Settings kept in the database, and the outbox's "look before sending again".
+
+    ``settings`` holds facts about the database that every process must agree
+    on: ``database_id`` (random, made here: it tags each Slack message with
+    the outbox id *of this database*), ``slack_mode`` (set the first time a
+    process with Slack settings queues a message: from then on every process
+    queues what announces, whether it can deliver or not), and channel ids
+    learned from Slack's answers. Never a token or a webhook URL.
+
+    ``outbox.look_first``: the last attempt may have posted (no answer in time,
+    a 5xx, a console that stopped mid-send), so a bot token looks in the
+    channel for the message's outbox id before it sends again.
+    """
+    import secrets  # here only: hashlib and hmac cost every start-up ~3 ms
+
+    conn.execute(
+        "CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID"
+    )
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES ('database_id', ?)", (secrets.token_hex(8),)
+    )
+    conn.execute("ALTER TABLE outbox ADD COLUMN look_first INTEGER NOT NULL DEFAULT 0")
+
+
+def _migrate_to_5(conn: sqlite3.Connection) -> None:
+    """Facts that change during a call, and the review in the order things happened.
+
+    ``idx_entries_happened``: the review's timeline is in the order things
+    happened (a backdated ``/at`` entry by its occurred-at time, ties by entry
+    number). With this index SQLite reads 100,000 entries in that order
+    instead of sorting them (the sort made the export 1.7x a plain read).
+
+    ``updates.mitigation``: the "Current mitigation" line the comms lead sent
+    with an internal update (ctrl+u): Slack's root message shows the latest
+    one, never whatever was last typed as a decision or an action.
+
+    ``incidents.resolved_from_stage``: the stage an incident was in when
+    ``/resolve`` moved it on, so ``/reopen`` can take it back there.
+    """
+    conn.execute(
+        "CREATE INDEX idx_entries_happened ON entries (incident_id, coalesce(occurred_at, at), seq)"
+    )
+    conn.execute("ALTER TABLE updates ADD COLUMN mitigation TEXT")
+    conn.execute("ALTER TABLE incidents ADD COLUMN resolved_from_stage TEXT")
+
+
+# -- schema 6: event data, and the outbox's pause as a column (issue 10) ---------------
+#
+# The only place left that reads the timeline's English: what older warroom
+# wrote as prose only is read once, here, into the data the figures replay.
+
+_SEV = re.compile(r"SEV-(\d+)$")
+_BACKFILL: list[tuple[str, re.Pattern[str], Callable[[re.Match[str]], dict[str, object]]]] = [
+    (
+        "declared",
+        re.compile(r"declared (SEV-(\d+))"),
+        lambda m: {"event": "declared", "severity": int(m[2]), "severity_name": m[1]},
+    ),
+    (
+        "severity",
+        re.compile(r"severity (raised|lowered): (.*) → (.*?)(?: \(updates every (\d+) min\))?$"),
+        lambda m: {
+            "event": "severity_changed",
+            "verb": m[1],
+            "old_name": m[2],
+            "new_name": m[3],
+            **({"cadence_minutes": int(m[4])} if m[4] else {}),
+            **({"old": int(found[1])} if (found := _SEV.search(m[2])) else {}),
+            **({"new": int(found[1])} if (found := _SEV.search(m[3])) else {}),
+        },
+    ),
+    (
+        "update",
+        re.compile(r"update \((internal|client)\): (.*)", re.DOTALL),
+        lambda m: {"event": "update_recorded", "audience": m[1], "message": m[2]},
+    ),
+    (
+        "snooze",
+        re.compile(r"update deadline pushed (\d+) min to \d\d:\d\dZ: (.*)", re.DOTALL),
+        lambda m: {"event": "snoozed", "minutes": int(m[1]), "reason": m[2]},
+    ),
+    (
+        "resolve",
+        re.compile(r"resolved: impact is over(?: · stage (.*) → (.*))?$"),
+        lambda m: {"event": "resolved", "old_stage": m[1], "new_stage": m[2]},
+    ),
+    (
+        "reopen",
+        re.compile(r"reopened: impact is back(?: · stage (.*) → (.*))?$"),
+        lambda m: {"event": "reopened", "old_stage": m[1], "new_stage": m[2]},
+    ),
+    (
+        "stage",
+        re.compile(r"stage: (.*) → (.*?)( \(mitigated: milestone stamped\))?$"),
+        lambda m: {"event": "stage_moved", "old": m[1], "new": m[2], "mitigated": bool(m[3])},
+    ),
+    (
+        "freeze",
+        re.compile(r"change freeze (ON|OFF)"),
+        lambda m: {"event": "freeze", "on": m[1] == "ON"},
+    ),
+    ("bridge", re.compile(r"bridge: (.*)", re.DOTALL), lambda m: {"event": "bridge", "url": m[1]}),
+    ("star", re.compile(r"★ key event #(\d+)$"), lambda m: {"event": "starred", "seq": int(m[1])}),
+    ("undo", re.compile(r"struck #(\d+)$"), lambda m: {"event": "struck", "seq": int(m[1])}),
+    ("close", re.compile(r"closed"), lambda m: {"event": "closed"}),
+]
+
+
+def backfill_data(kind: str, text: str) -> str | None:
+    """``entries.data`` for an entry written before there was one, read from its text.
+
+    Only what the text says reliably; the rest stays out (the replay treats a
+    missing fact as the old code treated a text it could not parse).
+    """
+    for wanted, pattern, facts in _BACKFILL:
+        if kind == wanted and (found := pattern.match(text)):
+            data = {**facts(found), "backfilled": True}
+            return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return None
+
+
+def _migrate_to_6(conn: sqlite3.Connection) -> None:
+    """Each entry's event data beside its text, and the outbox's 429 pause as a column.
+
+    ``entries.data``: the facts of the change an entry records (JSON, see
+    :mod:`warroom.domain.events`), written with the entry; NULL for a
+    person's note. The review's figures replay it instead of parsing the
+    text. Entries of older databases are backfilled here, once.
+
+    ``outbox.paused_until``: when Slack answered 429, the channel waits until
+    then. It used to live only in ``last_error`` ("rate limited …") and be
+    found with ``LIKE``.
+    """
+    conn.execute("ALTER TABLE entries ADD COLUMN data TEXT")
+    kinds = [kind for kind, _pattern, _facts in _BACKFILL]
+    rows = conn.execute(
+        f"SELECT id, kind, text FROM entries WHERE kind IN ({','.join('?' * len(kinds))})",
+        kinds,
+    ).fetchall()
+    conn.executemany(
+        "UPDATE entries SET data = ? WHERE id = ?",
+        [
+            (data, entry_id)
+            for entry_id, kind, text in rows
+            if (data := backfill_data(kind, text)) is not None
+        ],
+    )
+    conn.execute("ALTER TABLE outbox ADD COLUMN paused_until TEXT")
+    conn.execute(
+        "UPDATE outbox SET paused_until = not_before"
+        " WHERE status = 'pending' AND last_error LIKE 'rate limited%'"
+    )
+
+
+#: Migration N brings a database from schema N-1 to N. Append, never edit.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _migrate_to_1,
+    _migrate_to_2,
+    _migrate_to_3,
+    _migrate_to_4,
+    _migrate_to_5,
+    _migrate_to_6,
+]
+SCHEMA_VERSION = len(MIGRATIONS)

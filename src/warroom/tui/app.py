@@ -37,6 +37,7 @@ from warroom.store import Store
 from warroom.textsafe import printable
 from warroom.tui import resources
 from warroom.tui.failures import guarded
+from warroom.tui.messages import IncidentWritten, OpenEntry
 from warroom.tui.palette import WarroomCommands
 from warroom.tui.screens.console import ConsoleScreen
 from warroom.tui.screens.quit import QuitScreen
@@ -409,9 +410,13 @@ class WarroomApp(App):
             self.store,
             self.comms,
             playbook=self.playbook,
-            on_status=lambda status: self.post_message(OutboxStatusChanged(status)),
+            on_status=self._outbox_status_changed,
         )
         self.run_worker(self.deliverer.run(), name="outbox", exit_on_error=False)
+
+    def _outbox_status_changed(self, status: OutboxStatus) -> None:
+        """The delivery worker's summary, handed to the screens as a message."""
+        self.post_message(OutboxStatusChanged(status))
 
     def _show_waiting_elsewhere(self) -> None:
         """Without Slack settings: "off", unless this database has been used with
@@ -623,6 +628,27 @@ class WarroomApp(App):
 
         self.push_screen(SwitcherScreen(self.store.history()), chosen)
 
+    # -- what screens ask for (warroom.tui.messages) --------------------
+
+    def on_incident_written(self, message: IncidentWritten) -> None:
+        """A dialog wrote: the consoles showing the incident read it again, and
+        whatever the change queued for Slack or email goes now."""
+        self.outbox_wake()
+        for screen in self.screen_stack:
+            if isinstance(screen, ConsoleScreen) and screen.incident.id == message.incident_id:
+                screen.reload()
+
+    def on_open_composer(self) -> None:
+        self.action_compose_update()
+
+    def on_open_help(self) -> None:
+        self.action_help()
+
+    def on_open_entry(self, message: OpenEntry) -> None:
+        from warroom.tui.screens.entry import EntryScreen
+
+        self.push_screen(EntryScreen(message.entry, message.ref))
+
     def action_help(self) -> None:
         from warroom.tui.screens.help import HelpScreen
 
@@ -667,7 +693,6 @@ class WarroomApp(App):
         def done(sent: Sent | None) -> None:
             if sent is None:
                 return
-            console.reload()
             if sent.audience == "client":
                 self.copy_to_clipboard(f"Subject: {sent.subject}\n\n{sent.text}")
             self.notify(self.delivery_summary(sent.audience), title="Update")
@@ -678,20 +703,6 @@ class WarroomApp(App):
             ),
             done,
         )
-
-    def record_update(
-        self,
-        incident_id: int,
-        text: str,
-        *,
-        audience: str,
-        subject: str | None,
-        mitigation: str | None = None,
-    ) -> None:
-        self.ops.record_update(
-            incident_id, self.user, text, audience=audience, subject=subject, mitigation=mitigation
-        )
-        self.outbox_wake()
 
     def _slack_elsewhere(self) -> bool:
         """No Slack settings here, but the database has been used with Slack."""
@@ -755,11 +766,7 @@ class WarroomApp(App):
         console = self.console_screen
         if console is None or isinstance(self.screen, FollowupsScreen):
             return
-
-        def closed(_: None) -> None:
-            console.reload()
-
-        self.push_screen(FollowupsScreen(console.incident.id), closed)
+        self.push_screen(FollowupsScreen(console.incident.id))
 
     def action_filter(self) -> None:
         console = self.console_screen
@@ -791,7 +798,6 @@ class WarroomApp(App):
 
         def done(written: list[Path] | None) -> None:
             if written:
-                console.reload()
                 self._notify_written(incident, written)
 
         self.push_screen(ReviewScreen(incident), done)

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from warroom.playbook import Playbook
+from warroom.tui.access import warroom_app
+
+if TYPE_CHECKING:
+    from warroom.tui.app import WarroomApp
+
 
 ACTIONS = [
     ("Compose stakeholder update", "compose_update", "ctrl+u"),
@@ -37,13 +43,18 @@ def actions(playbook: Playbook) -> list[tuple[str, str, str]]:
 
 
 class WarroomCommands(Provider):
+    @property
+    def warroom(self) -> WarroomApp:
+        """The app, typed: its store, ``ops``, clock, playbook and user."""
+        return warroom_app(self)
+
     async def discover(self) -> Hits:
-        for title, action, key in actions(self.app.playbook):
+        for title, action, key in actions(self.warroom.playbook):
             yield DiscoveryHit(title, partial(self.app.run_action, action), help=key or None)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for title, action, key in actions(self.app.playbook):
+        for title, action, key in actions(self.warroom.playbook):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(

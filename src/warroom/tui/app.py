@@ -37,6 +37,7 @@ from warroom.store import Store
 from warroom.textsafe import printable
 from warroom.tui import resources
 from warroom.tui.failures import guarded
+from warroom.tui.keys import app_bindings
 from warroom.tui.messages import IncidentWritten, OpenEntry
 from warroom.tui.palette import WarroomCommands
 from warroom.tui.screens.console import ConsoleScreen
@@ -84,31 +85,11 @@ class WarroomApp(App):
     # the side column narrows, so the timeline's lines have room for their text;
     # from 150 the roles have a panel and the header has the TTM/TTR clocks too.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (150, "-xwide")]
+    #: From the one key table (warroom.tui.keys), which the help and the palette
+    #: read too. All priority: a focused Input would swallow them.
     BINDINGS = [
-        Binding("ctrl+u", "compose_update", "Update", priority=True, id="update"),
-        Binding("ctrl+n", "declare", "Declare", priority=True, id="declare"),
-        Binding("ctrl+o", "switch_incident", "Incidents", priority=True, id="switch"),
-        Binding("ctrl+e", "export", "Review", priority=True, id="export"),
-        Binding("f1", "help", "Help", priority=True, id="help"),
-        Binding("f2", "bridge_view", "Bridge view", priority=True, id="bridge", show=False),
-        Binding("f3", "followups", "Follow-ups", priority=True, id="followups", show=False),
-        Binding("f4", "retry_now", "Send waiting now", priority=True, id="retry", show=False),
-        Binding("ctrl+f", "filter", "Filter", priority=True, id="filter", show=False),
-        Binding("ctrl+t", "toggle_local_time", "UTC/local", priority=True, id="time", show=False),
-        Binding("ctrl+r", "read_timeline", "Read", priority=True, id="read", show=False),
-        # Moving between panes takes keys nobody types mid-sentence: Tab belongs
-        # to completion in the scribe line. Terminals send shift+f6 as
-        # ``CSI 17;2~``, which Textual reads as shift+f6 (or f18 on some).
-        Binding("f6", "next_pane", "Panes", priority=True, id="next-pane"),
-        Binding(
-            "shift+f6,f18",
-            "previous_pane",
-            "Previous pane",
-            priority=True,
-            id="prev-pane",
-            show=False,
-        ),
-        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
+        Binding(spec.keys, spec.action, spec.description, priority=True, id=spec.id, show=spec.show)
+        for spec in app_bindings()
     ]
 
     def __init__(

@@ -201,7 +201,9 @@ KEYS: tuple[Key, ...] = (
         footer="Quit",
         binding_id="quit",
     ),
-    # Bound, but not in the help's list: the f6 row above says them.
+    # Bound, but not in the help's list: the f6 row above says them. Moving
+    # between panes takes keys nobody types mid-sentence: Tab belongs to
+    # completion in the scribe line.
     Key(None, action="next_pane", bind="f6", footer="Panes", binding_id="next-pane"),
     # Terminals send shift+f6 as ``CSI 17;2~``, which Textual reads as shift+f6
     # (or f18 on some).

@@ -70,3 +70,19 @@ async def test_f1_shows_every_row_of_the_table(tmp_path):
         shown = " ".join(screen_text(app).split())
         for key, text in help_rows():
             assert " ".join(f"{key} {text}".split())[:60] in shown, key
+
+
+def test_each_screen_the_scribe_line_asks_for_is_a_typed_request(ops, incident):
+    """/update, /help and /show N open their screens through typed requests
+    (warroom.tui.messages), never a name the app has to match."""
+    from warroom.commands import run_line
+    from warroom.tui.messages import OpenComposer, OpenEntry, OpenHelp, screen_request
+
+    def request(line: str):
+        return screen_request(run_line(ops, incident.id, "carol", line), incident.ref)
+
+    assert isinstance(request("/update"), OpenComposer)
+    assert isinstance(request("/help"), OpenHelp)
+    shown = request("/show 1")
+    assert isinstance(shown, OpenEntry) and shown.entry.seq == 1 and shown.ref == incident.ref
+    assert request("a plain note") is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from textual.app import App
@@ -39,3 +40,15 @@ def message_line(app: App) -> str:
     """The line under the scribe line (errors and notices), or "" when hidden."""
     line = app.screen.query_one("#scribe-error")
     return str(line.render()) if line.display else ""
+
+
+async def until(pilot, condition: Callable[[], bool], what: str, *, pauses: int = 200) -> None:
+    """Pause until ``condition()`` holds, as a person waits for the screen to show
+    something; fail naming ``what`` if it never does. A loaded machine may need
+    several frames for what a quiet one shows after one pause (the side panes
+    follow the first frame; the footer rebuilds its keys after a refresh)."""
+    for _ in range(pauses):
+        if condition():
+            return
+        await pilot.pause()
+    assert condition(), f"never shown: {what}"

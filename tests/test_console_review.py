@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from console_support import demo_app, screen_text, type_line
+from console_support import demo_app, screen_text, type_line, until
 from warroom.tui.screens.bridge import BridgeScreen
 from warroom.tui.screens.followups import FollowupsScreen
 from warroom.tui.widgets.scribe_input import ScribeInput
@@ -58,6 +58,26 @@ async def test_followups_are_listed_and_ticked_off_with_space(tmp_path):
         (followup,) = app.store.followups(1)
         assert followup.done
         assert "[x] add a sync-lag alert" in screen_text(app)
+
+
+async def test_a_followup_ticked_in_f3_is_in_the_console_behind_at_once(tmp_path):
+    """The follow-ups dialog posts what it wrote: the console behind it (seen
+    dimmed) reads the incident again then, not only when the dialog closes."""
+    app = demo_app(tmp_path / "w.db")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        await type_line(pilot, "/fu add a sync-lag alert @dan due:2026-12-01")
+        console = app.console_screen
+        assert console is not None
+        timeline = console.query_one(Timeline)
+        before = timeline.count
+        await pilot.press("f3")
+        await until(pilot, lambda: isinstance(app.screen, FollowupsScreen), "the follow-ups")
+        await pilot.press("space")
+        await until(pilot, lambda: timeline.count == before + 1, "the tick in the timeline")
+        assert isinstance(app.screen, FollowupsScreen)  # still open
+        newest = timeline.render_line(timeline.scrollable_content_region.height - 1).text
+        assert "follow-up done: add a sync-lag alert" in newest
 
 
 async def test_bridge_view_shows_the_countdown_big_and_escape_returns(tmp_path):

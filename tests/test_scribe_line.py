@@ -8,9 +8,10 @@ from __future__ import annotations
 import pytest
 from textual import events
 
-from console_support import demo_app, message_line, screen_text, type_line
+from console_support import demo_app, message_line, screen_text, type_line, until
 from warroom.db.store import Store
 from warroom.tui.screens.console import ConsoleScreen
+from warroom.tui.screens.help import HelpScreen
 from warroom.tui.widgets.checklist import Checklist
 from warroom.tui.widgets.scribe_input import ScribeInput
 from warroom.tui.widgets.timeline import Timeline
@@ -120,8 +121,12 @@ async def test_tab_only_completes_and_the_note_is_recorded(tmp_path):
 async def test_f6_moves_between_panes_and_is_in_the_footer_and_help(tmp_path):
     app = demo_app(tmp_path / "w.db")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        assert "f6 Panes" in screen_text(app).splitlines()[-1]
+        # What a person waits for before pressing f6: the checklist is on screen
+        # (the side panes follow the first frame) and the footer names the key.
+        await until(pilot, lambda: bool(app.screen.query(Checklist)), "the checklist")
+        await until(
+            pilot, lambda: "f6 Panes" in screen_text(app).splitlines()[-1], "f6 in the footer"
+        )
         await pilot.press("f6")
         assert isinstance(app.focused, Checklist)
         await pilot.press("f6")
@@ -135,8 +140,9 @@ async def test_f6_moves_between_panes_and_is_in_the_footer_and_help(tmp_path):
         await pilot.press("escape")  # back to the scribe line
         assert isinstance(app.focused, ScribeInput)
         await pilot.press("f1")
-        await pilot.pause()
-        assert "next pane" in screen_text(app) and "f6" in screen_text(app)
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
+        await until(pilot, lambda: "next pane" in screen_text(app), "the help's f6 line")
+        assert "f6" in screen_text(app)
 
 
 @pytest.mark.parametrize("pane", [Checklist, Timeline])

@@ -54,7 +54,7 @@ try:
             incident, store.timing_events(incident.id), default_playbook(), now
         )
 except ImportError:
-    from warroom.figures import figures_for
+    from warroom.domain.figures import figures_for
     from warroom.db.store import Store
     store = Store(sys.argv[1], read_only=True)
     def figures(incident, now):

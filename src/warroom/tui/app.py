@@ -38,6 +38,8 @@ from warroom.service import Service
 from warroom.textsafe import printable
 from warroom.tui import resources
 from warroom.tui.failures import guarded
+from warroom.tui.keys import app_bindings
+from warroom.tui.messages import IncidentWritten, OpenEntry
 from warroom.tui.palette import WarroomCommands
 from warroom.tui.screens.console import ConsoleScreen
 from warroom.tui.screens.quit import QuitScreen
@@ -84,31 +86,11 @@ class WarroomApp(App):
     # the side column narrows, so the timeline's lines have room for their text;
     # from 150 the roles have a panel and the header has the TTM/TTR clocks too.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (150, "-xwide")]
+    #: From the one key table (warroom.tui.keys), which the help and the palette
+    #: read too. All priority: a focused Input would swallow them.
     BINDINGS = [
-        Binding("ctrl+u", "compose_update", "Update", priority=True, id="update"),
-        Binding("ctrl+n", "declare", "Declare", priority=True, id="declare"),
-        Binding("ctrl+o", "switch_incident", "Incidents", priority=True, id="switch"),
-        Binding("ctrl+e", "export", "Review", priority=True, id="export"),
-        Binding("f1", "help", "Help", priority=True, id="help"),
-        Binding("f2", "bridge_view", "Bridge view", priority=True, id="bridge", show=False),
-        Binding("f3", "followups", "Follow-ups", priority=True, id="followups", show=False),
-        Binding("f4", "retry_now", "Send waiting now", priority=True, id="retry", show=False),
-        Binding("ctrl+f", "filter", "Filter", priority=True, id="filter", show=False),
-        Binding("ctrl+t", "toggle_local_time", "UTC/local", priority=True, id="time", show=False),
-        Binding("ctrl+r", "read_timeline", "Read", priority=True, id="read", show=False),
-        # Moving between panes takes keys nobody types mid-sentence: Tab belongs
-        # to completion in the scribe line. Terminals send shift+f6 as
-        # ``CSI 17;2~``, which Textual reads as shift+f6 (or f18 on some).
-        Binding("f6", "next_pane", "Panes", priority=True, id="next-pane"),
-        Binding(
-            "shift+f6,f18",
-            "previous_pane",
-            "Previous pane",
-            priority=True,
-            id="prev-pane",
-            show=False,
-        ),
-        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
+        Binding(spec.keys, spec.action, spec.description, priority=True, id=spec.id, show=spec.show)
+        for spec in app_bindings()
     ]
 
     def __init__(
@@ -410,9 +392,13 @@ class WarroomApp(App):
             self.store,
             self.comms,
             playbook=self.playbook,
-            on_status=lambda status: self.post_message(OutboxStatusChanged(status)),
+            on_status=self._outbox_status_changed,
         )
         self.run_worker(self.deliverer.run(), name="outbox", exit_on_error=False)
+
+    def _outbox_status_changed(self, status: OutboxStatus) -> None:
+        """The delivery worker's summary, handed to the screens as a message."""
+        self.post_message(OutboxStatusChanged(status))
 
     def _show_waiting_elsewhere(self) -> None:
         """Without Slack settings: "off", unless this database has been used with
@@ -624,6 +610,27 @@ class WarroomApp(App):
 
         self.push_screen(SwitcherScreen(self.store.history()), chosen)
 
+    # -- what screens ask for (warroom.tui.messages) --------------------
+
+    def on_incident_written(self, message: IncidentWritten) -> None:
+        """A dialog wrote: the consoles showing the incident read it again, and
+        whatever the change queued for Slack or email goes now."""
+        self.outbox_wake()
+        for screen in self.screen_stack:
+            if isinstance(screen, ConsoleScreen) and screen.incident.id == message.incident_id:
+                screen.reload()
+
+    def on_open_composer(self) -> None:
+        self.action_compose_update()
+
+    def on_open_help(self) -> None:
+        self.action_help()
+
+    def on_open_entry(self, message: OpenEntry) -> None:
+        from warroom.tui.screens.entry import EntryScreen
+
+        self.push_screen(EntryScreen(message.entry, message.ref))
+
     def action_help(self) -> None:
         from warroom.tui.screens.help import HelpScreen
 
@@ -668,7 +675,6 @@ class WarroomApp(App):
         def done(sent: Sent | None) -> None:
             if sent is None:
                 return
-            console.reload()
             if sent.audience == "client":
                 self.copy_to_clipboard(f"Subject: {sent.subject}\n\n{sent.text}")
             self.notify(self.delivery_summary(sent.audience), title="Update")
@@ -679,20 +685,6 @@ class WarroomApp(App):
             ),
             done,
         )
-
-    def record_update(
-        self,
-        incident_id: int,
-        text: str,
-        *,
-        audience: str,
-        subject: str | None,
-        mitigation: str | None = None,
-    ) -> None:
-        self.service.record_update(
-            incident_id, self.user, text, audience=audience, subject=subject, mitigation=mitigation
-        )
-        self.outbox_wake()
 
     def _slack_elsewhere(self) -> bool:
         """No Slack settings here, but the database has been used with Slack."""
@@ -756,11 +748,7 @@ class WarroomApp(App):
         console = self.console_screen
         if console is None or isinstance(self.screen, FollowupsScreen):
             return
-
-        def closed(_: None) -> None:
-            console.reload()
-
-        self.push_screen(FollowupsScreen(console.incident.id), closed)
+        self.push_screen(FollowupsScreen(console.incident.id))
 
     def action_filter(self) -> None:
         console = self.console_screen
@@ -792,7 +780,6 @@ class WarroomApp(App):
 
         def done(written: list[Path] | None) -> None:
             if written:
-                console.reload()
                 self._notify_written(incident, written)
 
         self.push_screen(ReviewScreen(incident), done)

@@ -11,6 +11,8 @@ over this view (see ``BridgeScreen ToastRack`` in modals.tcss).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Horizontal, Vertical
@@ -23,8 +25,12 @@ from warroom.domain.cadence import Countdown, countdown
 from warroom.domain.models import Entry, Incident
 from warroom.errors import WarroomError
 from warroom.textsafe import printable
+from warroom.tui.access import warroom_app
 from warroom.tui.resources import MODALS
 from warroom.tui.widgets.bigdigits import BigDigits
+
+if TYPE_CHECKING:
+    from warroom.tui.app import WarroomApp
 
 FACTS = ("impact", "roles", "stage", "checklist", "duration", "bridge", "events")
 FACT_NAMES = {
@@ -72,6 +78,11 @@ class BridgeScreen(Screen[None]):
         Binding("f2", "close", "Back"),
     ]
 
+    @property
+    def warroom(self) -> WarroomApp:
+        """The app, typed: its store, ``service``, clock, playbook and user."""
+        return warroom_app(self)
+
     def __init__(self, incident: Incident) -> None:
         super().__init__()
         self.incident = incident
@@ -104,7 +115,7 @@ class BridgeScreen(Screen[None]):
     def refresh_view(self, incident: Incident) -> None:
         """Show ``incident`` as it is now (the console keeps it fresh as others write)."""
         self.incident = incident
-        playbook = self.app.playbook
+        playbook = self.warroom.playbook
         severity = playbook.severity_of(incident.severity)
         badge = self.query_one("#bridge-severity", Label)
         badge.update(Content(f" {severity.name} · {incident.ref} "))
@@ -131,7 +142,7 @@ class BridgeScreen(Screen[None]):
         if self._events_for != incident.entry_count:
             self._events_for = incident.entry_count
             try:
-                events = self.app.store.key_events(incident.id)
+                events = self.warroom.store.key_events(incident.id)
             except WarroomError:
                 events = []
             shown = "\n".join(event_line(entry) for entry in reversed(events))
@@ -142,12 +153,12 @@ class BridgeScreen(Screen[None]):
         self.query_one(f"#bridge-{name}", Label).update(Content(text))
 
     def tick(self) -> None:
-        console = self.app.console_screen
+        console = self.warroom.console_screen
         if console is not None and console.incident is not self.incident:
             self.refresh_view(console.incident)  # another console (or the poll) changed it
             return
-        now = self.app.clock.now()
-        playbook = self.app.playbook
+        now = self.warroom.clock.now()
+        playbook = self.warroom.playbook
         state = countdown(self.incident.next_update_due, now, playbook.warning_minutes)
         self.query_one("#bridge-digits", BigDigits).update(state.clock_text)
         every = playbook.severity_of(self.incident.severity).update_every_minutes

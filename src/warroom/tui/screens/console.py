@@ -16,13 +16,16 @@ from textual.widget import MountError, Widget
 from textual.widgets import Input, Label
 
 from warroom.clock import format_time
-from warroom.domain.models import Incident, Update
+from warroom.domain.models import Entry, Incident, Update
 from warroom.errors import WarroomError
 from warroom.textsafe import printable
+from warroom.tui.access import warroom_app
 from warroom.tui.failures import guarded
+from warroom.tui.messages import OpenEntry, screen_request
 from warroom.tui.resources import PANES, add_stylesheet
 from warroom.tui.widgets.footer import ConsoleFooter
 from warroom.tui.widgets.header import IncidentHeader
+from warroom.tui.widgets.milestones import MilestoneClocks
 from warroom.tui.widgets.roles import RolesPanel, roles_line
 from warroom.tui.widgets.scribe_input import ScribeInput
 from warroom.tui.widgets.timeline import Timeline
@@ -33,9 +36,12 @@ from warroom.tui.widgets.timeline import Timeline
 # millisecond or so of start-up, and the side panes' handlers below go by
 # name (on_checklist_toggle) so this module need not import their classes.
 if TYPE_CHECKING:
+    from warroom.commands import LineResult
     from warroom.db.outbox import OutboxStatus
     from warroom.domain.cadence import Countdown
     from warroom.domain.search import Filter
+    from warroom.service import Service
+    from warroom.tui.app import WarroomApp
     from warroom.tui.widgets.checklist import Checklist
     from warroom.tui.widgets.countdown import UpdateCountdown
 
@@ -77,8 +83,13 @@ class ConsoleScreen(Screen):
     # line and the filter bar bind escape themselves, and come first.)
     BINDINGS = [Binding("escape", "focus_scribe", "Scribe line", show=False)]
 
+    @property
+    def warroom(self) -> WarroomApp:
+        """The app, typed: its store, ``service``, clock, playbook and user."""
+        return warroom_app(self)
+
     def __init__(self, incident: Incident) -> None:
-        super().__init__(classes=self.app.breakpoint_class())
+        super().__init__(classes=self.warroom.breakpoint_class())
         self.incident = incident
         self._first_day = incident.declared_at[:10]
         #: Who has written in the incident, up to entry ``_authors_seen`` (for Tab).
@@ -109,18 +120,19 @@ class ConsoleScreen(Screen):
         return self._ready and self.is_attached and self.display
 
     @property
-    def service(self):
-        return self.app.service
+    def service(self) -> Service:
+        """Every change goes through it (one transaction: state and its entry)."""
+        return self.warroom.service
 
     def compose(self) -> ComposeResult:
         incident = self.incident
-        yield IncidentHeader(incident, self.app.playbook, self.app.clock.now(), id="header")
+        yield IncidentHeader(incident, self.warroom.playbook, self.warroom.clock.now(), id="header")
         yield Label(Content(roles_line(incident)), id="roles-line")
         with Horizontal(id="body"):
-            yield RolesPanel(self.app.playbook, id="roles")
+            yield RolesPanel(self.warroom.playbook, id="roles")
             with Vertical(id="center"):
                 yield Timeline(
-                    self.app.store, self.incident.id, self.incident.entry_count, id="timeline"
+                    self.warroom.store, self.incident.id, self.incident.entry_count, id="timeline"
                 )
                 yield ScribeInput(
                     self._names,
@@ -148,13 +160,14 @@ class ConsoleScreen(Screen):
     def _side_panes(self) -> list[Widget]:
         from warroom.tui.widgets.checklist import Checklist
         from warroom.tui.widgets.countdown import UpdateCountdown
-        from warroom.tui.widgets.milestones import MilestoneClocks
 
         incident = self.incident
-        now = self.app.clock.now()
+        now = self.warroom.clock.now()
         return [
             Label(
-                Content(outbox_line(self.app.outbox_status, narrow=self.has_class("-narrow"))[0]),
+                Content(
+                    outbox_line(self.warroom.outbox_status, narrow=self.has_class("-narrow"))[0]
+                ),
                 id="comms-status",
             ),
             UpdateCountdown(*self._countdown(), id="countdown"),
@@ -192,7 +205,7 @@ class ConsoleScreen(Screen):
 
     async def on_resize(self) -> None:
         # Across the 150-column breakpoint the indicator changes form.
-        self.call_after_refresh(self.show_outbox, self.app.outbox_status)
+        self.call_after_refresh(self.show_outbox, self.warroom.outbox_status)
         if self._ready:
             try:
                 await self._fill_wide_panes()
@@ -213,7 +226,7 @@ class ConsoleScreen(Screen):
         """The UTC day of the earliest time in the timeline (an /at entry may
         be earlier than the declaration)."""
         try:
-            backdated = self.app.store.earliest_backdated(incident.id)
+            backdated = self.warroom.store.earliest_backdated(incident.id)
         except WarroomError:
             backdated = None
         return min(incident.declared_at, backdated or incident.declared_at)[:10]
@@ -229,7 +242,7 @@ class ConsoleScreen(Screen):
         # meanwhile can go there now, before the frame is even painted.
         if not self._keys_go_here:
             self._keys_go_here = True
-            self.app.call_later(self.app.play_held_keys)
+            self.app.call_later(self.warroom.play_held_keys)
 
     async def _after_first_frame(self) -> None:
         scribe = self.query_one(ScribeInput)
@@ -239,7 +252,7 @@ class ConsoleScreen(Screen):
             scribe.focus()
         if not self._keys_go_here:  # read-only: no focus, the keys go to the screen
             self._keys_go_here = True
-            await self.app.play_held_keys()
+            await self.warroom.play_held_keys()
         try:
             await self._fill_side_panes()
         except (NoMatches, MountError):
@@ -248,8 +261,8 @@ class ConsoleScreen(Screen):
         if not self.is_attached:
             return
         self._first_day = self._first_day_of(self.incident)
-        self.app.settle_cursors(self)
-        self.show_outbox(self.app.outbox_status)
+        self.warroom.settle_cursors(self)
+        self.show_outbox(self.warroom.outbox_status)
         self._show_status(self.incident)
         # From now on the clock and the poller may update the panes.
         self._ready = True
@@ -262,8 +275,10 @@ class ConsoleScreen(Screen):
         count = self.incident.entry_count
         if count > self._authors_seen:
             try:
-                self._authors |= self.app.store.authors(self.incident.id, after=self._authors_seen)
-                self._authors |= {f.owner for f in self.app.store.followups(self.incident.id)}
+                self._authors |= self.warroom.store.authors(
+                    self.incident.id, after=self._authors_seen
+                )
+                self._authors |= {f.owner for f in self.warroom.store.followups(self.incident.id)}
             except WarroomError:
                 pass  # completion is a convenience: never an error under the input
             else:
@@ -277,7 +292,9 @@ class ConsoleScreen(Screen):
         self.incident = incident
         self._undelivered = self._read_undelivered(incident)
         self._first_day = self._first_day_of(incident)
-        self.query_one(IncidentHeader).show(incident, self.app.playbook, self.app.clock.now())
+        self.query_one(IncidentHeader).show(
+            incident, self.warroom.playbook, self.warroom.clock.now()
+        )
         self.query_one(RolesPanel).show(incident)
         self.query_one("#roles-line", Label).update(Content(roles_line(incident)))
         self._checklist().show(incident)
@@ -290,7 +307,7 @@ class ConsoleScreen(Screen):
     def _show_status(self, incident: Incident) -> None:
         self.set_class(incident.status != "open", "-not-open")
         closed = incident.status == "closed"
-        damaged = self.app.damaged
+        damaged = self.warroom.damaged
         self.set_class(closed or bool(damaged), "-read-only")
         scribe = self.query_one(ScribeInput)
         scribe.disabled = closed or bool(damaged)
@@ -311,7 +328,7 @@ class ConsoleScreen(Screen):
                 self._others_changed_due |= others_changed
             return
         try:
-            incident = self.app.store.incident(self.incident.id)
+            incident = self.warroom.store.incident(self.incident.id)
         except WarroomError as exc:
             self.notify(str(exc), title="Cannot read the database", severity="error")
             return
@@ -331,25 +348,26 @@ class ConsoleScreen(Screen):
             return
 
     def _tick_panes(self) -> None:
-        now = self.app.clock.now()
+        now = self.warroom.clock.now()
         self.query_one(IncidentHeader).tick(self.incident, now)
-        for clocks in self.query("MilestoneClocks"):  # the header's and the side column's
+        # The header's and the side column's (the header imports the class).
+        for clocks in self.query(MilestoneClocks):
             clocks.show(self.incident, now)
         # The date joins the time once the incident spans a UTC midnight:
         # running past one, or with an /at entry from before one.
         last = self.incident.resolved_at or format_time(now)
         self.query_one(Timeline).set_time_display(
             show_dates=self._first_day != last[:10],
-            local_time=self.app.local_time,
+            local_time=self.warroom.local_time,
         )
         self._countdown_pane().show(*self._countdown())
 
     def _countdown(self) -> tuple[Countdown, str, str]:
         from warroom.domain.cadence import countdown
 
-        playbook = self.app.playbook
+        playbook = self.warroom.playbook
         state = countdown(
-            self.incident.next_update_due, self.app.clock.now(), playbook.warning_minutes
+            self.incident.next_update_due, self.warroom.clock.now(), playbook.warning_minutes
         )
         severity = playbook.severity_of(self.incident.severity)
         if state.phase == "off":
@@ -375,7 +393,7 @@ class ConsoleScreen(Screen):
 
     def _read_undelivered(self, incident: Incident) -> list[Update]:
         try:
-            return self.app.store.undelivered_updates(incident.id)
+            return self.warroom.store.undelivered_updates(incident.id)
         except WarroomError:
             return self._undelivered if hasattr(self, "_undelivered") else []
 
@@ -451,7 +469,7 @@ class ConsoleScreen(Screen):
         if query is None:
             timeline.show_rows(None)
             return
-        rows = self.app.store.search(
+        rows = self.warroom.store.search(
             self.incident.id,
             text=query.text,
             kind=query.kind,
@@ -469,15 +487,13 @@ class ConsoleScreen(Screen):
 
     @on(Timeline.Open)
     def _open_entry(self, event: Timeline.Open) -> None:
-        from warroom.tui.screens.entry import EntryScreen
-
         try:
-            entry = self.app.store.entry(self.incident.id, event.seq)
+            entry = self.warroom.store.entry(self.incident.id, event.seq)
         except WarroomError as exc:
             self._error(str(exc))
             return
         if entry is not None:
-            self.app.push_screen(EntryScreen(entry, self.incident.ref))
+            self.post_message(OpenEntry(entry, self.incident.ref))
 
     @on(Timeline.Leave)
     def _leave_timeline(self) -> None:
@@ -580,14 +596,16 @@ class ConsoleScreen(Screen):
         recall = " · ↑ recalls the line" if typed else ""
         try:
             outcome = run_line(
-                self.service, self.incident.id, self.app.user, line, confirming=asking
+                self.service, self.incident.id, self.warroom.user, line, confirming=asking
             )
         except WarroomError as exc:
             # Nothing was written.
             self._error(f"{exc}{recall}{cancelled}")
             return False
         except Exception as exc:
-            self.app.report_failure(exc, "running a scribe line", suffix=self._written_note(before))
+            self.warroom.report_failure(
+                exc, "running a scribe line", suffix=self._written_note(before)
+            )
             return False
         self._asking = outcome.asks
         self._error("")
@@ -595,7 +613,9 @@ class ConsoleScreen(Screen):
             self._after_commit(outcome)
         except Exception as exc:
             # The line was written; only showing it failed.
-            self.app.report_failure(exc, "showing a written line", suffix="; the line was saved")
+            self.warroom.report_failure(
+                exc, "showing a written line", suffix="; the line was saved"
+            )
             return True
         if cancelled:
             said = f"{outcome.message} · " if outcome.message else ""
@@ -605,15 +625,15 @@ class ConsoleScreen(Screen):
     def _written_note(self, before: int) -> str:
         """After a failure: was anything written? (Each operation is one transaction.)"""
         try:
-            incident = self.app.store.incident(self.incident.id)
+            incident = self.warroom.store.incident(self.incident.id)
         except Exception:
             return " · ↑ recalls the line"
         if incident is not None and incident.entry_count != before:
             return "; the line was saved"
         return "; nothing was written · ↑ recalls the line"
 
-    def _after_commit(self, outcome) -> None:
-        self.app.outbox_wake()
+    def _after_commit(self, outcome: LineResult) -> None:
+        self.warroom.outbox_wake()
         if outcome.entries:
             self.query_one(Timeline).scroll_end(animate=False, immediate=True)
         self.reload()
@@ -622,16 +642,11 @@ class ConsoleScreen(Screen):
         if outcome.clipboard:
             self.app.copy_to_clipboard(outcome.clipboard)
         self._say_if_filtered_out(outcome.entries)
-        if outcome.open_screen == "update":
-            self.app.action_compose_update()
-        elif outcome.open_screen == "help":
-            self.app.action_help()
-        elif outcome.open_screen == "entry" and outcome.entry is not None:
-            from warroom.tui.screens.entry import EntryScreen
+        request = screen_request(outcome, self.incident.ref)
+        if request is not None:
+            self.post_message(request)
 
-            self.app.push_screen(EntryScreen(outcome.entry, self.incident.ref))
-
-    def _say_if_filtered_out(self, entries) -> None:
+    def _say_if_filtered_out(self, entries: list[Entry]) -> None:
         """A filter hiding what was just written would look like a lost line."""
         rows = self.query_one(Timeline).rows
         if self._filter is None or rows is None or not entries:
@@ -647,7 +662,7 @@ class ConsoleScreen(Screen):
     @guarded("ticking a checklist item")
     def on_checklist_toggle(self, event: Checklist.Toggle) -> None:
         try:
-            self.service.set_check(self.incident.id, self.app.user, event.position, event.done)
+            self.service.set_check(self.incident.id, self.warroom.user, event.position, event.done)
         except WarroomError as exc:
             self._error(str(exc))
             return

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,8 +17,12 @@ from warroom.domain.models import Incident
 from warroom.errors import WarroomError
 from warroom.playbook import Playbook
 from warroom.textsafe import printable
+from warroom.tui.access import warroom_app
 from warroom.tui.failures import guarded
 from warroom.tui.resources import MODALS
+
+if TYPE_CHECKING:
+    from warroom.tui.app import WarroomApp
 
 
 class DeclareScreen(ModalScreen[Incident | None]):
@@ -25,6 +31,11 @@ class DeclareScreen(ModalScreen[Incident | None]):
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "declare", "Declare", priority=True),
     ]
+
+    @property
+    def warroom(self) -> WarroomApp:
+        """The app, typed: its store, ``service``, clock, playbook and user."""
+        return warroom_app(self)
 
     def __init__(self, playbook: Playbook, user: str) -> None:
         super().__init__()
@@ -83,7 +94,7 @@ class DeclareScreen(ModalScreen[Incident | None]):
         self.query_one("#declare-severity-detail", Label).update(Content(detail))
 
     def on_mount(self) -> None:
-        self.app.settle_cursors(self)
+        self.warroom.settle_cursors(self)
         options = self.query_one("#declare-severity", OptionList)
         options.highlighted = min(1, options.option_count - 1)
         options.focus()
@@ -110,7 +121,7 @@ class DeclareScreen(ModalScreen[Incident | None]):
         option = options.get_option_at_index(options.highlighted or 0)
         level = int((option.id or "sev-2").removeprefix("sev-"))
         try:
-            incident = self.app.service.declare(
+            incident = self.warroom.service.declare(
                 severity=level,
                 title=self.query_one("#declare-title-input", Input).value,
                 impact=self.query_one("#declare-impact", Input).value,

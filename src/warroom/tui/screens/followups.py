@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -13,8 +15,13 @@ from textual.widgets.option_list import Option
 from warroom.domain.models import FollowUp
 from warroom.errors import WarroomError
 from warroom.textsafe import printable
+from warroom.tui.access import warroom_app
 from warroom.tui.failures import guarded
+from warroom.tui.messages import IncidentWritten
 from warroom.tui.resources import MODALS
+
+if TYPE_CHECKING:
+    from warroom.tui.app import WarroomApp
 
 
 def followup_line(followup: FollowUp) -> str:
@@ -29,8 +36,13 @@ class FollowupsScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape", "close", "Close"),
         Binding("f3", "close", "Close", show=False),
-        Binding("space", "toggle", "Done / not done"),
+        Binding("space", "toggle_item", "Done / not done"),
     ]
+
+    @property
+    def warroom(self) -> WarroomApp:
+        """The app, typed: its store, ``service``, clock, playbook and user."""
+        return warroom_app(self)
 
     def __init__(self, incident_id: int) -> None:
         super().__init__()
@@ -56,14 +68,14 @@ class FollowupsScreen(ModalScreen[None]):
         listing = self.query_one(OptionList)
         highlighted = listing.highlighted
         listing.clear_options()
-        followups = self.app.store.followups(self.incident_id)
+        followups = self.warroom.store.followups(self.incident_id)
         if not followups:
             listing.add_option(Option(Content("no follow-ups yet"), disabled=True))
             return
         listing.add_options(Option(Content(followup_line(f)), id=f"fu-{f.id}") for f in followups)
         listing.highlighted = min(highlighted or 0, listing.option_count - 1)
 
-    def action_toggle(self) -> None:
+    def action_toggle_item(self) -> None:
         listing = self.query_one(OptionList)
         if listing.highlighted is None:
             return
@@ -72,20 +84,22 @@ class FollowupsScreen(ModalScreen[None]):
             return
         followup_id = int(option.id.removeprefix("fu-"))
         done = next(
-            f.done for f in self.app.store.followups(self.incident_id) if f.id == followup_id
+            f.done for f in self.warroom.store.followups(self.incident_id) if f.id == followup_id
         )
         try:
-            self.app.service.set_followup_done(
-                self.incident_id, self.app.user, followup_id, not done
+            self.warroom.service.set_followup_done(
+                self.incident_id, self.warroom.user, followup_id, not done
             )
         except WarroomError as exc:
             self.notify(str(exc), severity="error")
             return
+        # The console behind shows the tick now (the checklist's item, the count).
+        self.app.post_message(IncidentWritten(self.incident_id))
         self._load()
 
     @guarded("ticking a follow-up")
     def on_option_list_option_selected(self) -> None:
-        self.action_toggle()
+        self.action_toggle_item()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -1,4 +1,5 @@
-"""Every key and every scribe-line command, from the same tables the app uses."""
+"""Every key and every scribe-line command, from the same tables the app uses
+(the keys from warroom.tui.keys, the commands from the scribe line's parser)."""
 
 from __future__ import annotations
 
@@ -10,33 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label
 
 from warroom.commands import COMMANDS
+from warroom.tui.keys import help_rows
 from warroom.tui.resources import MODALS
-
-KEYS = [
-    ("Enter", "commit the scribe line (durable before the next key)"),
-    ("↑ / ↓", "earlier / later lines in the scribe line (a rejected line is there too)"),
-    ("tab", "complete a /command or a name; it never leaves the scribe line"),
-    (
-        "escape",
-        "in the scribe line: clear the filter if one is on, else clear the line (↑ brings it back)",
-    ),
-    ("f6", "next pane: timeline, scribe line, checklist (shift+f6: previous; escape: back)"),
-    ("any letter", "in the timeline or checklist: goes to the scribe line, typed there"),
-    ("Enter", "in the checklist: tick / untick the highlighted item"),
-    ("ctrl+u", "compose a stakeholder update"),
-    ("ctrl+n", "declare a new incident"),
-    ("ctrl+o", "switch incident"),
-    ("ctrl+e", "post-incident review: write it, then ctrl+s exports .md and .ics"),
-    ("f4", "send every waiting Slack/email message now"),
-    ("ctrl+r", "read the timeline: ↑/↓ pick an entry, Enter opens it whole, escape returns"),
-    ("ctrl+f", "filter the timeline: words, kind:decision, @author, starred (escape clears)"),
-    ("f3", "follow-up actions: tick them off"),
-    ("ctrl+t", "timeline times in local time / UTC (its title names the zone)"),
-    ("f1", "this help"),
-    ("f2", "bridge view: countdown and severity in big digits, for screen-sharing"),
-    ("ctrl+p", "command palette (Screenshot: an SVG beside the database)"),
-    ("ctrl+q", "quit (acknowledged is saved; asks first if an update or a line is unsent)"),
-]
 
 
 class HelpScreen(ModalScreen[None]):
@@ -50,7 +26,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
             yield Label(Content("Keys"), classes="help-heading")
-            for key, text in KEYS:
+            for key, text in help_rows():
                 yield Label(Content.assemble((f"{key:<11}", "bold"), text), classes="help-row")
             yield Label(Content("Scribe line"), classes="help-heading")
             yield Label(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,7 +20,13 @@ from textual.widgets import Input, Label, TextArea
 from warroom.clock import format_duration
 from warroom.domain.models import Incident
 from warroom.errors import WarroomError
+from warroom.tui.access import warroom_app
+from warroom.tui.messages import IncidentWritten
 from warroom.tui.resources import MODALS
+
+if TYPE_CHECKING:
+    from warroom.domain.figures import Figures
+    from warroom.tui.app import WarroomApp
 
 
 class ReviewScreen(ModalScreen[list[Path] | None]):
@@ -30,6 +37,11 @@ class ReviewScreen(ModalScreen[list[Path] | None]):
         Binding("ctrl+e", "save", "Save & export", priority=True, show=False),
     ]
 
+    @property
+    def warroom(self) -> WarroomApp:
+        """The app, typed: its store, ``service``, clock, playbook and user."""
+        return warroom_app(self)
+
     def __init__(self, incident: Incident) -> None:
         super().__init__()
         self.incident = incident
@@ -39,14 +51,14 @@ class ReviewScreen(ModalScreen[list[Path] | None]):
         # stays up, where a failing compose would end the app.
         from warroom.exports.review import figures_for, review_date
 
-        app = self.app
+        app = self.warroom
         now = app.clock.now()
         self._review = app.store.review(incident.id)
         self._figures = figures_for(app.store, incident, app.playbook, now)
         self._meeting = review_date(self._review, incident, app.playbook, now)
 
     def compose(self) -> ComposeResult:
-        app = self.app
+        app = self.warroom
         review, figures, meeting = self._review, self._figures, self._meeting
         with VerticalScroll(id="review-box"):
             yield Label(Content(f"Post-incident review · {self.incident.ref}"), id="review-title")
@@ -76,7 +88,7 @@ class ReviewScreen(ModalScreen[list[Path] | None]):
             )
 
     def on_mount(self) -> None:
-        self.app.settle_cursors(self)
+        self.warroom.settle_cursors(self)
         self.query_one("#review-root-cause", TextArea).focus()
 
     def _fail(self, message: str) -> None:
@@ -92,15 +104,16 @@ class ReviewScreen(ModalScreen[list[Path] | None]):
             self._fail(f"{raw_date!r} is not a date: use YYYY-MM-DD")
             return
         try:
-            self.app.service.set_review(
+            self.warroom.service.set_review(
                 self.incident.id,
-                self.app.user,
+                self.warroom.user,
                 root_cause=self.query_one("#review-root-cause", TextArea).text,
                 contributing_factors=self.query_one("#review-factors", TextArea).text,
                 resolution_steps=self.query_one("#review-steps", TextArea).text,
                 review_at=meeting,
             )
-            written = self.app.export_review(self.incident.id)
+            self.app.post_message(IncidentWritten(self.incident.id))
+            written = self.warroom.export_review(self.incident.id)
         except WarroomError as exc:
             self._fail(str(exc))
             return
@@ -118,7 +131,7 @@ class ReviewScreen(ModalScreen[list[Path] | None]):
         return ["the review you are writing (not saved)"] if self._changed() else []
 
     def _changed(self) -> bool:
-        review = self.app.store.review(self.incident.id)
+        review = self.warroom.store.review(self.incident.id)
         return (
             self.query_one("#review-root-cause", TextArea).text != review.root_cause
             or self.query_one("#review-factors", TextArea).text != review.contributing_factors
@@ -126,7 +139,7 @@ class ReviewScreen(ModalScreen[list[Path] | None]):
         )
 
 
-def _figures_line(figures) -> str:
+def _figures_line(figures: Figures) -> str:
     def clock(seconds: int | None) -> str:
         return "—" if seconds is None else format_duration(seconds)
 

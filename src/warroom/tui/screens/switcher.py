@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -16,7 +17,11 @@ from textual.widgets.option_list import Option
 from warroom.clock import format_duration, parse_time
 from warroom.domain.models import HistoryRow
 from warroom.textsafe import printable
+from warroom.tui.access import warroom_app
 from warroom.tui.resources import MODALS
+
+if TYPE_CHECKING:
+    from warroom.tui.app import WarroomApp
 
 
 def incident_duration(incident: HistoryRow, now: datetime) -> str:
@@ -28,6 +33,11 @@ def incident_duration(incident: HistoryRow, now: datetime) -> str:
 class SwitcherScreen(ModalScreen[int | None]):
     CSS_PATH = MODALS
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    @property
+    def warroom(self) -> WarroomApp:
+        """The app, typed: its store, ``service``, clock, playbook and user."""
+        return warroom_app(self)
 
     def __init__(self, history: list[HistoryRow]) -> None:
         super().__init__()
@@ -41,7 +51,7 @@ class SwitcherScreen(ModalScreen[int | None]):
                 ),
                 id="switcher-title",
             )
-            now = self.app.clock.now()
+            now = self.warroom.clock.now()
             options = [
                 Option(
                     Content(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -21,7 +22,12 @@ from textual.widgets import Input, Label, RadioButton, RadioSet, TextArea
 
 from warroom.domain.rules import MAX_MITIGATION
 from warroom.errors import WarroomError
+from warroom.tui.access import warroom_app
+from warroom.tui.messages import IncidentWritten
 from warroom.tui.resources import MODALS
+
+if TYPE_CHECKING:
+    from warroom.tui.app import WarroomApp
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,11 @@ class UpdateScreen(ModalScreen[Sent | None]):
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "send", "Send / record", priority=True),
     ]
+
+    @property
+    def warroom(self) -> WarroomApp:
+        """The app, typed: its store, ``service``, clock, playbook and user."""
+        return warroom_app(self)
 
     def __init__(
         self,
@@ -95,7 +106,7 @@ class UpdateScreen(ModalScreen[Sent | None]):
             yield Label(Content(self.delivery_note), id="update-help")
 
     def on_mount(self) -> None:
-        self.app.settle_cursors(self)
+        self.warroom.settle_cursors(self)
         self._show("internal")
         self.query_one("#update-text", TextArea).focus()
 
@@ -157,12 +168,19 @@ class UpdateScreen(ModalScreen[Sent | None]):
             text = self.query_one("#update-text", TextArea).text
             mitigation = self.query_one("#update-mitigation", Input).value
         try:
-            self.app.record_update(
-                self.incident_id, text, audience=audience, subject=subject, mitigation=mitigation
+            self.warroom.service.record_update(
+                self.incident_id,
+                self.warroom.user,
+                text,
+                audience=audience,
+                subject=subject,
+                mitigation=mitigation,
             )
         except WarroomError as exc:
             error = self.query_one("#update-error", Label)
             error.update(Content(str(exc)))
             error.add_class("-shown")
             return
+        # To the app, not this screen: it is closing, and the app outlives it.
+        self.app.post_message(IncidentWritten(self.incident_id))
         self.dismiss(Sent(audience, text, subject))

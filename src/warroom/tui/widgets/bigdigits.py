@@ -10,6 +10,8 @@ and within its width. Line API: each row is built from the font, no markup.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.segment import Segment
 from textual.geometry import Size
 from textual.reactive import reactive
@@ -75,7 +77,7 @@ class BigDigits(Widget):
 
     text: reactive[str] = reactive("--:--", layout=True)
 
-    def __init__(self, text: str = "--:--", **kwargs) -> None:
+    def __init__(self, text: str = "--:--", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.set_reactive(BigDigits.text, text)
         self._rows: list[str] = []

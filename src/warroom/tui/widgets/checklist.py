@@ -8,6 +8,8 @@ The border title counts what is done.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.cells import cell_len
 from textual.binding import Binding
 from textual.content import Content
@@ -36,7 +38,7 @@ class Checklist(OptionList):
 
     BORDER_TITLE = "Checklist"
     BINDINGS = [
-        Binding("enter", "toggle", "Tick/untick", show=True),
+        Binding("enter", "toggle_item", "Tick/untick", show=True),
     ]
 
     class Toggle(Message):
@@ -45,7 +47,7 @@ class Checklist(OptionList):
             self.position = position
             self.done = done
 
-    def __init__(self, incident: Incident, **kwargs) -> None:
+    def __init__(self, incident: Incident, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._done: dict[int, bool] = {}
         self._shown: tuple | None = None
@@ -100,7 +102,7 @@ class Checklist(OptionList):
             self._clear_caches()
             self.refresh(layout=True)
 
-    def action_toggle(self) -> None:
+    def action_toggle_item(self) -> None:
         if self.highlighted is None:
             return
         option = self.get_option_at_index(self.highlighted)
@@ -110,4 +112,4 @@ class Checklist(OptionList):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.action_toggle()
+        self.action_toggle_item()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
@@ -31,7 +33,7 @@ class UpdateCountdown(Vertical):
     class BecameOverdue(Message):
         """The deadline passed while we watched: ring once, notify once."""
 
-    def __init__(self, state: Countdown, detail: str, delivery: str = "", **kwargs) -> None:
+    def __init__(self, state: Countdown, detail: str, delivery: str = "", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._phase: str | None = None
         self._first = (state, detail, delivery)

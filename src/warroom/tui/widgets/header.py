@@ -8,6 +8,7 @@ it is shown whole in the bridge view (f2) and by ``/bridge``.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -22,7 +23,9 @@ from warroom.tui.widgets.milestones import MilestoneClocks
 
 
 class IncidentHeader(Horizontal):
-    def __init__(self, incident: Incident, playbook: Playbook, now: datetime, **kwargs) -> None:
+    def __init__(
+        self, incident: Incident, playbook: Playbook, now: datetime, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self._first = (incident, playbook, now)
 

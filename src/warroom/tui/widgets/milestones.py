@@ -8,6 +8,7 @@ below that, so the header keeps its room for the incident's title at 80 and
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -19,7 +20,7 @@ from warroom.domain.models import Incident
 
 
 class MilestoneClocks(Horizontal):
-    def __init__(self, incident: Incident, now: datetime, **kwargs) -> None:
+    def __init__(self, incident: Incident, now: datetime, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._first = (incident, now)
 

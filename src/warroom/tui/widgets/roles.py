@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Label
@@ -30,7 +32,7 @@ class RolesPanel(Vertical, can_focus=False):
 
     BORDER_TITLE = "Roles"
 
-    def __init__(self, playbook: Playbook, **kwargs) -> None:
+    def __init__(self, playbook: Playbook, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.playbook = playbook
         self.filled = False

@@ -8,6 +8,7 @@ history, so what is typed next starts on an empty line.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from textual import events
 from textual.binding import Binding
@@ -30,7 +31,7 @@ class ScribeInput(Input):
         items: Callable[[], Sequence[ChecklistItem]] = tuple,
         *,
         escape: Callable[[], bool] | None = None,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         super().__init__(
             placeholder="type a note, or /help — Enter commits",

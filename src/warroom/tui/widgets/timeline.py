@@ -19,13 +19,14 @@ Enter opens that entry whole, escape goes back to the scribe line.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from datetime import datetime
+from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -38,7 +39,11 @@ from warroom.errors import WarroomError
 from warroom.textsafe import printable
 
 BLOCK = 64
+#: Blocks of entries kept, least recently drawn dropped first (2,048 entries).
 MAX_BLOCKS = 32
+#: Drawn lines kept (by entry, width and whether the author is named), least
+#: recently drawn dropped first: a few screens' worth, both formats.
+MAX_STRIPS = 4096
 #: Characters of one entry considered for its line: a 100 KB paste draws as fast as a word.
 TEXT_LIMIT = 512
 #: Cells of text area from which a line shows seconds and an author column: at
@@ -105,13 +110,15 @@ class Timeline(ScrollView, can_focus=True):
     class Leave(Message):
         """Escape: the reader is done; the scribe line takes focus again."""
 
-    def __init__(self, store: Store, incident_id: int, count: int, **kwargs) -> None:
+    def __init__(self, store: Store, incident_id: int, count: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.store = store
         self.incident_id = incident_id
         self.count = count
-        self._blocks: OrderedDict[int, list[Entry]] = OrderedDict()
-        self._strips: dict[tuple[int, int, bool], Strip] = {}
+        # Textual's LRU caches, as its Log and Toolong's LogLines keep theirs: a
+        # long scroll drops the lines least recently drawn, not all of them.
+        self._blocks: LRUCache[int, list[Entry]] = LRUCache(MAX_BLOCKS)
+        self._strips: LRUCache[tuple[int, int, bool], Strip] = LRUCache(MAX_STRIPS)
         #: With a filter on: the entry numbers shown, row by row. None shows every entry.
         self.rows: list[int] | None = None
         #: Show the date too: on once the incident spans more than one day.
@@ -150,15 +157,11 @@ class Timeline(ScrollView, can_focus=True):
                 # A damaged page: draw what can be read; the console says what happened.
                 return None
             self._blocks[block] = entries
-            if len(self._blocks) > MAX_BLOCKS:
-                self._blocks.popitem(last=False)
-        else:
-            self._blocks.move_to_end(block)
         offset = (seq - 1) % BLOCK
         return entries[offset] if offset < len(entries) else None
 
     def _forget_block_of(self, seq: int) -> None:
-        self._blocks.pop((seq - 1) // BLOCK, None)
+        self._blocks.discard((seq - 1) // BLOCK)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
@@ -284,6 +287,12 @@ class Timeline(ScrollView, can_focus=True):
 
     # -- drawing ------------------------------------------------------
 
+    def notify_style_update(self) -> None:
+        """The styles changed (a theme, a class): the drawn lines carry the old
+        colours, so they are drawn again (as Textual's Log does)."""
+        super().notify_style_update()
+        self._strips.clear()
+
     def on_resize(self) -> None:
         follow = self._follow
         self._strips.clear()
@@ -308,8 +317,6 @@ class Timeline(ScrollView, can_focus=True):
             if entry is None:
                 return Strip.blank(width, self.rich_style)
             strip = self._render_entry(entry, width, show_author=show_author)
-            if len(self._strips) > 4096:
-                self._strips.clear()
             self._strips[key] = strip
         if row == self.cursor and self.has_focus:
             cursor = self.get_component_rich_style("timeline--cursor")

@@ -370,10 +370,12 @@ def test_a_schema_3_database_upgrades_with_a_database_id(tmp_path: Path):
     conn.execute("DROP INDEX idx_entries_happened")
     conn.execute("ALTER TABLE updates DROP COLUMN mitigation")
     conn.execute("ALTER TABLE incidents DROP COLUMN resolved_from_stage")
+    for table in ("presence", "serve_sessions", "signin_tokens", "people"):  # schema 6
+        conn.execute(f"DROP TABLE {table}")
     conn.execute("PRAGMA user_version = 3")
     conn.commit()
     conn.close()
     upgraded = Store(path)
     assert len(upgraded.setting("database_id") or "") == 16
-    assert upgraded.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 5
+    assert upgraded.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 6
     upgraded.close()

@@ -221,8 +221,9 @@ class Context:
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="warroom")
 @global_options
+@click.option("--watch", is_flag=True, help="Open the console to look, never to write.")
 @click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli(ctx: click.Context, watch: bool) -> None:
     """A terminal console for the people on an incident bridge call.
 
     With no command, opens the console on the active incident.
@@ -234,6 +235,7 @@ def cli(ctx: click.Context) -> None:
             ctx.meta.get("warroom.db"),
             ctx.meta.get("warroom.user"),
             ctx.meta.get("warroom.playbook"),
+            watch=watch,
         )
         if code:
             sys.exit(code)
@@ -548,6 +550,13 @@ def _complain(message: str) -> None:
     from warroom.textsafe import printable
 
     click.echo(f"warroom: {printable(message)}", err=True)
+
+
+# warroom serve / warroom users (the browser front door): their own package.
+from warroom.serve.commands import COMMANDS  # noqa: E402
+
+for _command in COMMANDS:
+    cli.add_command(_command)
 
 
 def main(argv: list[str] | None = None) -> None:

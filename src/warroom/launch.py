@@ -17,13 +17,19 @@ from warroom.errors import WarroomError
 
 #: The global options, as the command line spells them, and their meaning.
 GLOBAL_OPTIONS = {"--db": "db", "--as": "user", "--playbook": "playbook"}
+#: Options of the console alone that take no value.
+CONSOLE_FLAGS = {"--watch": "watch"}
 
 
-def console_options(argv: list[str]) -> dict[str, str] | None:
+def console_options(argv: list[str]) -> dict[str, str | bool] | None:
     """The global options when ``argv`` holds nothing else; otherwise None."""
-    options: dict[str, str] = {}
+    options: dict[str, str | bool] = {}
     index = 0
     while index < len(argv):
+        if argv[index] in CONSOLE_FLAGS:
+            options[CONSOLE_FLAGS[argv[index]]] = True
+            index += 1
+            continue
         name, equals, value = argv[index].partition("=")
         if name not in GLOBAL_OPTIONS:
             return None
@@ -38,9 +44,15 @@ def console_options(argv: list[str]) -> dict[str, str] | None:
 
 
 def open_console(
-    db: str | None = None, user: str | None = None, playbook: str | None = None
+    db: str | None = None,
+    user: str | None = None,
+    playbook: str | None = None,
+    watch: bool = False,
 ) -> int:
-    """Check everything a mistake could be in, then open the console; its exit status."""
+    """Check everything a mistake could be in, then open the console; its exit status.
+
+    ``watch``: look, never write (``warroom --watch``; ``serve`` passes it
+    for people added with ``users add --watch``)."""
     from warroom.comms.presence import comms_may_be_configured
     from warroom.config import resolve_db, resolve_user
     from warroom.store import Store
@@ -60,13 +72,17 @@ def open_console(
         comms = load_comms_config()
     from warroom.clock import system_clock
 
-    system_clock()  # a bad WARROOM_NOW is one line before the database is made
+    clock = system_clock()  # a bad WARROOM_NOW is one line before the database is made
     # The console checks the file's integrity after its first frame.
     store = Store(db_path, verify=False)
-    return run_app(store, who, playbook=book, comms=comms)
+    from warroom.serve.presence import Presence, console_guards
+
+    via = console_guards(store, watch=watch, now=clock.now)
+    presence = Presence(store, who, via=via, watch=watch, now=clock.now)
+    return run_app(store, who, playbook=book, comms=comms, watch=watch, presence=presence)
 
 
-def run_app(store, user: str, *, playbook=None, comms=None) -> int:
+def run_app(store, user: str, *, playbook=None, comms=None, watch=False, presence=None) -> int:
     import gc
 
     # Start-up builds many long-lived objects (modules, widgets, styles); a full
@@ -75,8 +91,14 @@ def run_app(store, user: str, *, playbook=None, comms=None) -> int:
     gc.disable()
     from warroom.tui.app import WarroomApp
 
-    app = WarroomApp(store=store, user=user, playbook=playbook, comms=comms)
-    app.run()
+    app = WarroomApp(
+        store=store, user=user, playbook=playbook, comms=comms, watch=watch, presence=presence
+    )
+    try:
+        app.run()
+    finally:
+        if presence is not None:
+            presence.leave()
     return app.return_code or 0
 
 

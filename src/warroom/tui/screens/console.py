@@ -179,22 +179,34 @@ class ConsoleScreen(Screen):
         self._first_day = self._first_day_of(incident)
         self.query_one(IncidentHeader).show(incident, self.app.playbook, self.app.clock.now())
         self.query_one(RolesPanel).show(incident)
-        self.query_one("#roles-line", Label).update(Content(roles_line(incident)))
+        self.query_one("#roles-line", Label).update(Content(roles_line(incident, self.app.here)))
         self.query_one(Checklist).show(incident)
         self.query_one(Timeline).set_count(incident.entry_count)
         if self._filter is not None:
             self._apply_filter()
         self._show_status(incident)
+        if self.app.here is not None:
+            self.show_presence(self.app.here)
         self.tick()
+
+    def show_presence(self, here: list) -> None:
+        """Who has a console open on this incident now (any machine, any way in)."""
+        if not self._ready and not self.query("#roles"):
+            return
+        self.query_one(RolesPanel).show_here(here)
+        self.query_one("#roles-line", Label).update(Content(roles_line(self.incident, here)))
 
     def _show_status(self, incident: Incident) -> None:
         self.set_class(incident.status != "open", "-not-open")
         closed = incident.status == "closed"
         damaged = self.app.damaged
-        self.set_class(closed or bool(damaged), "-read-only")
+        watch = self.app.watch
+        self.set_class(closed or bool(damaged) or watch, "-read-only")
         scribe = self.query_one(ScribeInput)
-        scribe.disabled = closed or bool(damaged)
-        if damaged:
+        scribe.disabled = closed or bool(damaged) or watch
+        if watch:
+            scribe.placeholder = "you are watching: this console shows the incident, never writes"
+        elif damaged:
             scribe.placeholder = "the database is damaged: nothing more is written (read-only)"
             self._error(damaged)
         elif closed:
@@ -533,6 +545,9 @@ class ConsoleScreen(Screen):
     @on(Checklist.Toggle)
     @guarded("ticking a checklist item")
     def toggle_item(self, event: Checklist.Toggle) -> None:
+        if self.app.watch:
+            self._error("you are watching: nothing is written from this console")
+            return
         try:
             self.ops.set_check(self.incident.id, self.app.user, event.position, event.done)
         except WarroomError as exc:

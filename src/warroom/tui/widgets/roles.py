@@ -12,8 +12,8 @@ from warroom.playbook import Playbook
 from warroom.textsafe import printable
 
 
-def roles_line(incident: Incident) -> str:
-    """The roles on one line, for narrow terminals."""
+def roles_line(incident: Incident, here: list | None = None) -> str:
+    """The roles on one line, for narrow terminals; then who is here, if known."""
     roles = incident.roles
     parts = [
         f"IC {roles.incident_commander or '—'}",
@@ -21,6 +21,10 @@ def roles_line(incident: Incident) -> str:
         f"Scribe {roles.scribe or '—'}",
         f"Eng {', '.join(roles.response_engineers) or '—'}",
     ]
+    if here is not None:
+        from warroom.serve.presence import here_text
+
+        parts.append(f"Here {here_text(here) or '—'}")
     return printable(" · ".join(parts))
 
 
@@ -39,6 +43,9 @@ class RolesPanel(Vertical, can_focus=False):
         for role in self.playbook.roles:
             yield Label(Content(role.short), classes="role-name")
             yield Label(id=f"role-{role.key}", classes="role-holder")
+        # Who has a console open on the incident: shown once known (see show_here).
+        yield Label(Content("Here"), id="here-name", classes="role-name -here")
+        yield Label(id="role-here", classes="role-holder -here")
         yield Label(id="role-owner", classes="role-hint")
 
     def show(self, incident: Incident) -> None:
@@ -55,3 +62,12 @@ class RolesPanel(Vertical, can_focus=False):
         self.query_one("#role-owner", Label).update(
             Content(f"SEV-{incident.severity} owner: {owner}")
         )
+
+    def show_here(self, here: list) -> None:
+        """Who has a console open on this incident now (browser or terminal)."""
+        from warroom.serve.presence import here_text
+
+        label = self.query_one("#role-here", Label)
+        label.update(Content(printable(here_text(here)) or "—"))
+        for widget in (self.query_one("#here-name", Label), label):
+            widget.add_class("-shown")

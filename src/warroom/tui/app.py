@@ -171,6 +171,10 @@ class WarroomApp(App):
         self.set_timer(VERIFY_AFTER_SECONDS, self._verify_database)
         self.set_timer(VERIFY_AFTER_SECONDS, self._freeze_startup_objects)
 
+    def on_unmount(self) -> None:
+        if self.presence is not None:
+            self.presence.leave()  # the others see this console go at their next read
+
     def _freeze_startup_objects(self) -> None:
         """Move everything built at start-up out of the garbage collector's way.
 

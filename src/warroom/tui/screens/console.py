@@ -149,6 +149,8 @@ class ConsoleScreen(Screen):
         self.app.settle_cursors(self)
         self.show_outbox(self.app.outbox_status)
         self._show_status(self.incident)
+        if self.app.here is not None:
+            self.show_presence(self.app.here)
         scribe = self.query_one(ScribeInput)
         if not scribe.disabled:
             # AUTO_FOCUS does not apply to an app's default screen.
@@ -191,8 +193,8 @@ class ConsoleScreen(Screen):
 
     def show_presence(self, here: list) -> None:
         """Who has a console open on this incident now (any machine, any way in)."""
-        if not self._ready and not self.query("#roles"):
-            return
+        if not self.query("#roles"):
+            return  # not composed yet: the first frame shows it
         self.query_one(RolesPanel).show_here(here)
         self.query_one("#roles-line", Label).update(Content(roles_line(self.incident, here)))
 

@@ -214,7 +214,7 @@ def make_app(config: ServeConfig, store: Store | None = None) -> web.Application
         if request.headers.get("Origin") != origin:
             log.warning("sign-in refused from %s: foreign Origin", who)
             return _html("<h1>Refused</h1><p>A sign-in from another site.</p>", status=403)
-        wait = limiter.hit(who)
+        wait = limiter.wait(who)
         if wait:
             log.warning("sign-in refused from %s: too many attempts", who)
             response = _html("<h1>Too many attempts</h1><p>Try again in a minute.</p>", 429)
@@ -228,6 +228,7 @@ def make_app(config: ServeConfig, store: Store | None = None) -> web.Application
             log.error("sign-in from %s failed: %s", who, exc)
             return _html("<h1>The database is busy</h1><p>Try the link again.</p>", status=503)
         if spent is None:
+            limiter.record(who)
             log.warning("sign-in refused from %s: unknown, used or expired link", who)
             return _html(REFUSED_LINK, status=403)
         session, _, person = spent

@@ -63,7 +63,11 @@ def exposure_warning(host: str, public_url: str) -> str | None:
 
 
 class RateLimiter:
-    """A sliding window: at most ``limit`` attempts per ``window`` seconds per key."""
+    """A sliding window: at most ``limit`` events per ``window`` seconds per key.
+
+    The server records refused sign-ins: after ten in a minute from one
+    address, every sign-in from it waits (a person whose link worked is not
+    held back by their colleagues behind the same proxy)."""
 
     def __init__(
         self, limit: int, window: float, clock: Callable[[], float] = time.monotonic
@@ -73,15 +77,18 @@ class RateLimiter:
         self.clock = clock
         self.events: dict[str, deque[float]] = {}
 
-    def hit(self, key: str) -> float:
-        """Record an attempt: 0 when allowed, else the seconds until one is."""
+    def wait(self, key: str) -> float:
+        """0 when ``key`` may try now, else the seconds until it may."""
         now = self.clock()
-        seen = self.events.setdefault(key, deque())
+        seen = self.events.get(key)
+        if not seen:
+            return 0.0
         while seen and seen[0] <= now - self.window:
             seen.popleft()
-        if len(seen) >= self.limit:
-            return seen[0] + self.window - now
-        seen.append(now)
+        return seen[0] + self.window - now if len(seen) >= self.limit else 0.0
+
+    def record(self, key: str) -> None:
+        self.events.setdefault(key, deque()).append(self.clock())
         if len(self.events) > 10_000:  # a flood of addresses cannot grow this for ever
             self.events = {k: v for k, v in self.events.items() if v}
         return 0.0

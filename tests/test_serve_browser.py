@@ -24,6 +24,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from conftest import START
 from serve_browser import (
     CHROMIUM,

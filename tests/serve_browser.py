@@ -164,7 +164,7 @@ class Served:
     def warroom(self, *args: str) -> subprocess.CompletedProcess:
         """The command line on the same database, as another process."""
         return subprocess.run(
-            [sys.executable, "-m", "warroom", *args, "--db", str(self.db)],
+            [sys.executable, "-m", "warroom", "--db", str(self.db), *args],
             capture_output=True,
             text=True,
             env=self.env,

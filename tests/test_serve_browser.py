@@ -13,6 +13,7 @@ import http.server
 import json
 import os
 import pty
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -123,10 +124,20 @@ def timeline(served, author: str | None = None) -> list[dict]:
 
 
 def console_of(served, page, name: str, *flags: str) -> str:
-    link = served.add(name, *flags)
+    link = served.add(*flags, "--", name)
     sign_in(page, link)
     wait_for_screen(page, TITLE)
     return link
+
+
+def consoles_of(served, name: str) -> list[int]:
+    """The pids of ``name``'s open consoles, from the presence table."""
+    conn = sqlite3.connect(f"file:{served.db}?mode=ro", uri=True)
+    try:
+        rows = conn.execute("SELECT pid FROM presence WHERE name = ?", (name,)).fetchall()
+    finally:
+        conn.close()
+    return [pid for (pid,) in rows]
 
 
 def session_cookie(page) -> str:
@@ -294,15 +305,16 @@ def test_a_removed_persons_open_console_stops_at_once(served, open_page):
     console_of(served, page, "carl")
     type_line(page, "before removal")
     wait_for_screen(page, "before removal")
-    consoles = children(served.proc.pid)
-    assert consoles
+    (pid,) = consoles_of(served, "carl")
+    assert pid in children(served.proc.pid)
     removed = served.warroom("users", "remove", "carl")
     assert removed.returncode == 0, removed.stderr
     page.wait_for_selector("body.-closed", timeout=15_000)  # "Session ended."
     deadline = time.monotonic() + 10
-    while set(consoles) & set(children(served.proc.pid)) and time.monotonic() < deadline:
+    while pid in children(served.proc.pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not set(consoles) & set(children(served.proc.pid))  # the process is gone
+    assert pid not in children(served.proc.pid)  # the process is gone
+    assert consoles_of(served, "carl") == []  # and so is its presence
     page.keyboard.type("after removal\n")
     page.wait_for_timeout(500)
     assert [e["text"] for e in timeline(served, "carl")] == ["before removal"]
@@ -374,3 +386,15 @@ def test_an_https_public_url_gives_a_secure_host_only_cookie(tmp_path):
         assert "Domain" not in cookie
     finally:
         server.stop()
+
+
+def test_a_name_reaches_the_console_as_one_argument_never_shell(served, open_page):
+    name = "-eve $(id) ;x"  # starts with a dash, holds shell syntax
+    page = open_page()
+    console_of(served, page, name)
+    type_line(page, "from eve")
+    wait_for_screen(page, "from eve")
+    deadline = time.monotonic() + 10
+    while not timeline(served, name) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [e["text"] for e in timeline(served, name)] == ["from eve"]

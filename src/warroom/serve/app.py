@@ -17,6 +17,7 @@ routes answers 401 without a valid session.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sys
@@ -35,7 +36,7 @@ from warroom.errors import WarroomError
 from warroom.serve import db_users
 from warroom.serve.auth import RateLimiter, clamp, origin_of
 from warroom.serve.db_users import Person
-from warroom.serve.process import ConsoleProcess
+from warroom.serve.process import ConsoleProcess, start_spare
 from warroom.store import Store
 
 log = logging.getLogger("warroom.serve")
@@ -63,6 +64,8 @@ class ServeConfig:
     #: Peers whose ``X-Forwarded-For`` is believed (a reverse proxy on this host).
     trusted_proxies: frozenset[str] = frozenset({"127.0.0.1", "::1"})
     clock: Clock = field(default_factory=system_clock)
+    #: Keep one console process started ahead (see :mod:`warroom.serve.spare`).
+    spare: bool = True
 
     @property
     def origin(self) -> str:
@@ -88,12 +91,48 @@ class ServeConfig:
         return argv
 
 
+class Outbox:
+    """Where a console's output goes: its websocket, or, for a console started
+    at sign-in, a queue until the page has loaded and connected."""
+
+    def __init__(self) -> None:
+        self.ws: web.WebSocketResponse | None = None
+        self.pending: list[bytes | str] = []
+        self.closing: tuple[int, bytes] | None = None
+
+    async def write_bytes(self, data: bytes) -> None:
+        if self.ws is None:
+            self.pending.append(data)
+        else:
+            await self.ws.send_bytes(data)
+
+    async def write_str(self, data: str) -> None:
+        if self.ws is None:
+            self.pending.append(data)
+        else:
+            await self.ws.send_str(data)
+
+    async def close(self, code: int = WSCloseCode.OK, message: bytes = b"") -> None:
+        if self.ws is None:
+            self.closing = (code, message)
+        else:
+            await self.ws.close(code=code, message=message)
+
+    async def attach(self, ws: web.WebSocketResponse) -> None:
+        while self.pending:  # what arrives meanwhile queues behind: order kept
+            item = self.pending.pop(0)
+            await (ws.send_bytes(item) if isinstance(item, bytes) else ws.send_str(item))
+        self.ws = ws
+        if self.closing is not None:
+            await ws.close(code=self.closing[0], message=self.closing[1])
+
+
 @dataclass(eq=False)
 class LiveConsole:
     session_hash: str
     person: Person
     process: ConsoleProcess
-    websocket: web.WebSocketResponse
+    outbox: Outbox
 
 
 CSP = (
@@ -111,6 +150,7 @@ SIGNIN_BODY = """
 <h1>warroom</h1>
 <form method="post" action="/signin" id="f">
   <input type="hidden" name="token" id="token">
+  <input type="hidden" name="cols" id="cols"><input type="hidden" name="rows" id="rows">
   <p id="msg">Sign in to the incident console in this browser.</p>
   <button type="submit" id="signin">Sign in</button>
 </form>
@@ -120,12 +160,22 @@ SIGNIN_BODY = """
   const t = location.hash.slice(1);
   history.replaceState(null, "", "/signin");
   document.getElementById("token").value = t;
+  // The console starts while its page loads, at about the size it will have
+  // (16px Roboto Mono cells); the page's own measure corrects it on connecting.
+  document.getElementById("cols").value = Math.floor(innerWidth / CELL_W);
+  document.getElementById("rows").value = Math.floor(innerHeight / CELL_H);
   if (!t) {
     document.getElementById("msg").textContent =
       "This sign-in link is incomplete. Ask for a new one (warroom users link NAME).";
     document.getElementById("signin").disabled = true;
   }
 </script>"""
+
+#: xterm.js cells at the page's 16px font, in CSS pixels (measured in Chromium).
+CELL_W, CELL_H = 9.6, 21.3
+SIGNIN_BODY = SIGNIN_BODY.replace("CELL_W", str(CELL_W)).replace("CELL_H", str(CELL_H))
+#: A console started at sign-in whose page never connects is stopped after this.
+EARLY_CONSOLE_SECONDS = 20.0
 
 UNAUTH_BODY = """<h1>Not signed in</h1><p>Open your sign-in link, or ask for one:
 <code>warroom users link NAME</code>.</p>
@@ -155,12 +205,29 @@ def make_app(config: ServeConfig, store: Store | None = None) -> web.Application
     store.set_busy_timeout(SERVER_BUSY_TIMEOUT_MS)
     downloads = DownloadManager()
     live: set[LiveConsole] = set()
+    #: Consoles started at sign-in, by session, until their page connects.
+    waiting: dict[str, LiveConsole] = {}
     limiter = RateLimiter(config.signin_per_minute, 60.0)
     templates = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     origin = config.origin
     ws_url = origin.replace("http", "ws", 1) + "/ws"
     csp = CSP.format(ws=origin.replace("http", "ws", 1))
     now = config.clock.now
+    #: One console process that has imported everything, waiting for a person.
+    spares: list[asyncio.subprocess.Process] = []
+
+    async def keep_a_spare() -> None:
+        try:
+            spares.append(await start_spare())
+        except OSError as exc:
+            log.error("cannot start a spare console: %s", exc)
+
+    def take_spare() -> asyncio.subprocess.Process | None:
+        spare = spares.pop() if spares else None
+        asyncio.get_running_loop().create_task(keep_a_spare())  # the next one
+        if spare is not None and spare.returncode is not None:
+            return None
+        return spare
 
     def client(request: web.Request) -> str:
         peer = request.remote or "?"
@@ -231,8 +298,16 @@ def make_app(config: ServeConfig, store: Store | None = None) -> web.Application
             limiter.record(who)
             log.warning("sign-in refused from %s: unknown, used or expired link", who)
             return _html(REFUSED_LINK, status=403)
-        session, _, person = spent
+        session, session_hash, person = spent
         log.info("%s signed in from %s", person.name, who)
+        if config.spare and len(live) < MAX_CONSOLES:
+            # Start the console now: it gets ready while the page loads (~0.5 s).
+            await start_early(
+                session_hash,
+                person,
+                clamp(form.get("cols"), MIN_W, MAX_W, 100),
+                clamp(form.get("rows"), MIN_H, MAX_H, 30),
+            )
         response = web.HTTPSeeOther("/")
         response.set_cookie(
             config.cookie_name,
@@ -264,6 +339,34 @@ def make_app(config: ServeConfig, store: Store | None = None) -> web.Application
         )
         return web.Response(text=text, content_type="text/html")
 
+    def new_console(session_hash: str, person: Person) -> LiveConsole:
+        outbox = Outbox()
+        process = ConsoleProcess(
+            config.console_argv(person),
+            {"WARROOM_SERVE_SESSION": session_hash},
+            spare=take_spare() if config.spare else None,
+            write_bytes=outbox.write_bytes,
+            write_str=outbox.write_str,
+            close=outbox.close,
+            download_manager=downloads,
+        )
+        return LiveConsole(session_hash, person, process, outbox)
+
+    async def start_early(session_hash: str, person: Person, width: int, height: int) -> None:
+        console = new_console(session_hash, person)
+        live.add(console)
+        waiting[session_hash] = console
+        await console.process.start(width, height)
+
+        async def expire() -> None:
+            await asyncio.sleep(EARLY_CONSOLE_SECONDS)
+            if waiting.get(session_hash) is console:  # its page never came
+                del waiting[session_hash]
+                live.discard(console)
+                await console.process.stop()
+
+        asyncio.get_running_loop().create_task(expire())
+
     async def websocket(request: web.Request) -> web.WebSocketResponse:
         person: Person = request["person"]
         if request.headers.get("Origin") != origin:
@@ -274,26 +377,25 @@ def make_app(config: ServeConfig, store: Store | None = None) -> web.Application
             )
             raise web.HTTPForbidden(text="foreign origin")
         session_hash: str = request["session_hash"]
+        early = waiting.pop(session_hash, None)
         mine = sum(c.session_hash == session_hash for c in live)
-        if mine >= MAX_CONSOLES_PER_SESSION or len(live) >= MAX_CONSOLES:
+        if early is None and (mine >= MAX_CONSOLES_PER_SESSION or len(live) >= MAX_CONSOLES):
             raise web.HTTPTooManyRequests(text="too many consoles open")
         ws = web.WebSocketResponse(heartbeat=15, max_msg_size=1 << 20)
         await ws.prepare(request)
         width = clamp(request.query.get("width"), MIN_W, MAX_W, 80)
         height = clamp(request.query.get("height"), MIN_H, MAX_H, 24)
-        process = ConsoleProcess(
-            config.console_argv(person),
-            {"WARROOM_SERVE_SESSION": session_hash},
-            write_bytes=ws.send_bytes,
-            write_str=ws.send_str,
-            close=ws.close,
-            download_manager=downloads,
-        )
-        console = LiveConsole(session_hash, person, process, ws)
+        console = early or new_console(session_hash, person)
+        process = console.process
         live.add(console)
         log.info("console opened for %s", person.name)
         try:
-            await process.start(width, height)
+            if early is not None:
+                await console.outbox.attach(ws)
+                await process.set_terminal_size(width, height)
+            else:
+                await console.outbox.attach(ws)
+                await process.start(width, height)
             await pump(ws, process)
         except asyncio.CancelledError:
             await ws.close()
@@ -339,7 +441,8 @@ def make_app(config: ServeConfig, store: Store | None = None) -> web.Application
             console.process.kill()
             if pid and started:
                 gone.append((pid, started))
-            await console.websocket.close(code=CLOSE_SIGNED_OUT, message=b"signed out")
+            waiting.pop(console.session_hash, None)
+            await console.outbox.close(code=CLOSE_SIGNED_OUT, message=b"signed out")
             log.info("console of %s ended: signed out or removed", console.person.name)
         try:
             db_users.clear_presence(store, gone)  # at once, not at the next liveness check
@@ -368,8 +471,14 @@ def make_app(config: ServeConfig, store: Store | None = None) -> web.Application
                     log.exception("looking for removed people failed")
 
         task = asyncio.create_task(loop())
+        if config.spare:
+            await keep_a_spare()
         yield
         task.cancel()
+        for spare in spares:
+            with contextlib.suppress(ProcessLookupError):
+                spare.kill()
+            await spare.wait()
 
     async def close_consoles(app: web.Application) -> None:
         """On shutdown, not cleanup: aiohttp waits for open handlers (the
@@ -377,7 +486,7 @@ def make_app(config: ServeConfig, store: Store | None = None) -> web.Application
         consoles = list(live)
         await asyncio.gather(*(c.process.stop() for c in consoles), return_exceptions=True)
         for console in consoles:
-            await console.websocket.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+            await console.outbox.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
 
     app = web.Application(middlewares=[security_headers, require_session])
     app["live"] = live

@@ -15,6 +15,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
+import sys
+from importlib.metadata import version
 from urllib.parse import urlsplit
 
 from textual_serve.app_service import AppService
@@ -25,25 +28,74 @@ log = logging.getLogger("warroom.serve")
 QUIT_GRACE_SECONDS = 3.0
 
 
-class ConsoleProcess(AppService):
-    """A console subprocess speaking textual-serve's protocol, started from argv."""
+def console_environment(width: int = 80, height: int = 24) -> dict[str, str]:
+    """The environment of a console process: the server's, with textual-serve's
+    driver settings, without the secrets a console has no use for."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "TEXTUAL_DRIVER": "textual.drivers.web_driver:WebDriver",
+            "TEXTUAL_FPS": "60",
+            "TEXTUAL_COLOR_SYSTEM": "truecolor",
+            "TERM_PROGRAM": "textual",
+            "TERM_PROGRAM_VERSION": version("textual-serve"),
+            "COLUMNS": str(width),
+            "ROWS": str(height),
+        }
+    )
+    env.pop("WARROOM_HOOK_TOKEN", None)
+    return env
 
-    def __init__(self, argv: list[str], extra_env: dict[str, str], **kwargs) -> None:
+
+async def start_spare() -> asyncio.subprocess.Process:
+    """A console that has imported everything and waits to learn whose it is
+    (:mod:`warroom.serve.spare`)."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "warroom.serve.spare",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=console_environment(),
+        start_new_session=True,  # ctrl+c in the server's terminal is the server's
+    )
+
+
+class ConsoleProcess(AppService):
+    """A console subprocess speaking textual-serve's protocol, started from argv
+    (``[python, -m, warroom, ARGS...]``), or a spare process told ``ARGS``."""
+
+    def __init__(
+        self,
+        argv: list[str],
+        extra_env: dict[str, str],
+        spare: asyncio.subprocess.Process | None = None,
+        **kwargs,
+    ) -> None:
         super().__init__(argv[0], **kwargs)  # .command: logs only, never a shell
         self.argv = argv
         self.extra_env = extra_env
+        self.spare = spare
         self._painted = False
         self._held_size: tuple[int, int] | None = None
 
-    def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
-        env = super()._build_environment(width=width, height=height)
-        # Secrets the console has no use for stay with the server.
-        env.pop("WARROOM_HOOK_TOKEN", None)
-        env.update(self.extra_env)
-        return env
-
     async def _open_app_process(self, width: int = 80, height: int = 24):  # type: ignore[override]
-        env = self._build_environment(width=width, height=height)
+        spare = self.spare
+        if spare is not None and spare.returncode is None and spare.stdin is not None:
+            env = {**self.extra_env, "COLUMNS": str(width), "ROWS": str(height)}
+            line = json.dumps({"args": self.argv[3:], "env": env}) + "\n"
+            spare.stdin.write(line.encode("utf-8"))
+            try:
+                await spare.stdin.drain()
+            except (ConnectionError, RuntimeError):
+                spare = None
+            else:
+                self._process = spare
+                self._stdin = spare.stdin
+                return spare
+        env = console_environment(width, height)
+        env.update(self.extra_env)
         self._process = process = await asyncio.create_subprocess_exec(
             *self.argv,
             stdin=asyncio.subprocess.PIPE,

@@ -220,3 +220,56 @@ def test_rate_limiter_is_a_sliding_window():
     assert limiter.wait("b") == 0.0  # per address
     now[0] = 60.5
     assert limiter.wait("a") == 0.0
+
+
+def _serve_first_lines(run_env, *args: str) -> tuple[int | None, str, str]:
+    """Start ``warroom serve ARGS``, read until it listens (or ends), stop it."""
+    import subprocess
+    import sys
+    import time
+
+    from serve_browser import free_port
+
+    port = str(free_port())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "warroom", "serve", "--port", port, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=run_env,
+    )
+    deadline = time.monotonic() + 30
+    out = ""
+    while time.monotonic() < deadline and proc.poll() is None:
+        line = proc.stdout.readline()
+        out += line
+        if "warroom serve:" in line:
+            break
+    code = proc.poll()
+    proc.terminate()
+    rest_out, err = proc.communicate(timeout=15)
+    return code, out + rest_out, err
+
+
+def test_serve_warns_in_one_line_on_a_network_address_without_https(cli_env, tmp_path):
+    db = str(tmp_path / "w.db")
+    code, out, err = _serve_first_lines(
+        cli_env, "--db", db, "--host", "0.0.0.0", "--public-url", "http://10.9.8.7:8040"
+    )
+    assert code is None and "warroom serve: http://10.9.8.7:8040/" in out
+    (warning,) = [line for line in err.splitlines() if "warning" in line]
+    assert "unencrypted" in warning and "https" in warning
+    code, out, err = _serve_first_lines(
+        cli_env, "--db", db, "--host", "0.0.0.0", "--public-url", "https://war.example"
+    )
+    assert code is None and "warning" not in err
+
+
+def test_serve_mistakes_are_one_line(cli_env, tmp_path):
+    for args in (
+        ["--host", "0.0.0.0"],  # every address, and no public URL to check Origin against
+        ["--public-url", "ftp://x"],
+        ["--db", str(tmp_path)],  # a directory
+    ):
+        code, out, err = _serve_first_lines(cli_env, *args)
+        assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, (args, err)

@@ -271,5 +271,5 @@ def test_serve_mistakes_are_one_line(cli_env, tmp_path):
         ["--public-url", "ftp://x"],
         ["--db", str(tmp_path)],  # a directory
     ):
-        code, out, err = _serve_first_lines(cli_env, *args)
+        code, _, err = _serve_first_lines(cli_env, *args)
         assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, (args, err)

@@ -16,7 +16,7 @@ from warroom.tui.app import WarroomApp
 from warroom.tui.screens.console import ConsoleScreen
 
 
-def console(path, user: str, *, watch: bool = False, seed: bool = True) -> WarroomApp:
+def console(path, user: str, *, watch: bool = False, seed: bool = True, comms=None) -> WarroomApp:
     clock = FrozenClock(DEMO_NOW)
     store = Store(path)
     if seed:
@@ -24,7 +24,13 @@ def console(path, user: str, *, watch: bool = False, seed: bool = True) -> Warro
     via = console_guards(store, watch=watch, now=clock.now)
     presence = Presence(store, user, via=via, watch=watch, now=clock.now)
     return WarroomApp(
-        store=store, user=user, clock=clock, cursor_blink=False, watch=watch, presence=presence
+        store=store,
+        user=user,
+        clock=clock,
+        cursor_blink=False,
+        watch=watch,
+        presence=presence,
+        comms=comms,
     )
 
 
@@ -120,3 +126,17 @@ async def test_presence_in_the_narrow_roles_line(tmp_path):
         await pilot.pause()
         line = app.screen.query_one("#roles-line")
         assert "Here carol" in str(line.render())
+
+
+async def test_a_watchers_console_never_delivers_slack_messages(tmp_path):
+    """Delivering claims outbox rows (a write): a watcher's console leaves it to others."""
+    from warroom.comms.config import load_comms_config
+
+    comms = load_comms_config(
+        environ={"WARROOM_SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/x"},
+        path=tmp_path / "no-config.toml",
+    )
+    app = console(tmp_path / "w.db", "boss", watch=True, comms=comms)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.deliverer is None

@@ -363,7 +363,7 @@ class WarroomApp(App):
         calls take a millisecond, so a stalled Slack never stalls the screen,
         and quitting never waits for a request in flight.
         """
-        if self.comms is None:  # the usual case: import none of the delivery stack
+        if self.comms is None or self.watch:  # usual; a watcher's console writes nothing
             self._show_waiting_elsewhere()
             return
         from warroom.comms.delivery import Deliverer, channels_for

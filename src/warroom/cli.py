@@ -553,10 +553,9 @@ def _complain(message: str) -> None:
 
 
 # warroom serve / warroom users (the browser front door): their own package.
-from warroom.serve.commands import COMMANDS  # noqa: E402
+from warroom.serve.commands import register  # noqa: E402
 
-for _command in COMMANDS:
-    cli.add_command(_command)
+register(cli, global_options=global_options, text=TEXT, context=Context)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -398,3 +398,13 @@ def test_a_name_reaches_the_console_as_one_argument_never_shell(served, open_pag
     while not timeline(served, name) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert [e["text"] for e in timeline(served, name)] == ["from eve"]
+
+
+def test_signing_out_ends_the_console_and_the_session(served, open_page):
+    page = open_page()
+    console_of(served, page, "olga")
+    status = page.evaluate("fetch('/signout', {method: 'POST'}).then(r => r.status)")
+    assert status == 200  # 303 to /signin, followed
+    page.wait_for_selector("body.-closed", timeout=15_000)
+    page.reload()
+    assert "Not signed in" in page.content()

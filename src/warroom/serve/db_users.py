@@ -25,7 +25,6 @@ import hashlib
 import hmac
 import os
 import secrets
-import socket
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -270,6 +269,8 @@ def _boot_id() -> str:
     try:
         return Path("/proc/sys/kernel/random/boot_id").read_text().strip()[:8]
     except OSError:
+        import socket
+
         return socket.gethostname()[:32]
 
 

@@ -8,6 +8,7 @@ import sqlite3
 
 import pytest
 
+from schema_support import undo_schemas_6_and_7
 from warroom.db.migrations import backfill_data
 from warroom.domain import events as ev
 
@@ -191,8 +192,7 @@ def test_a_schema_5_database_is_backfilled(tmp_path) -> None:
     ops.snooze(incident.id, "a", 7, "r")
     store.close()
     conn = sqlite3.connect(path)
-    conn.execute("ALTER TABLE entries DROP COLUMN data")
-    conn.execute("ALTER TABLE outbox DROP COLUMN paused_until")
+    undo_schemas_6_and_7(conn)
     conn.execute("PRAGMA user_version = 5")
     conn.commit()
     conn.close()

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from fake_slack import CHANNEL_ID, FakeSlack, bot_config
+from schema_support import undo_schemas_6_and_7
 from test_outbox import drain
 from warroom.clock import FrozenClock
 from warroom.commands import completions, run_line
@@ -419,9 +420,7 @@ def test_a_schema_4_database_gains_the_new_columns_and_index(tmp_path: Path):
     conn.execute("DROP INDEX idx_entries_happened")
     conn.execute("ALTER TABLE updates DROP COLUMN mitigation")
     conn.execute("ALTER TABLE incidents DROP COLUMN resolved_from_stage")
-    # and what schema 6 added (issue 10): it runs after migration 5
-    conn.execute("ALTER TABLE entries DROP COLUMN data")
-    conn.execute("ALTER TABLE outbox DROP COLUMN paused_until")
+    undo_schemas_6_and_7(conn)
     conn.execute("PRAGMA user_version = 4")
     conn.commit()
     conn.close()

@@ -24,6 +24,9 @@ from warroom.launch import console_options
         (["--db"], None),  # missing value: the command line says so
         (["--db", "--as", "me"], None),
         (["--dbx", "y"], None),
+        # serve starts each console as: --db DB --as=NAME [--watch]
+        (["--db", "x.db", "--as=-eve", "--watch"], {"db": "x.db", "user": "-eve", "watch": True}),
+        (["--watch", "list"], None),
     ],
 )
 def test_console_options(argv, expected):

@@ -31,6 +31,7 @@ from fake_slack import (
     stall,
     webhook_config,
 )
+from schema_support import undo_schemas_6_and_7
 from warroom.clock import FrozenClock
 from warroom.comms.config import CommsConfig
 from warroom.comms.delivery import Deliverer, deliver_pending, prepare
@@ -365,13 +366,11 @@ def test_a_schema_3_database_upgrades_with_a_database_id(tmp_path: Path):
     conn.execute("DROP INDEX idx_entries_happened")
     conn.execute("ALTER TABLE updates DROP COLUMN mitigation")
     conn.execute("ALTER TABLE incidents DROP COLUMN resolved_from_stage")
-    # And what schema 6 added (issue 10's event data and outbox pause).
-    conn.execute("ALTER TABLE entries DROP COLUMN data")
-    conn.execute("ALTER TABLE outbox DROP COLUMN paused_until")
+    undo_schemas_6_and_7(conn)
     conn.execute("PRAGMA user_version = 3")
     conn.commit()
     conn.close()
     upgraded = Store(path)
     assert len(upgraded.setting("database_id") or "") == 16
-    assert upgraded.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+    assert upgraded.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
     upgraded.close()

@@ -27,6 +27,7 @@ from fake_slack import (
     stall,
     webhook_config,
 )
+from schema_support import undo_schemas_6_and_7
 from warroom.clock import FrozenClock, parse_time
 from warroom.comms import policy
 from warroom.comms.config import CommsConfig
@@ -556,8 +557,7 @@ def test_a_429_pause_of_an_older_database_is_kept_as_paused_until(
     assert message.last_error.startswith("rate limited")
     store.close()
     conn = sqlite3.connect(db_path)
-    conn.execute("ALTER TABLE entries DROP COLUMN data")
-    conn.execute("ALTER TABLE outbox DROP COLUMN paused_until")
+    undo_schemas_6_and_7(conn)
     conn.execute("PRAGMA user_version = 5")
     conn.commit()
     conn.close()

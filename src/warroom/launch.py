@@ -12,19 +12,26 @@ from __future__ import annotations
 
 import gc
 import sys
+from typing import Any
 
 from warroom.errors import WarroomError
 from warroom.opening import internal_error, open_console
 
 #: The global options, as the command line spells them, and their meaning.
 GLOBAL_OPTIONS = {"--db": "db", "--as": "user", "--playbook": "playbook"}
+#: Options of the console alone that take no value.
+CONSOLE_FLAGS = {"--watch": "watch"}
 
 
-def console_options(argv: list[str]) -> dict[str, str] | None:
+def console_options(argv: list[str]) -> dict[str, Any] | None:
     """The global options when ``argv`` holds nothing else; otherwise None."""
-    options: dict[str, str] = {}
+    options: dict[str, Any] = {}
     index = 0
     while index < len(argv):
+        if argv[index] in CONSOLE_FLAGS:
+            options[CONSOLE_FLAGS[argv[index]]] = True
+            index += 1
+            continue
         name, equals, value = argv[index].partition("=")
         if name not in GLOBAL_OPTIONS:
             return None

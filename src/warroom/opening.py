@@ -14,9 +14,15 @@ from typing import Any
 
 
 def open_console(
-    db: str | None = None, user: str | None = None, playbook: str | None = None
+    db: str | None = None,
+    user: str | None = None,
+    playbook: str | None = None,
+    watch: bool = False,
 ) -> int:
-    """Check everything a mistake could be in, then open the console; its exit status."""
+    """Check everything a mistake could be in, then open the console; its exit status.
+
+    ``watch``: look, never write (``warroom --watch``; ``serve`` passes it
+    for people added with ``users add --watch``)."""
     from warroom.comms.presence import comms_may_be_configured
     from warroom.config import resolve_db, resolve_user
     from warroom.db.store import Store
@@ -36,13 +42,25 @@ def open_console(
         comms = load_comms_config()
     from warroom.clock import system_clock
 
-    system_clock()  # a bad WARROOM_NOW is one line before the database is made
+    clock = system_clock()  # a bad WARROOM_NOW is one line before the database is made
     # The console checks the file's integrity after its first frame.
     store = Store(db_path, verify=False)
-    return run_app(store, who, playbook=book, comms=comms)
+    from warroom.presence import Presence, console_guards
+
+    via = console_guards(store, watch=watch, now=clock.now)
+    presence = Presence(store, who, via=via, watch=watch, now=clock.now)
+    return run_app(store, who, playbook=book, comms=comms, watch=watch, presence=presence)
 
 
-def run_app(store: Any, user: str, *, playbook: Any = None, comms: Any = None) -> int:
+def run_app(
+    store: Any,
+    user: str,
+    *,
+    playbook: Any = None,
+    comms: Any = None,
+    watch: bool = False,
+    presence: Any = None,
+) -> int:
     import gc
 
     # Start-up builds many long-lived objects (modules, widgets, styles); a full
@@ -51,8 +69,14 @@ def run_app(store: Any, user: str, *, playbook: Any = None, comms: Any = None) -
     gc.disable()
     from warroom.tui.app import WarroomApp
 
-    app = WarroomApp(store=store, user=user, playbook=playbook, comms=comms)
-    app.run()
+    app = WarroomApp(
+        store=store, user=user, playbook=playbook, comms=comms, watch=watch, presence=presence
+    )
+    try:
+        app.run()
+    finally:
+        if presence is not None:
+            presence.leave()
     return app.return_code or 0
 
 

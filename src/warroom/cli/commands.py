@@ -31,8 +31,9 @@ from warroom.errors import WarroomError
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="warroom")
 @global_options
+@click.option("--watch", is_flag=True, help="Open the console to look, never to write.")
 @click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli(ctx: click.Context, watch: bool) -> None:
     """A terminal console for the people on an incident bridge call.
 
     With no command, opens the console on the active incident.
@@ -44,6 +45,7 @@ def cli(ctx: click.Context) -> None:
             ctx.meta.get("warroom.db"),
             ctx.meta.get("warroom.user"),
             ctx.meta.get("warroom.playbook"),
+            watch=watch,
         )
         if code:
             sys.exit(code)
@@ -352,6 +354,12 @@ def slack_check(timeout: float) -> None:
         return
     click.echo(printable(line), err=True)
     sys.exit(2)
+
+
+# warroom serve / warroom users (the browser front door): their own package.
+from warroom.serve.commands import register  # noqa: E402
+
+register(cli, global_options=global_options, text=TEXT, context=Context)
 
 
 def main(argv: list[str] | None = None) -> None:

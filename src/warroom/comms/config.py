@@ -236,9 +236,12 @@ def load_comms_config(
         if not isinstance(section, dict):
             raise WarroomError(f"config file {file_path}: {name} must be a table ([{name}])")
         sections[name] = dict(section)
+    data.pop("serve", None)  # warroom serve's own: see warroom.serve.commands
     if data:
         unknown = ", ".join(sorted(data))
-        raise WarroomError(f"config file {file_path}: unknown section {unknown} (slack, smtp)")
+        raise WarroomError(
+            f"config file {file_path}: unknown section {unknown} (slack, smtp, serve)"
+        )
     for name, (section, key) in ENV_KEYS.items():
         value = env.get(name)
         if value is None or value == "":

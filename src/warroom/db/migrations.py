@@ -352,6 +352,47 @@ def _migrate_to_6(conn: sqlite3.Connection) -> None:
     )
 
 
+def _migrate_to_7(conn: sqlite3.Connection) -> None:
+    """``warroom serve``: the people who may sign in, and who is here right now.
+
+    ``people``: a name that may sign in to ``serve`` (``watch`` 1: may look,
+    never write). ``signin_tokens`` and ``serve_sessions`` keep only the
+    sha256 of each secret (256 random bits: a fast hash is enough, and lets the
+    server find a row by it); removing a person removes both (``ON DELETE
+    CASCADE``), which is how a running server learns to end their consoles.
+
+    ``presence``: one row per open console (browser or terminal), written by
+    the console itself and removed when it ends. A console killed with
+    ``kill -9`` cannot remove its row, so readers keep a row only while its
+    process is alive: the same ``pid`` with the same start time (``started``,
+    from ``/proc``; a pid reused by another process has another), on this host,
+    the only one that may open the file.
+    """
+    conn.execute(
+        "CREATE TABLE people (name TEXT PRIMARY KEY NOT NULL,"
+        " watch INTEGER NOT NULL DEFAULT 0, added_at TEXT NOT NULL)"
+    )
+    conn.execute(
+        "CREATE TABLE signin_tokens (token_hash TEXT PRIMARY KEY NOT NULL,"
+        " name TEXT NOT NULL REFERENCES people (name) ON DELETE CASCADE,"
+        " created_at TEXT NOT NULL, expires_at TEXT NOT NULL, spent_at TEXT)"
+    )
+    conn.execute("CREATE INDEX idx_signin_tokens_name ON signin_tokens (name)")
+    conn.execute(
+        "CREATE TABLE serve_sessions (session_hash TEXT PRIMARY KEY NOT NULL,"
+        " name TEXT NOT NULL REFERENCES people (name) ON DELETE CASCADE,"
+        " created_at TEXT NOT NULL, expires_at TEXT NOT NULL)"
+    )
+    conn.execute("CREATE INDEX idx_serve_sessions_name ON serve_sessions (name)")
+    conn.execute(
+        "CREATE TABLE presence (pid INTEGER NOT NULL, started TEXT NOT NULL,"
+        " name TEXT NOT NULL, incident_id INTEGER, via TEXT NOT NULL,"
+        " watch INTEGER NOT NULL DEFAULT 0, since TEXT NOT NULL,"
+        " PRIMARY KEY (pid, started)) WITHOUT ROWID"
+    )
+    conn.execute("CREATE INDEX idx_presence_incident ON presence (incident_id)")
+
+
 #: Migration N brings a database from schema N-1 to N. Append, never edit.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_to_1,
@@ -360,5 +401,6 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_to_4,
     _migrate_to_5,
     _migrate_to_6,
+    _migrate_to_7,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -28,7 +28,7 @@ import stat
 import threading
 import time
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Literal
@@ -95,6 +95,10 @@ class Store:
         self.path = Path(path)
         opener = _open_read_only if read_only else _open
         self.conn, key = opener(self.path, verify=verify)
+        #: Called inside every :meth:`write` transaction before anything is
+        #: written; raising refuses the write (``serve``: a watcher, or a person
+        #: removed while their console was open).
+        self.write_guard: Callable[[sqlite3.Connection], None] | None = None
         # Forget the file when this store is closed or collected, whichever comes first.
         self._registered = weakref.finalize(self, _forget, key)
 
@@ -141,6 +145,8 @@ class Store:
         except sqlite3.Error as exc:
             raise DatabaseError(_describe(exc)) from None
         try:
+            if self.write_guard is not None:
+                self.write_guard(self.conn)
             yield self.conn
             self.conn.execute("COMMIT")
         except sqlite3.Error as exc:

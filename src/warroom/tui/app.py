@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from warroom.comms.config import CommsConfig
     from warroom.comms.delivery import Deliverer
     from warroom.db.outbox import OutboxStatus
+    from warroom.presence import Presence
 
 POLL_SECONDS = 0.5
 VERIFY_AFTER_SECONDS = 0.5
@@ -103,7 +104,12 @@ class WarroomApp(App):
         incident_id: int | None = None,
         cursor_blink: bool = True,
         comms: CommsConfig | None = None,
+        watch: bool = False,
+        presence: Presence | None = None,
     ) -> None:
+        """``watch``: look, never write (the store is made read-only by the
+        caller too). ``presence``: this console's row in who-is-here, shown in
+        the role panel and the bridge view (the command line passes one)."""
         super().__init__()
         self.cursor_blink = cursor_blink
         self.store = store
@@ -123,6 +129,10 @@ class WarroomApp(App):
         self.damaged: str | None = None
         #: Keys typed before the first screen could take them (see on_event).
         self._held_keys: list[events.Key | events.Paste] = []
+        self.watching = watch
+        self.presence = presence
+        #: Who is on the console's incident now (None: not known / not shown).
+        self.here: list | None = None
 
     # -- lifecycle ----------------------------------------------------
 
@@ -139,7 +149,8 @@ class WarroomApp(App):
         return StartScreen()
 
     def on_mount(self) -> None:
-        self.title = f"warroom · {self.user}"
+        self.title = f"warroom · {self.user}" + (" (watching)" if self.watching else "")
+        self._presence_tick()
         self.set_interval(1.0, self._tick, name="clock")
         self.set_interval(POLL_SECONDS, self._poll, name="poll")
         self._start_outbox()
@@ -161,6 +172,10 @@ class WarroomApp(App):
         import warroom.tui.widgets.filter_input  # noqa: F401
 
         self._freeze_startup_objects()
+
+    def on_unmount(self) -> None:
+        if self.presence is not None:
+            self.presence.leave()  # the others see this console go at their next read
 
     def _freeze_startup_objects(self) -> None:
         """Move everything built at start-up out of the garbage collector's way.
@@ -342,6 +357,8 @@ class WarroomApp(App):
         The console's keys do nothing while a dialog is open (see CONSOLE_ACTIONS)."""
         if action in ("next_pane", "previous_pane"):
             return isinstance(self.screen, ConsoleScreen)
+        if self.watching and action in self.WRITING_ACTIONS:
+            return False
         if action in self.CONSOLE_ACTIONS and isinstance(self.screen, ModalScreen):
             return False
         return super().check_action(action, parameters)
@@ -379,7 +396,7 @@ class WarroomApp(App):
         calls take a millisecond, so a stalled Slack never stalls the screen,
         and quitting never waits for a request in flight.
         """
-        if self.comms is None:  # the usual case: import none of the delivery stack
+        if self.comms is None or self.watching:  # usual; a watcher's console writes nothing
             self._show_waiting_elsewhere()
             return
         from warroom.comms.delivery import Deliverer, channels_for
@@ -464,6 +481,8 @@ class WarroomApp(App):
         for command in super().get_system_commands(screen):
             if command.title != "Screenshot":
                 yield command
+        if self.watching:  # it writes a file beside the database
+            return
         yield SystemCommand(
             "Screenshot",
             "Save an SVG of the screen beside the database (the line under the input names it)",
@@ -535,6 +554,30 @@ class WarroomApp(App):
         console = self.console_screen
         if console is not None and self.is_running:  # not while quitting: panes go first
             console.tick()
+        self._presence_tick()
+
+    #: What a watcher cannot do: each would write to the database or beside it.
+    WRITING_ACTIONS = frozenset(
+        {"compose_update", "declare", "export", "close_incident", "scribe", "retry_now"}
+    )
+
+    def _presence_tick(self) -> None:
+        """Say which incident this console is on, and read who else is (once a
+        second: arrivals, departures and killed consoles show within two)."""
+        if self.presence is None or not self._screen_stack:
+            return
+        console = self.console_screen
+        self.presence.show(console.incident.id if console is not None else None)
+        if console is None:
+            return
+        here = self.presence.here(console.incident.id)
+        if here is None or here == self.here:
+            return
+        self.here = here
+        for screen in self.screen_stack:
+            show = getattr(screen, "show_presence", None)
+            if show is not None:
+                show(here)
 
     @guarded("looking for other consoles' changes")
     def _poll(self) -> None:

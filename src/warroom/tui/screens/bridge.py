@@ -32,10 +32,11 @@ from warroom.tui.widgets.bigdigits import BigDigits
 if TYPE_CHECKING:
     from warroom.tui.app import WarroomApp
 
-FACTS = ("impact", "roles", "stage", "checklist", "duration", "bridge", "events")
+FACTS = ("impact", "roles", "here", "stage", "checklist", "duration", "bridge", "events")
 FACT_NAMES = {
     "impact": "Impact",
     "roles": "Roles",
+    "here": "Here now",
     "stage": "Stage",
     "checklist": "Checklist",
     "duration": "Impact for",
@@ -102,7 +103,9 @@ class BridgeScreen(Screen[None]):
                 yield Label(id="bridge-state")
             with Center(), Vertical(id="bridge-facts"):
                 for fact in FACTS:
-                    with Horizontal(classes="bridge-fact"):
+                    # "Here now" shows once presence is known (show_presence).
+                    classes = "bridge-fact -here" if fact == "here" else "bridge-fact"
+                    with Horizontal(classes=classes, id=f"bridge-fact-{fact}"):
                         yield Label(Content(FACT_NAMES[fact]), classes="bridge-fact-name")
                         yield Label(id=f"bridge-{fact}", classes="bridge-fact-value")
             with Center():
@@ -110,6 +113,8 @@ class BridgeScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.refresh_view(self.incident)
+        if self.warroom.here is not None:
+            self.show_presence(self.warroom.here)
         self.set_interval(1.0, self.tick)
 
     def refresh_view(self, incident: Incident) -> None:
@@ -148,6 +153,13 @@ class BridgeScreen(Screen[None]):
             shown = "\n".join(event_line(entry) for entry in reversed(events))
             self._fact("events", shown or "— (/star N marks one; /decision records one)")
         self.tick()
+
+    def show_presence(self, here: list) -> None:
+        """Who has a console open on this incident now (any machine, any way in)."""
+        from warroom.presence import here_text
+
+        self.query_one("#bridge-fact-here").add_class("-shown")
+        self._fact("here", printable(here_text(here)) or "—")
 
     def _fact(self, name: str, text: str) -> None:
         self.query_one(f"#bridge-{name}", Label).update(Content(text))

@@ -264,6 +264,8 @@ class ConsoleScreen(Screen):
         self.warroom.settle_cursors(self)
         self.show_outbox(self.warroom.outbox_status)
         self._show_status(self.incident)
+        if self.warroom.here is not None:
+            self.show_presence(self.warroom.here)
         # From now on the clock and the poller may update the panes.
         self._ready = True
         if self._reload_due:  # something was written while the panes were on their way
@@ -296,22 +298,36 @@ class ConsoleScreen(Screen):
             incident, self.warroom.playbook, self.warroom.clock.now()
         )
         self.query_one(RolesPanel).show(incident)
-        self.query_one("#roles-line", Label).update(Content(roles_line(incident)))
+        self.query_one("#roles-line", Label).update(
+            Content(roles_line(incident, self.warroom.here))
+        )
         self._checklist().show(incident)
         self.query_one(Timeline).set_count(incident.entry_count)
         if self._filter is not None:
             self._apply_filter()
         self._show_status(incident)
+        if self.warroom.here is not None:
+            self.show_presence(self.warroom.here)
         self.tick()
+
+    def show_presence(self, here: list) -> None:
+        """Who has a console open on this incident now (any machine, any way in)."""
+        if not self.query("#roles"):
+            return  # not composed yet: the first frame shows it
+        self.query_one(RolesPanel).show_here(here)
+        self.query_one("#roles-line", Label).update(Content(roles_line(self.incident, here)))
 
     def _show_status(self, incident: Incident) -> None:
         self.set_class(incident.status != "open", "-not-open")
         closed = incident.status == "closed"
         damaged = self.warroom.damaged
-        self.set_class(closed or bool(damaged), "-read-only")
+        watch = self.warroom.watching
+        self.set_class(closed or bool(damaged) or watch, "-read-only")
         scribe = self.query_one(ScribeInput)
-        scribe.disabled = closed or bool(damaged)
-        if damaged:
+        scribe.disabled = closed or bool(damaged) or watch
+        if watch:
+            scribe.placeholder = "you are watching: this console shows the incident, never writes"
+        elif damaged:
             scribe.placeholder = "the database is damaged: nothing more is written (read-only)"
             self._error(damaged)
         elif closed:
@@ -661,6 +677,9 @@ class ConsoleScreen(Screen):
 
     @guarded("ticking a checklist item")
     def on_checklist_toggle(self, event: Checklist.Toggle) -> None:
+        if self.warroom.watching:
+            self._error("you are watching: nothing is written from this console")
+            return
         try:
             self.service.set_check(self.incident.id, self.warroom.user, event.position, event.done)
         except WarroomError as exc:

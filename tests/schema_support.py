@@ -1,0 +1,13 @@
+"""Taking a database file back to an older schema, to test the upgrade from it."""
+
+from __future__ import annotations
+
+import sqlite3
+
+
+def undo_schemas_6_and_7(conn: sqlite3.Connection) -> None:
+    """Drop what schemas 6 and 7 added (the caller sets ``user_version``)."""
+    for table in ("presence", "serve_sessions", "signin_tokens", "people"):  # 7: serve
+        conn.execute(f"DROP TABLE {table}")
+    conn.execute("ALTER TABLE entries DROP COLUMN data")  # 6: event data, the 429 pause
+    conn.execute("ALTER TABLE outbox DROP COLUMN paused_until")

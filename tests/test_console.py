@@ -482,7 +482,7 @@ async def test_demo_runs_on_a_teams_own_playbook(tmp_path, monkeypatch):
     monkeypatch.setattr(
         warroom.opening,
         "run_app",
-        lambda store, user, *, playbook=None, comms=None: (
+        lambda store, user, *, playbook=None, **_: (
             opened.update(store=store, user=user, playbook=playbook) or 0
         ),
     )

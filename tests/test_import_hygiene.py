@@ -77,10 +77,10 @@ def test_the_consoles_first_frame_loads_no_click_and_no_httpx(
 import asyncio
 import warroom.opening
 
-def run_app(store, user, *, playbook=None, comms=None):
+def run_app(store, user, **console):
     from warroom.tui.app import WarroomApp
 
-    app = WarroomApp(store=store, user=user, playbook=playbook, comms=comms)
+    app = WarroomApp(store=store, user=user, **console)
 
     async def first_frame():
         async with app.run_test(size=(120, 40)) as pilot:

@@ -21,10 +21,7 @@ here and ``/proc`` can answer.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
-import secrets
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -46,11 +43,17 @@ MAX_SECRET = 100
 
 def digest(secret: str) -> str:
     """The stored form of a token or a session id: sha256, hex."""
+    # Imported here, as hmac and secrets below: every console imports this
+    # module for presence, and these cost its start-up a few ms.
+    import hashlib
+
     return hashlib.sha256(secret.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def new_secret() -> str:
     """32 random bytes, URL-safe (43 characters)."""
+    import secrets
+
     return secrets.token_urlsafe(32)
 
 
@@ -147,6 +150,8 @@ def spend_token(store: Store, token: str, *, now: datetime) -> tuple[str, str, P
     """
     if not 20 <= len(token) <= MAX_SECRET:
         return None
+    import hmac
+
     wanted = digest(token)
     stamp = format_time(now)
     with store.write() as conn:
@@ -182,6 +187,8 @@ def session_person(store: Store, session: str, *, now: datetime) -> tuple[str, P
         " JOIN people p ON p.name = s.name WHERE s.session_hash = ? AND s.expires_at > ?",
         (wanted, format_time(now)),
     )
+    import hmac
+
     if not rows or not hmac.compare_digest(rows[0][0], wanted):
         return None
     return rows[0][0], Person(rows[0][1], bool(rows[0][2]))

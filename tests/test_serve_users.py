@@ -330,3 +330,35 @@ async def test_a_console_is_not_told_the_size_it_already_has():
     assert len(pipe.sent) == 1
     await process.set_terminal_size(104, 30)
     assert len(pipe.sent) == 2 and b'"width": 104' in pipe.sent[1]
+
+
+@pytest.mark.parametrize(("session", "blinks"), [(None, True), ("a-session-hash", False)])
+def test_a_browser_console_keeps_its_cursor_steady(monkeypatch, tmp_path, session, blinks):
+    """A blinking cursor is two screen updates a second: over serve each is
+    sent, parsed and painted in the browser, in every tab left open."""
+    import gc
+
+    import warroom.tui.app
+    from warroom.launch import run_app
+
+    seen = {}
+
+    class FakeApp:
+        return_code = 0
+
+        def __init__(self, **kwargs) -> None:
+            seen.update(kwargs)
+
+        def run(self) -> None:
+            pass
+
+    monkeypatch.setattr(warroom.tui.app, "WarroomApp", FakeApp)
+    if session:
+        monkeypatch.setenv("WARROOM_SERVE_SESSION", session)
+    else:
+        monkeypatch.delenv("WARROOM_SERVE_SESSION", raising=False)
+    try:
+        assert run_app(Store(tmp_path / "w.db"), "alice") == 0
+    finally:
+        gc.enable()  # run_app leaves it to the real app to turn back on
+    assert seen["cursor_blink"] is blinks

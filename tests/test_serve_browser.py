@@ -38,6 +38,7 @@ from serve_browser import (
     start_server,
     type_line,
     wait_for_screen,
+    wait_frames,
 )
 
 TITLE = "QuickBooks sync halted"
@@ -165,6 +166,24 @@ def test_sign_in_type_a_note_and_it_is_exported_with_the_name(served, open_page)
     log = served.log_text()
     assert "alice signed in from 127.0.0.1" in log
     assert link.split("#")[1] not in log and cookie["value"] not in log  # no secret logged
+
+
+def test_the_console_page_connects_once_with_its_files_from_the_cache(served, open_page):
+    """The console page connects as soon as it is parsed and its font is ready
+    (not on window.onload); the load event must not open a second console. Its
+    files come from the cache the sign-in page filled."""
+    page = open_page()
+    console_of(served, page, "ines")
+    page.wait_for_load_state("load")
+    wait_frames(page, 3)
+    assert page.evaluate("window.__terms.length") == 1
+    assert served.log_text().count("console opened for ines") == 1
+    assert len(consoles_of(served, "ines")) == 1
+    fetched = page.evaluate(
+        "performance.getEntriesByType('resource')"
+        ".filter(r => r.name.includes('/static/')).map(r => r.transferSize)"
+    )
+    assert len(fetched) == 4 and set(fetched) == {0}  # 0: from the cache
 
 
 def test_a_link_preview_bot_spends_nothing(served, open_page):

@@ -38,6 +38,7 @@ from serve_browser import (
     start_server,
     type_line,
     wait_for_screen,
+    wait_frames,
 )
 
 TITLE = "QuickBooks sync halted"
@@ -167,6 +168,24 @@ def test_sign_in_type_a_note_and_it_is_exported_with_the_name(served, open_page)
     assert link.split("#")[1] not in log and cookie["value"] not in log  # no secret logged
 
 
+def test_the_console_page_connects_once_with_its_files_from_the_cache(served, open_page):
+    """The console page connects as soon as it is parsed and its font is ready
+    (not on window.onload); the load event must not open a second console. Its
+    files come from the cache the sign-in page filled."""
+    page = open_page()
+    console_of(served, page, "ines")
+    page.wait_for_load_state("load")
+    wait_frames(page, 3)
+    assert page.evaluate("window.__terms.length") == 1
+    assert served.log_text().count("console opened for ines") == 1
+    assert len(consoles_of(served, "ines")) == 1
+    fetched = page.evaluate(
+        "performance.getEntriesByType('resource')"
+        ".filter(r => r.name.includes('/static/')).map(r => r.transferSize)"
+    )
+    assert len(fetched) == 4 and set(fetched) == {0}  # 0: from the cache
+
+
 def test_a_link_preview_bot_spends_nothing(served, open_page):
     link = served.add("frank")
     for _ in range(3):  # Slack/mail scanners fetch the link; a GET never sends the #token
@@ -193,6 +212,61 @@ def test_no_session_or_a_forged_one_gets_401_everywhere(served, path):
     assert status_of(served.url + path) == 401
     forged = {"Cookie": "warroom_session=" + "A" * 43}
     assert status_of(served.url + path, forged) == 401
+
+
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """(status, headers, body as sent) of a GET."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, dict(answer.headers), answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_the_console_pages_files_are_public_cached_and_exactly_textual_serves(served):
+    """The script, style sheet, font and image hold no data (the public
+    package's bytes): anyone may fetch them, a browser keeps them a year (their
+    URL names their content), and the sign-in page fetches them ahead. Nothing
+    else under /static, and no page, is open without a session."""
+    import gzip
+    import re
+
+    import textual_serve
+
+    status, _, page = fetch(served.url + "/signin")
+    assert status == 200
+    assets = re.findall(r'<link rel="prefetch" href="(/static/[0-9a-f]{16}/[^"]+)">', page.decode())
+    names = sorted(path.split("/", 3)[3] for path in assets)
+    assert names == [
+        "css/xterm.css",
+        "fonts/RobotoMono-VariableFont_wght.ttf",
+        "images/background.png",
+        "js/textual.js",
+    ]
+    package = Path(textual_serve.__file__).parent / "static"
+    for path in assets:
+        name = path.split("/", 3)[3]
+        status, headers, body = fetch(served.url + path)  # no cookie at all
+        assert status == 200, path
+        assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert body == (package / name).read_bytes()
+        status, headers, body = fetch(served.url + path, {"Accept-Encoding": "gzip"})
+        if name.endswith((".js", ".css")):
+            assert headers["Content-Encoding"] == "gzip"
+            assert gzip.decompress(body) == (package / name).read_bytes()
+    prefix = assets[0].rsplit("/", 2)[0].rsplit("/", 1)[0] + "/"
+    for other in [
+        prefix + "fonts/RobotoMono-Italic-VariableFont_wght.ttf",  # in the package, unused
+        prefix + "js/../../../signin",
+        "/static/0000000000000000/js/textual.js",  # another version
+        "/static/js/textual.js",
+    ]:
+        status, headers, _ = fetch(served.url + other)
+        assert status == 401, other
+        assert headers["Cache-Control"] == "no-store"
+    status, headers, _ = fetch(served.url + "/")
+    assert status == 401 and headers["Cache-Control"] == "no-store"
 
 
 def test_sign_in_from_another_site_is_refused(served):

@@ -273,3 +273,92 @@ def test_serve_mistakes_are_one_line(cli_env, tmp_path):
     ):
         code, _, err = _serve_first_lines(cli_env, *args)
         assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, (args, err)
+
+
+def test_the_static_files_url_names_their_content(tmp_path):
+    """The console page's files are cached for a year under a URL holding their
+    hash: different bytes (a new textual-serve) get a new URL, and only the
+    four files the page uses are served."""
+    import shutil
+
+    from warroom.serve.app import ASSET_TYPES, STATIC, load_assets
+
+    prefix, assets = load_assets()
+    assert sorted(assets) == sorted(prefix + name for name in ASSET_TYPES)
+    copy = tmp_path / "static"
+    shutil.copytree(STATIC, copy)
+    assert load_assets(copy)[0] == prefix
+    (copy / "css" / "xterm.css").write_text("/* changed */")
+    assert load_assets(copy)[0] != prefix
+
+
+async def test_a_console_is_not_told_the_size_it_already_has():
+    """The page sends its size twice on connecting; each resize costs the
+    console a layout and a repaint, so the one it already has is not passed on."""
+    from warroom.serve.process import ConsoleProcess
+
+    class Pipe:
+        def __init__(self) -> None:
+            self.sent: list[bytes] = []
+
+        def write(self, data: bytes) -> None:
+            self.sent.append(data)
+
+        async def drain(self) -> None:
+            pass
+
+    async def ignore(*args) -> None:
+        pass
+
+    process = ConsoleProcess(
+        ["python", "-m", "warroom"],
+        {},
+        write_bytes=ignore,
+        write_str=ignore,
+        close=ignore,
+        download_manager=None,
+    )
+    pipe = Pipe()
+    process._stdin = pipe  # as _open_app_process leaves it, started at 104x30
+    process._size = (104, 30)
+    await process.set_terminal_size(100, 30)  # before the first frame: held
+    assert pipe.sent == []
+    await process.on_data(b"x" * 200)  # the first frame: the held size goes now
+    assert len(pipe.sent) == 1 and b'"width": 100' in pipe.sent[0]
+    await process.set_terminal_size(100, 30)
+    await process.set_terminal_size(100, 30)
+    assert len(pipe.sent) == 1
+    await process.set_terminal_size(104, 30)
+    assert len(pipe.sent) == 2 and b'"width": 104' in pipe.sent[1]
+
+
+@pytest.mark.parametrize(("session", "blinks"), [(None, True), ("a-session-hash", False)])
+def test_a_browser_console_keeps_its_cursor_steady(monkeypatch, tmp_path, session, blinks):
+    """A blinking cursor is two screen updates a second: over serve each is
+    sent, parsed and painted in the browser, in every tab left open."""
+    import gc
+
+    import warroom.tui.app
+    from warroom.launch import run_app
+
+    seen = {}
+
+    class FakeApp:
+        return_code = 0
+
+        def __init__(self, **kwargs) -> None:
+            seen.update(kwargs)
+
+        def run(self) -> None:
+            pass
+
+    monkeypatch.setattr(warroom.tui.app, "WarroomApp", FakeApp)
+    if session:
+        monkeypatch.setenv("WARROOM_SERVE_SESSION", session)
+    else:
+        monkeypatch.delenv("WARROOM_SERVE_SESSION", raising=False)
+    try:
+        assert run_app(Store(tmp_path / "w.db"), "alice") == 0
+    finally:
+        gc.enable()  # run_app leaves it to the real app to turn back on
+    assert seen["cursor_blink"] is blinks

@@ -70,7 +70,15 @@ def run_app(
     from warroom.tui.app import WarroomApp
 
     app = WarroomApp(
-        store=store, user=user, playbook=playbook, comms=comms, watch=watch, presence=presence
+        store=store,
+        user=user,
+        playbook=playbook,
+        comms=comms,
+        watch=watch,
+        presence=presence,
+        # In a browser (serve) the cursor stays steady: a blink is two screen
+        # updates a second sent, parsed and painted in every open tab.
+        cursor_blink=not os.environ.get("WARROOM_SERVE_SESSION"),
     )
     try:
         app.run()

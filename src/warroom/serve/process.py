@@ -79,8 +79,13 @@ class ConsoleProcess(AppService):
         self.spare = spare
         self._painted = False
         self._held_size: tuple[int, int] | None = None
+        #: The size the console has (started with, or last told).
+        self._size: tuple[int, int] | None = None
+        #: Set when the console has sent its first frame.
+        self.first_frame = asyncio.Event()
 
     async def _open_app_process(self, width: int = 80, height: int = 24):  # type: ignore[override]
+        self._size = (width, height)
         spare = self.spare
         if spare is not None and spare.returncode is None and spare.stdin is not None:
             env = {**self.extra_env, "COLUMNS": str(width), "ROWS": str(height)}
@@ -116,17 +121,21 @@ class ConsoleProcess(AppService):
         """Hold a resize until the first frame: one that reaches the console
         before Textual applies its initial size is overwritten by it, and the
         app then draws at the wrong size (a blank page)."""
-        if self._painted:
-            await super().set_terminal_size(width, height)
-        else:
+        if not self._painted:
             self._held_size = (width, height)
+        elif (width, height) != self._size:
+            # Not the same size again: the page sends it twice on connecting,
+            # and each would cost the console a layout and a partial repaint.
+            self._size = (width, height)
+            await super().set_terminal_size(width, height)
 
     async def on_data(self, payload: bytes) -> None:
         await super().on_data(payload)
         if not self._painted and len(payload) > 100:
             self._painted = True
+            self.first_frame.set()
             if self._held_size is not None:
-                await super().set_terminal_size(*self._held_size)
+                await self.set_terminal_size(*self._held_size)
 
     async def on_meta(self, data: bytes) -> None:
         try:

@@ -339,7 +339,7 @@ def test_a_browser_console_keeps_its_cursor_steady(monkeypatch, tmp_path, sessio
     import gc
 
     import warroom.tui.app
-    from warroom.launch import run_app
+    from warroom.opening import run_app
 
     seen = {}
 

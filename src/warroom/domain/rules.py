@@ -68,35 +68,31 @@ def check_name(name: str) -> str:
     return cleaned
 
 
-def check_title(title: str) -> str:
-    cleaned = title.strip()
-    if not cleaned:
-        raise CommandError("a title is needed")
-    if len(cleaned) > MAX_TITLE:
-        raise CommandError(f"a title is at most {MAX_TITLE} characters")
+def _one_line(text: str, subject: str, limit: int) -> str:
+    """``text`` with its outer spaces trimmed, if it is one line of at most
+    ``limit`` characters; otherwise the error names ``subject``."""
+    cleaned = text.strip()
+    if len(cleaned) > limit:
+        raise CommandError(f"{subject} is at most {limit} characters")
     if "\n" in cleaned or "\r" in cleaned:
-        raise CommandError("a title is one line")
+        raise CommandError(f"{subject} is one line")
     return cleaned
+
+
+def check_title(title: str) -> str:
+    if not title.strip():
+        raise CommandError("a title is needed")
+    return _one_line(title, "a title", MAX_TITLE)
 
 
 def check_impact(impact: str) -> str:
     """An impact statement as given (outer spaces trimmed), or a clear error."""
-    cleaned = impact.strip()
-    if "\n" in cleaned or "\r" in cleaned:
-        raise CommandError("impact is one line")
-    if len(cleaned) > MAX_IMPACT:
-        raise CommandError(f"impact is at most {MAX_IMPACT} characters")
-    return cleaned
+    return _one_line(impact, "impact", MAX_IMPACT)
 
 
 def check_mitigation(mitigation: str) -> str:
     """The "Current mitigation" line as given (outer spaces trimmed), or a clear error."""
-    cleaned = mitigation.strip()
-    if "\n" in cleaned or "\r" in cleaned:
-        raise CommandError("the current mitigation is one line")
-    if len(cleaned) > MAX_MITIGATION:
-        raise CommandError(f"the current mitigation is at most {MAX_MITIGATION} characters")
-    return cleaned
+    return _one_line(mitigation, "the current mitigation", MAX_MITIGATION)
 
 
 def check_severity(playbook: _Levels, severity: int) -> _Severity:

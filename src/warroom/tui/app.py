@@ -34,7 +34,6 @@ from warroom.domain.models import Incident
 from warroom.domain.rules import MAX_MITIGATION
 from warroom.errors import WarroomError
 from warroom.playbook import Playbook, default_playbook
-from warroom.service import Service
 from warroom.textsafe import printable
 from warroom.tui import resources
 from warroom.tui.failures import guarded
@@ -49,6 +48,7 @@ if TYPE_CHECKING:
     from warroom.comms.delivery import Deliverer
     from warroom.db.outbox import OutboxStatus
     from warroom.presence import Presence
+    from warroom.service import Service
 
 POLL_SECONDS = 0.5
 VERIFY_AFTER_SECONDS = 0.5
@@ -118,7 +118,7 @@ class WarroomApp(App):
         self.clock = clock or system_clock()
         self.playbook = playbook or default_playbook()
         self.comms = comms
-        self.service = Service(store, self.clock, self.playbook, comms=comms)
+        self._service: Service | None = None
         self.deliverer: Deliverer | None = None
         self._incident_id = incident_id
         self._data_version = 0
@@ -133,6 +133,17 @@ class WarroomApp(App):
         self.presence = presence
         #: Who is on the console's incident now (None: not known / not shown).
         self.here: list | None = None
+
+    @property
+    def service(self) -> Service:
+        """Every change goes through it. Made at the first use, not before the
+        first frame: importing it (the typed events, the outbox's queueing)
+        cost the console's first paint ~20 ms; _after_start_up makes it early."""
+        if self._service is None:
+            from warroom.service import Service
+
+            self._service = Service(self.store, self.clock, self.playbook, comms=self.comms)
+        return self._service
 
     # -- lifecycle ----------------------------------------------------
 
@@ -150,7 +161,8 @@ class WarroomApp(App):
 
     def on_mount(self) -> None:
         self.title = f"warroom · {self.user}" + (" (watching)" if self.watching else "")
-        self._presence_tick()
+        # Once the first frame is out: saying "here" is a write (an fsync).
+        self.call_after_refresh(self._presence_tick)
         self.set_interval(1.0, self._tick, name="clock")
         self.set_interval(POLL_SECONDS, self._poll, name="poll")
         self._start_outbox()
@@ -171,6 +183,7 @@ class WarroomApp(App):
         import warroom.domain.search
         import warroom.tui.widgets.filter_input  # noqa: F401
 
+        self.service  # noqa: B018 - made now, so the first Enter does not wait for it
         self._freeze_startup_objects()
 
     def on_unmount(self) -> None:

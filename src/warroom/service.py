@@ -25,10 +25,12 @@ from urllib.parse import urlparse
 
 from warroom.clock import Clock, format_time, parse_time
 from warroom.comms.queueing import ROOT_EDIT_KINDS, AfterCommit, OutboxQueue
+from warroom.db import alerts as alerts_repo
 from warroom.db import incidents as repo
 from warroom.db.store import Store, Transaction
 from warroom.domain import events as ev
 from warroom.domain import rules
+from warroom.domain.alerts import AlertGroup
 from warroom.domain.events import MILESTONE_LABELS, ROLE_LABELS
 from warroom.domain.models import ROLE_KEYS, USER_KINDS, Entry, Incident
 from warroom.domain.rules import (
@@ -284,6 +286,44 @@ class Service:
             return repo.append_notes(
                 change.tx, incident_id, at=self._now(), author=author, kind=kind, texts=texts
             )
+
+    def ingest_alerts(self, incident_id: int, group: AlertGroup) -> list[Entry]:
+        """Each alert of ``group`` not yet in the timeline, as an ``alert`` entry.
+
+        Known by fingerprint, status and start: a re-sent group adds nothing, a
+        resolution adds one entry at its ``endsAt``. The entries' author is the
+        sender (``alertmanager``, ``grafana``); their occurred-at time is the
+        alert's own. All are written in one transaction, or none.
+        """
+        with self._transaction(incident_id) as change:
+            keys = [(a.fingerprint, a.status, a.starts_at) for a in group.alerts]
+            done = alerts_repo.seen(change.tx, incident_id, keys)
+            entries = []
+            for alert, key in zip(group.alerts, keys, strict=True):
+                if key in done:
+                    continue
+                done.add(key)
+                event = ev.AlertReceived(
+                    source=group.source,
+                    fingerprint=alert.fingerprint,
+                    status=alert.status,
+                    name=alert.name,
+                    summary=alert.summary,
+                    starts_at=alert.starts_at,
+                    ends_at=alert.ends_at,
+                    link=alert.link,
+                    truncated=group.truncated,
+                )
+                entry = self._record(change, group.source, event, occurred_at=alert.at)
+                alerts_repo.mark_seen(change.tx, incident_id, key, entry.seq)
+                entries.append(entry)
+            return entries
+
+    def declare_from_alerts(self, group: AlertGroup, *, severity: int, author: str) -> Incident:
+        """A new incident titled from the group's summary, with its alerts in the timeline."""
+        incident = self.declare(severity=severity, title=group.summary, author=author)
+        self.ingest_alerts(incident.id, group)
+        return self._incident(incident.id)
 
     def set_severity(self, incident_id: int, author: str, severity: int) -> Entry:
         rules.check_severity(self.playbook, severity)

@@ -237,10 +237,11 @@ def load_comms_config(
             raise WarroomError(f"config file {file_path}: {name} must be a table ([{name}])")
         sections[name] = dict(section)
     data.pop("serve", None)  # warroom serve's own: see warroom.serve.commands
+    data.pop("hooks", None)  # serve's alert webhooks: see hook_token()
     if data:
         unknown = ", ".join(sorted(data))
         raise WarroomError(
-            f"config file {file_path}: unknown section {unknown} (slack, smtp, serve)"
+            f"config file {file_path}: unknown section {unknown} (slack, smtp, serve, hooks)"
         )
     for name, (section, key) in ENV_KEYS.items():
         value = env.get(name)
@@ -261,3 +262,35 @@ def load_comms_config(
             "WARROOM_SLACK_BOT_TOKEN needs WARROOM_SLACK_CHANNEL (the channel to post in)"
         )
     return config
+
+
+HOOK_TOKEN_VARIABLE = "WARROOM_HOOK_TOKEN"
+#: A shorter token is refused: it is all that stands between the internet and the timeline.
+MIN_HOOK_TOKEN = 16
+
+
+def hook_token(environ: Mapping[str, str] | None = None) -> str | None:
+    """The Bearer token of ``/hooks/...``: ``WARROOM_HOOK_TOKEN``, else ``[hooks]
+    token`` in the config file; None (the hooks answer 401 to everyone) without one."""
+    env = os.environ if environ is None else environ
+    value = env.get(HOOK_TOKEN_VARIABLE) or None
+    where = HOOK_TOKEN_VARIABLE
+    if value is None:
+        explicit = bool(env.get("WARROOM_CONFIG"))
+        path = Path(env.get("WARROOM_CONFIG") or default_config_path()).expanduser()
+        section = _read_file(path, explicit=explicit).get("hooks", {})
+        if not isinstance(section, dict):
+            raise WarroomError(f"config file {path}: hooks must be a table ([hooks])")
+        unknown = set(section) - {"token"}
+        if unknown:
+            raise WarroomError(f"config file {path}: [hooks] has no {', '.join(sorted(unknown))}")
+        value = section.get("token")
+        where = f"config file {path}: [hooks] token"
+        if value is not None and not isinstance(value, str):
+            raise WarroomError(f"{where} must be a string")
+    if value is None:
+        return None
+    if len(value) < MIN_HOOK_TOKEN or not value.isascii() or not value.isprintable():
+        # Never the value itself: it is a secret.
+        raise WarroomError(f"{where}: use at least {MIN_HOOK_TOKEN} printable ASCII characters")
+    return value

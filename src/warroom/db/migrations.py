@@ -393,6 +393,22 @@ def _migrate_to_7(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX idx_presence_incident ON presence (incident_id)")
 
 
+def _migrate_to_8(conn: sqlite3.Connection) -> None:
+    """Alerts into the timeline (``warroom ingest``, ``/hooks/...``): each alert seen.
+
+    An alert group is re-sent as it changes; one row per (incident, fingerprint,
+    status, start) says this one is already in the timeline (``seq``: its
+    entry), so a re-sent group adds nothing and a resolution adds one entry.
+    Written in the transaction of the entries.
+    """
+    conn.execute(
+        "CREATE TABLE alerts_seen (incident_id INTEGER NOT NULL REFERENCES incidents (id),"
+        " fingerprint TEXT NOT NULL, status TEXT NOT NULL, starts_at TEXT NOT NULL,"
+        " seq INTEGER NOT NULL,"
+        " PRIMARY KEY (incident_id, fingerprint, status, starts_at)) WITHOUT ROWID"
+    )
+
+
 #: Migration N brings a database from schema N-1 to N. Append, never edit.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_to_1,
@@ -402,5 +418,6 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_to_5,
     _migrate_to_6,
     _migrate_to_7,
+    _migrate_to_8,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

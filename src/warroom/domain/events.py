@@ -399,6 +399,39 @@ class Note(Event):
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class AlertReceived(Event):
+    """An alert from Alertmanager or Grafana (``warroom ingest``, ``/hooks/...``).
+
+    The entry's occurred-at time is the alert's own: its start while firing,
+    its end once resolved."""
+
+    KIND = "alert"
+    NAME = "alert_received"
+    source: str
+    fingerprint: str
+    status: str
+    name: str
+    summary: str
+    starts_at: str
+    ends_at: str | None
+    link: str
+    #: Alerts the sender left out of this group (``truncatedAlerts``).
+    truncated: int
+
+    def text(self) -> str:
+        head = "🔥 FIRING" if self.status == "firing" else "✅ RESOLVED"
+        text = f"{head} {self.name}"
+        if self.summary:
+            text += f": {self.summary}"
+        if self.link:
+            text += f" <{self.link}>"
+        text += f" ({self.source})"
+        if self.truncated:
+            text += f" · {self.truncated} more alert(s) in this group were left out by the sender"
+        return text
+
+
 #: Every event class, by the name stored in ``data["event"]``.
 EVENTS: dict[str, type[Event]] = {
     cls.NAME: cls
@@ -426,6 +459,7 @@ EVENTS: dict[str, type[Event]] = {
         Reopened,
         Closed,
         Note,
+        AlertReceived,
     )
 }
 

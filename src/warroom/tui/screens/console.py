@@ -110,6 +110,8 @@ class ConsoleScreen(Screen):
         #: A command that asked before acting (``/close``): the same command as
         #: the next line confirms it; any other line, or escape, drops it.
         self._asking: str | None = None
+        #: The first alert's start this console has offered as impact start (once each).
+        self._offered_impact_start: str | None = None
 
     @property
     def _live(self) -> bool:
@@ -308,7 +310,34 @@ class ConsoleScreen(Screen):
         self._show_status(incident)
         if self.warroom.here is not None:
             self.show_presence(self.warroom.here)
+        self._offer_alert_start(incident)
         self.tick()
+
+    def _offer_alert_start(self, incident: Incident) -> None:
+        """The first alert started before impact started, which nobody has
+        corrected (still the declaration): offer the move, once, never make it."""
+        from warroom.domain.alerts import earlier_than
+
+        started = incident.milestones.impact_started_at
+        if incident.status == "closed" or started != incident.declared_at:
+            return
+        try:
+            first = self.warroom.store.earliest_alert_start(incident.id)
+        except WarroomError:
+            return
+        if first is None or first == self._offered_impact_start:
+            return
+        if not earlier_than(first, started):
+            return
+        self._offered_impact_start = first
+        hhmm = first[11:16]
+        self.notify(
+            f"The first alert started at {hhmm}Z, before impact started ({started[11:16]}Z)."
+            f" If impact began then: /milestone impact_started {hhmm} REASON",
+            title="Impact start",
+            severity="warning",
+            timeout=30,
+        )
 
     def show_presence(self, here: list) -> None:
         """Who has a console open on this incident now (any machine, any way in)."""

@@ -271,7 +271,9 @@ async def test_the_grafana_hook_declares(hook_client, db_path):
     response = await hook_client.post(
         "/hooks/grafana?declare=1&sev=1", data=GRAFANA, headers=bearer()
     )
-    assert response.status == 200 and (await response.json())["incident"] == "INC-1"
+    assert response.status == 200
+    assert (await response.json())["incident"] == "INC-1"
+    assert (await response.json())["added"] == 2  # the alerts, not the declaration's entries
     assert len(alert_rows(db_path)) == 2
 
 

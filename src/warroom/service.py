@@ -319,11 +319,14 @@ class Service:
                 entries.append(entry)
             return entries
 
-    def declare_from_alerts(self, group: AlertGroup, *, severity: int, author: str) -> Incident:
-        """A new incident titled from the group's summary, with its alerts in the timeline."""
+    def declare_from_alerts(
+        self, group: AlertGroup, *, severity: int, author: str
+    ) -> tuple[Incident, list[Entry]]:
+        """A new incident titled from the group's summary, with its alerts in the
+        timeline (the alerts' entries)."""
         incident = self.declare(severity=severity, title=group.summary, author=author)
-        self.ingest_alerts(incident.id, group)
-        return self._incident(incident.id)
+        entries = self.ingest_alerts(incident.id, group)
+        return self._incident(incident.id), entries
 
     def set_severity(self, incident_id: int, author: str, severity: int) -> Entry:
         rules.check_severity(self.playbook, severity)

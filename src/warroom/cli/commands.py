@@ -253,7 +253,7 @@ def ingest(
         check_declaration(
             app_ctx.playbook, severity=level, title=group.summary, impact="", commander=None
         )
-        incident = ops.declare_from_alerts(group, severity=level, author=app_ctx.user)
+        incident, _entries = ops.declare_from_alerts(group, severity=level, author=app_ctx.user)
         incident_id = incident.id
         click.echo(incident.ref)
     else:

@@ -87,8 +87,8 @@ def hook_handler(
                 sev = query.get("sev", "")
                 if not sev.isdigit() or not sev.isascii() or len(sev) > 2:
                     raise CommandError("declare=1 needs sev=N (a severity number)")
-                incident = ops.declare_from_alerts(group, severity=int(sev), author=source)
-                added = incident.entry_count
+                incident, entries = ops.declare_from_alerts(group, severity=int(sev), author=source)
+                added = len(entries)
             else:
                 incident_id = _incident_id(query.get("incident", ""))
                 entries = ops.ingest_alerts(incident_id, group)

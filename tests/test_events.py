@@ -147,6 +147,17 @@ CASES = [
         "✅ RESOLVED ProbeFailure (alertmanager)"
         " · 3 more alert(s) in this group were left out by the sender",
     ),
+    (
+        ev.UpdateChased("2026-11-23T22:47:00Z", 5, "bob", True),
+        "reminder",
+        "reminder to Communications Lead bob (mentioned in Slack):"
+        " the stakeholder update due at 22:47Z is 5 min overdue",
+    ),
+    (
+        ev.UpdateChased("2026-11-23T22:47:00Z", 6, None, False),
+        "reminder",
+        "reminder to Communications Lead: the stakeholder update due at 22:47Z is 6 min overdue",
+    ),
 ]
 
 

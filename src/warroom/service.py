@@ -328,6 +328,39 @@ class Service:
         entries = self.ingest_alerts(incident.id, group)
         return self._incident(incident.id), entries
 
+    def chase_update(
+        self, incident_id: int, *, after_minutes: int, people: dict[str, str]
+    ) -> Entry | None:
+        """The update is overdue by ``after_minutes``: one reminder to the comms
+        lead, logged, queued for the incident's Slack thread. Once per missed
+        deadline, whichever console (or how many) notices: None when it is not
+        due yet, or was sent already. ``people``: name → Slack user ID.
+        """
+        now = self.clock.now()
+        incident = self._incident(incident_id)
+        if incident.status != "open" or incident.next_update_due is None:
+            return None
+        due = parse_time(incident.next_update_due)
+        if now < due + timedelta(minutes=after_minutes):
+            return None
+        with self._transaction(incident_id) as change:
+            incident = change.incident  # as it is now, under the write lock
+            if incident.status != "open" or incident.next_update_due is None:
+                return None
+            if repo.chased(change.tx, incident_id, incident.next_update_due):
+                return None
+            overdue = int((now - parse_time(incident.next_update_due)).total_seconds() // 60)
+            if overdue < after_minutes:
+                return None
+            lead = incident.roles.communications_lead
+            event = ev.UpdateChased(
+                due=incident.next_update_due,
+                overdue_minutes=overdue,
+                comms_lead=lead,
+                mentioned=lead is not None and lead in people,
+            )
+            return self._record(change, "warroom", event)
+
     def set_severity(self, incident_id: int, author: str, severity: int) -> Entry:
         rules.check_severity(self.playbook, severity)
         new = self.playbook.severity(severity)

@@ -42,6 +42,10 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+#: A Slack user (or Enterprise Grid) ID: the only thing warroom puts in a mention.
+SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
+
+
 class SlackSettings(_Model):
     """Either an incoming webhook, or a bot token and a channel for the Web API."""
 
@@ -51,6 +55,19 @@ class SlackSettings(_Model):
     api_url: str = DEFAULT_API_URL
     #: With a bot token, post later messages in the declaration's thread.
     threads: bool = True
+    #: An update overdue this long sends one reminder to the comms lead (issue 12).
+    escalate_after_minutes: int = Field(default=5, ge=1, le=1440)
+    #: ``[slack.people]``: a person's name in warroom → their Slack user ID, so
+    #: the reminder can mention them (the only mention warroom ever makes).
+    people: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("people")
+    @classmethod
+    def _user_ids(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, user_id in value.items():
+            if not SLACK_USER_ID.fullmatch(user_id):
+                raise ValueError(f"{name[:40]!r}: a Slack user ID looks like U024BE7LH")
+        return value
 
     @field_validator("webhook_url", "bot_token", mode="before")
     @classmethod
@@ -170,6 +187,7 @@ ENV_KEYS: dict[str, tuple[str, str]] = {
     "WARROOM_SLACK_CHANNEL": ("slack", "channel"),
     "WARROOM_SLACK_API_URL": ("slack", "api_url"),
     "WARROOM_SLACK_THREADS": ("slack", "threads"),
+    "WARROOM_SLACK_ESCALATE_AFTER_MINUTES": ("slack", "escalate_after_minutes"),
     "WARROOM_SMTP_HOST": ("smtp", "host"),
     "WARROOM_SMTP_PORT": ("smtp", "port"),
     "WARROOM_SMTP_USER": ("smtp", "user"),

@@ -432,6 +432,31 @@ class AlertReceived(Event):
         return text
 
 
+@dataclass(frozen=True, slots=True)
+class UpdateChased(Event):
+    """An update overdue by ``[slack] escalate_after_minutes``: one reminder to
+    the comms lead in the incident's Slack thread (once per missed deadline).
+
+    ``mentioned``: the reminder mentions them by Slack user ID (``[slack.people]``);
+    otherwise it names the role in plain text."""
+
+    KIND = "reminder"
+    NAME = "update_chased"
+    #: The deadline that was missed.
+    due: str
+    overdue_minutes: int
+    comms_lead: str | None
+    mentioned: bool
+
+    def text(self) -> str:
+        who = f"Communications Lead {self.comms_lead}" if self.comms_lead else "Communications Lead"
+        how = " (mentioned in Slack)" if self.mentioned else ""
+        return (
+            f"reminder to {who}{how}: the stakeholder update due at {self.due[11:16]}Z"
+            f" is {self.overdue_minutes} min overdue"
+        )
+
+
 #: Every event class, by the name stored in ``data["event"]``.
 EVENTS: dict[str, type[Event]] = {
     cls.NAME: cls
@@ -460,6 +485,7 @@ EVENTS: dict[str, type[Event]] = {
         Closed,
         Note,
         AlertReceived,
+        UpdateChased,
     )
 }
 

@@ -158,6 +158,11 @@ CASES = [
         "reminder",
         "reminder to Communications Lead: the stakeholder update due at 22:47Z is 6 min overdue",
     ),
+    (
+        ev.SlackCaptured("1796046873.000001", "U0CAROL01", "pin", "root cause: <!channel> [b]"),
+        "slack",
+        "root cause: <!channel> [b]",
+    ),
 ]
 
 

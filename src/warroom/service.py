@@ -27,6 +27,7 @@ from warroom.clock import Clock, format_time, parse_time
 from warroom.comms.queueing import ROOT_EDIT_KINDS, AfterCommit, OutboxQueue
 from warroom.db import alerts as alerts_repo
 from warroom.db import incidents as repo
+from warroom.db import slack_capture as slack_repo
 from warroom.db.store import Store, Transaction
 from warroom.domain import events as ev
 from warroom.domain import rules
@@ -48,6 +49,7 @@ from warroom.domain.rules import (
     mitigated_stage_index,
     stage_after_resolve,
 )
+from warroom.domain.slack_capture import SlackMessage
 from warroom.errors import CommandError
 from warroom.playbook import Playbook
 
@@ -360,6 +362,43 @@ class Service:
                 mentioned=lead is not None and lead in people,
             )
             return self._record(change, "warroom", event)
+
+    def capture_slack(
+        self,
+        incident_id: int,
+        messages: Sequence[SlackMessage],
+        *,
+        names: dict[str, str],
+        new_names: dict[str, str],
+        thread_cursor: str | None,
+    ) -> list[Entry]:
+        """Slack messages not yet in the timeline, as ``slack`` entries, and the
+        "seen up to" cursor, in ONE transaction: a crash mid-sync neither loses
+        nor doubles a message. ``names``: user ID → display name (the author);
+        ``new_names`` are remembered in the cache in the same transaction."""
+        with self._transaction(incident_id) as change:
+            now = self._now()
+            for user_id, name in new_names.items():
+                slack_repo.remember_name(change.tx, user_id, name, now)
+            done = slack_repo.seen(change.tx, incident_id, [m.ts for m in messages])
+            entries = []
+            for message in messages:
+                if message.ts in done:
+                    continue
+                done.add(message.ts)
+                author = names.get(message.user_id) or message.user_id
+                event = ev.SlackCaptured(message.ts, message.user_id, message.via, message.text)
+                entry = self._record(change, author, event, occurred_at=message.at)
+                slack_repo.mark_seen(change.tx, incident_id, message.ts, entry.seq)
+                entries.append(entry)
+            if thread_cursor is not None:
+                slack_repo.set_cursor(change.tx, incident_id, thread_cursor)
+            return entries
+
+    def slack_acked(self, incident_id: int, ts: str) -> None:
+        """The ✅ went out for captured message ``ts`` (no entry: not a change)."""
+        with self.store.write() as tx:
+            slack_repo.mark_acked(tx, incident_id, ts)
 
     def set_severity(self, incident_id: int, author: str, severity: int) -> Entry:
         rules.check_severity(self.playbook, severity)

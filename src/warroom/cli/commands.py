@@ -438,12 +438,40 @@ def slack_check(timeout: float) -> None:
     from warroom.comms.slack import check
     from warroom.textsafe import printable
 
-    ok, line = check(load_comms_config(), timeout=timeout)
+    config = load_comms_config()
+    ok, line = check(config, timeout=timeout)
     if ok:
+        if config.slack_mode == "webhook":
+            from warroom.comms.capture import CAPTURE_OFF_WEBHOOK
+
+            line += f" · {CAPTURE_OFF_WEBHOOK}"  # still one line
         click.echo(printable(line))
         return
     click.echo(printable(line), err=True)
     sys.exit(2)
+
+
+@slack.command("sync")
+@click.argument("incident")
+@global_options
+@click.option("--timeout", default=10.0, show_default=True, metavar="SECONDS", hidden=True)
+@click.pass_context
+def slack_sync(ctx: click.Context, incident: str, timeout: float) -> None:
+    """Pull the incident's Slack thread and 📌 channel messages into the timeline now.
+
+    Each message once, however often it is seen; each captured one gets a ✅.
+    Needs a bot token (channels:history, reactions:write, users:read).
+    """
+    from warroom.comms.capture import sync_once
+
+    app_ctx = Context(ctx)
+    config = app_ctx.comms
+    incident_id = app_ctx.incident_id(incident)
+    result = sync_once(app_ctx.operations(), config, incident_id, timeout=timeout)
+    click.echo(
+        f"INC-{incident_id}: {result.captured} new Slack message(s) captured,"
+        f" {result.acked} acknowledged ({result.calls} Slack calls)"
+    )
 
 
 # warroom serve / warroom users (the browser front door): their own package.

@@ -57,6 +57,8 @@ class SlackSettings(_Model):
     threads: bool = True
     #: An update overdue this long sends one reminder to the comms lead (issue 12).
     escalate_after_minutes: int = Field(default=5, ge=1, le=1440)
+    #: A console captures the incident's Slack thread and 📌 messages this often.
+    poll_seconds: float = Field(default=20.0, ge=0.2, le=3600)
     #: ``[slack.people]``: a person's name in warroom → their Slack user ID, so
     #: the reminder can mention them (the only mention warroom ever makes).
     people: dict[str, str] = Field(default_factory=dict)
@@ -188,6 +190,7 @@ ENV_KEYS: dict[str, tuple[str, str]] = {
     "WARROOM_SLACK_API_URL": ("slack", "api_url"),
     "WARROOM_SLACK_THREADS": ("slack", "threads"),
     "WARROOM_SLACK_ESCALATE_AFTER_MINUTES": ("slack", "escalate_after_minutes"),
+    "WARROOM_SLACK_POLL_SECONDS": ("slack", "poll_seconds"),
     "WARROOM_SMTP_HOST": ("smtp", "host"),
     "WARROOM_SMTP_PORT": ("smtp", "port"),
     "WARROOM_SMTP_USER": ("smtp", "user"),

@@ -457,6 +457,24 @@ class UpdateChased(Event):
         )
 
 
+@dataclass(frozen=True, slots=True)
+class SlackCaptured(Event):
+    """A person's Slack message (in the incident's thread, or 📌 in the channel),
+    captured as it was first seen: its text literal, its author the poster's
+    Slack display name, its occurred-at time the message's own."""
+
+    KIND = "slack"
+    NAME = "slack_captured"
+    ts: str
+    user_id: str
+    #: "thread" or "pin".
+    via: str
+    message: str
+
+    def text(self) -> str:
+        return self.message
+
+
 #: Every event class, by the name stored in ``data["event"]``.
 EVENTS: dict[str, type[Event]] = {
     cls.NAME: cls
@@ -486,6 +504,7 @@ EVENTS: dict[str, type[Event]] = {
         Note,
         AlertReceived,
         UpdateChased,
+        SlackCaptured,
     )
 }
 

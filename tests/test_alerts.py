@@ -392,3 +392,14 @@ async def test_the_console_offers_the_first_alert_as_impact_start_and_never_move
             lambda: app.screen.incident.milestones.impact_started_at == "2026-11-23T21:52:00Z",
             "the milestone moved by the scribe",
         )
+
+
+def test_the_offer_names_a_time_the_milestone_command_reads_rightly():
+    from datetime import UTC, datetime
+
+    from warroom.domain.alerts import milestone_token
+
+    now = datetime(2026, 11, 23, 22, 0, tzinfo=UTC)
+    assert milestone_token("2026-11-23T21:52:26Z", now) == "21:52"
+    assert milestone_token("2026-11-22T23:10:00Z", now) == "23:10"  # yesterday: still right
+    assert milestone_token("2026-11-22T21:10:00Z", now) == "2026-11-22T21:10"  # not "21:10"

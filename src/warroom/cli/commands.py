@@ -225,7 +225,13 @@ def ingest(
     its end); a re-sent group adds nothing new. With --declare --sev N, instead
     of INCIDENT, declares a new incident titled from the group's summary.
     """
-    from warroom.domain.alerts import SOURCES, earlier_than, first_start, parse_payload
+    from warroom.domain.alerts import (
+        SOURCES,
+        earlier_than,
+        first_start,
+        milestone_token,
+        parse_payload,
+    )
 
     if sender not in SOURCES:
         raise WarroomError(f"{_short(sender)!r}: alertmanager or grafana")
@@ -273,7 +279,8 @@ def ingest(
         click.echo(
             f"the first alert started at {first}, before impact started"
             f" ({record.milestones.impact_started_at}): if impact began then,"
-            f" /milestone impact_started {first[11:16]} REASON in the console moves it",
+            f" /milestone impact_started {milestone_token(first, system_clock().now())} REASON"
+            " in the console moves it",
             err=True,
         )
     sys.stdout.flush()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from warroom.clock import parse_time
@@ -191,3 +191,11 @@ def earlier_than(first: str | None, impact_started: str | None) -> bool:
     if first is None or impact_started is None:
         return False
     return parse_time(first) < parse_time(impact_started)
+
+
+def milestone_token(first: str, now: datetime) -> str:
+    """How ``/milestone impact_started`` names ``first``: ``HH:MM`` (the most
+    recent such time) while that is unambiguous, else ``YYYY-MM-DDTHH:MM``."""
+    if (now - parse_time(first)).total_seconds() < 23 * 3600:
+        return first[11:16]
+    return first[:16]

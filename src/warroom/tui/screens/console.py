@@ -319,7 +319,7 @@ class ConsoleScreen(Screen):
     def _offer_alert_start(self, incident: Incident) -> None:
         """The first alert started before impact started, which nobody has
         corrected (still the declaration): offer the move, once, never make it."""
-        from warroom.domain.alerts import earlier_than
+        from warroom.domain.alerts import earlier_than, milestone_token
 
         started = incident.milestones.impact_started_at
         if incident.status == "closed" or started != incident.declared_at:
@@ -333,10 +333,10 @@ class ConsoleScreen(Screen):
         if not earlier_than(first, started):
             return
         self._offered_impact_start = first
-        hhmm = first[11:16]
+        token = milestone_token(first, self.warroom.clock.now())
         self.notify(
-            f"The first alert started at {hhmm}Z, before impact started ({started[11:16]}Z)."
-            f" If impact began then: /milestone impact_started {hhmm} REASON",
+            f"The first alert started at {token}Z, before impact started ({started[11:16]}Z)."
+            f" If impact began then: /milestone impact_started {token} REASON",
             title="Impact start",
             severity="warning",
             timeout=30,

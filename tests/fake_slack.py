@@ -119,6 +119,42 @@ class FakeSlack:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _closing: threading.Event = field(default_factory=threading.Event)
     _ts: int = 0
+    #: users.info answers, by user ID.
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def say(self, user: str, text: str, *, thread_ts: str | None = None, pin: bool = False) -> str:
+        """A person posts ``text`` (in a thread, or 📌-marked in the channel): its ts."""
+        with self._lock:
+            ts = self._next_ts()
+            message: dict[str, Any] = {
+                "ts": ts,
+                "channel": CHANNEL_ID,
+                "text": text,
+                "user": user,
+                "type": "message",
+            }
+            if thread_ts:
+                message["thread_ts"] = thread_ts
+            if pin:
+                message["reactions"] = [{"name": "pushpin", "users": [user], "count": 1}]
+            self.messages.append(message)
+        return ts
+
+    def pin(self, ts: str) -> None:
+        """Someone adds a 📌 to message ``ts``."""
+        with self._lock:
+            for message in self.messages:
+                if message["ts"] == ts:
+                    message.setdefault("reactions", []).append(
+                        {"name": "pushpin", "users": ["U0PINNER"], "count": 1}
+                    )
+
+    def reactions(self, ts: str) -> list[str]:
+        with self._lock:
+            for message in self.messages:
+                if message["ts"] == ts:
+                    return [r["name"] for r in message.get("reactions", [])]
+        return []
 
     def __enter__(self) -> FakeSlack:
         fake = self
@@ -278,6 +314,15 @@ class FakeSlack:
     def _take(self, handler: BaseHTTPRequestHandler, record: Request, body: dict) -> None:
         """The message is in the channel now (or the root edited), whatever the answer."""
         with self._lock:
+            if handler.path.endswith("/reactions.add"):
+                for message in self.messages:
+                    if message["ts"] == body.get("timestamp"):
+                        names = [r["name"] for r in message.setdefault("reactions", [])]
+                        if body.get("name") not in names:
+                            message["reactions"].append(
+                                {"name": body.get("name"), "users": ["B0WARROOM"], "count": 1}
+                            )
+                return
             if handler.path.startswith("/services/"):
                 self.messages.append(
                     {"ts": self._next_ts(), "channel": CHANNEL_ID, "text": body.get("text")}
@@ -344,6 +389,14 @@ class FakeSlack:
             self._send(handler, reply.status, reply.body or "", "text/plain")
             return
         method = parts.path.rsplit("/", 1)[-1]
+        if method == "users.info" and not reply.error:
+            user = self.users.get(query.get("user", ""))
+            record.answered = "ok" if user else "user_not_found"
+            answer = (
+                {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+            )
+            self._send(handler, 200, json.dumps(answer))
+            return
         if handler.headers.get("Authorization", "") != f"Bearer {self.token}":
             reply = Reply(error="invalid_auth")
         elif query.get("channel") != CHANNEL_ID:

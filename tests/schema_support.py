@@ -6,7 +6,12 @@ import sqlite3
 
 
 def undo_schemas_6_and_7(conn: sqlite3.Connection) -> None:
-    """Drop what schemas 6 and 7 added (the caller sets ``user_version``)."""
+    """Drop what schemas 6 and 7 added (the caller sets ``user_version``), and what
+    later ones added (8: alerts_seen; 9: Slack capture), so the upgrade runs them again."""
+    conn.execute("DROP TABLE IF EXISTS alerts_seen")  # 8: alerts into the timeline
+    # 9: Slack into the timeline
+    for table in ("slack_seen", "slack_cursor", "slack_users"):
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
     for table in ("presence", "serve_sessions", "signin_tokens", "people"):  # 7: serve
         conn.execute(f"DROP TABLE {table}")
     conn.execute("ALTER TABLE entries DROP COLUMN data")  # 6: event data, the 429 pause

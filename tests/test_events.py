@@ -116,6 +116,53 @@ CASES = [
     (ev.Reopened("triage", "triage", "x"), "reopen", "reopened: impact is back"),
     (ev.Closed(), "close", "closed: the record is final"),
     (ev.Note("decision", "fail over [b]x[/b]", None), "decision", "fail over [b]x[/b]"),
+    (
+        ev.AlertReceived(
+            "grafana",
+            "c6ea",
+            "firing",
+            "High memory",
+            "zone us-1",
+            "2026-11-23T21:51:03Z",
+            None,
+            "https://grafana.example.org/d/mem",
+            0,
+        ),
+        "alert",
+        "🔥 FIRING High memory: zone us-1 <https://grafana.example.org/d/mem> (grafana)",
+    ),
+    (
+        ev.AlertReceived(
+            "alertmanager",
+            "1a30",
+            "resolved",
+            "ProbeFailure",
+            "",
+            "2026-11-23T21:51:03Z",
+            "2026-11-23T21:59:11Z",
+            "",
+            3,
+        ),
+        "alert",
+        "✅ RESOLVED ProbeFailure (alertmanager)"
+        " · 3 more alert(s) in this group were left out by the sender",
+    ),
+    (
+        ev.UpdateChased("2026-11-23T22:47:00Z", 5, "bob", True),
+        "reminder",
+        "reminder to Communications Lead bob (mentioned in Slack):"
+        " the stakeholder update due at 22:47Z is 5 min overdue",
+    ),
+    (
+        ev.UpdateChased("2026-11-23T22:47:00Z", 6, None, False),
+        "reminder",
+        "reminder to Communications Lead: the stakeholder update due at 22:47Z is 6 min overdue",
+    ),
+    (
+        ev.SlackCaptured("1796046873.000001", "U0CAROL01", "pin", "root cause: <!channel> [b]"),
+        "slack",
+        "root cause: <!channel> [b]",
+    ),
 ]
 
 

@@ -334,7 +334,10 @@ def test_slack_check_cli(run_cli, tmp_path):
     with FakeSlack() as slack:
         env = {"WARROOM_SLACK_WEBHOOK_URL": slack.webhook_url}
         code, out, err = run_cli("slack", "check", env=env)
-        assert (code, out, err) == (0, "slack: ok (webhook)\n", "")
+        assert (code, err) == (0, "")
+        # One line: the answer, and why Slack capture is off with a webhook.
+        assert out.startswith("slack: ok (webhook) · Slack capture is off: an incoming webhook")
+        assert out.count("\n") == 1
         assert "test message" in slack.texts()[0]
 
         slack.script(error("channel_not_found"))

@@ -25,10 +25,13 @@ from urllib.parse import urlparse
 
 from warroom.clock import Clock, format_time, parse_time
 from warroom.comms.queueing import ROOT_EDIT_KINDS, AfterCommit, OutboxQueue
+from warroom.db import alerts as alerts_repo
 from warroom.db import incidents as repo
+from warroom.db import slack_capture as slack_repo
 from warroom.db.store import Store, Transaction
 from warroom.domain import events as ev
 from warroom.domain import rules
+from warroom.domain.alerts import AlertGroup
 from warroom.domain.events import MILESTONE_LABELS, ROLE_LABELS
 from warroom.domain.models import ROLE_KEYS, USER_KINDS, Entry, Incident
 from warroom.domain.rules import (
@@ -46,6 +49,7 @@ from warroom.domain.rules import (
     mitigated_stage_index,
     stage_after_resolve,
 )
+from warroom.domain.slack_capture import SlackMessage
 from warroom.errors import CommandError
 from warroom.playbook import Playbook
 
@@ -284,6 +288,117 @@ class Service:
             return repo.append_notes(
                 change.tx, incident_id, at=self._now(), author=author, kind=kind, texts=texts
             )
+
+    def ingest_alerts(self, incident_id: int, group: AlertGroup) -> list[Entry]:
+        """Each alert of ``group`` not yet in the timeline, as an ``alert`` entry.
+
+        Known by fingerprint, status and start: a re-sent group adds nothing, a
+        resolution adds one entry at its ``endsAt``. The entries' author is the
+        sender (``alertmanager``, ``grafana``); their occurred-at time is the
+        alert's own. All are written in one transaction, or none.
+        """
+        with self._transaction(incident_id) as change:
+            keys = [(a.fingerprint, a.status, a.starts_at) for a in group.alerts]
+            done = alerts_repo.seen(change.tx, incident_id, keys)
+            entries = []
+            for alert, key in zip(group.alerts, keys, strict=True):
+                if key in done:
+                    continue
+                done.add(key)
+                event = ev.AlertReceived(
+                    source=group.source,
+                    fingerprint=alert.fingerprint,
+                    status=alert.status,
+                    name=alert.name,
+                    summary=alert.summary,
+                    starts_at=alert.starts_at,
+                    ends_at=alert.ends_at,
+                    link=alert.link,
+                    truncated=group.truncated,
+                )
+                entry = self._record(change, group.source, event, occurred_at=alert.at)
+                alerts_repo.mark_seen(change.tx, incident_id, key, entry.seq)
+                entries.append(entry)
+            return entries
+
+    def declare_from_alerts(
+        self, group: AlertGroup, *, severity: int, author: str
+    ) -> tuple[Incident, list[Entry]]:
+        """A new incident titled from the group's summary, with its alerts in the
+        timeline (the alerts' entries)."""
+        incident = self.declare(severity=severity, title=group.summary, author=author)
+        entries = self.ingest_alerts(incident.id, group)
+        return self._incident(incident.id), entries
+
+    def chase_update(
+        self, incident_id: int, *, after_minutes: int, people: dict[str, str]
+    ) -> Entry | None:
+        """The update is overdue by ``after_minutes``: one reminder to the comms
+        lead, logged, queued for the incident's Slack thread. Once per missed
+        deadline, whichever console (or how many) notices: None when it is not
+        due yet, or was sent already. ``people``: name → Slack user ID.
+        """
+        now = self.clock.now()
+        incident = self._incident(incident_id)
+        if incident.status != "open" or incident.next_update_due is None:
+            return None
+        due = parse_time(incident.next_update_due)
+        if now < due + timedelta(minutes=after_minutes):
+            return None
+        with self._transaction(incident_id) as change:
+            incident = change.incident  # as it is now, under the write lock
+            if incident.status != "open" or incident.next_update_due is None:
+                return None
+            if repo.chased(change.tx, incident_id, incident.next_update_due):
+                return None
+            overdue = int((now - parse_time(incident.next_update_due)).total_seconds() // 60)
+            if overdue < after_minutes:
+                return None
+            lead = incident.roles.communications_lead
+            event = ev.UpdateChased(
+                due=incident.next_update_due,
+                overdue_minutes=overdue,
+                comms_lead=lead,
+                mentioned=lead is not None and lead in people,
+            )
+            return self._record(change, "warroom", event)
+
+    def capture_slack(
+        self,
+        incident_id: int,
+        messages: Sequence[SlackMessage],
+        *,
+        names: dict[str, str],
+        new_names: dict[str, str],
+        thread_cursor: str | None,
+    ) -> list[Entry]:
+        """Slack messages not yet in the timeline, as ``slack`` entries, and the
+        "seen up to" cursor, in ONE transaction: a crash mid-sync neither loses
+        nor doubles a message. ``names``: user ID → display name (the author);
+        ``new_names`` are remembered in the cache in the same transaction."""
+        with self._transaction(incident_id) as change:
+            now = self._now()
+            for user_id, name in new_names.items():
+                slack_repo.remember_name(change.tx, user_id, name, now)
+            done = slack_repo.seen(change.tx, incident_id, [m.ts for m in messages])
+            entries = []
+            for message in messages:
+                if message.ts in done:
+                    continue
+                done.add(message.ts)
+                author = names.get(message.user_id) or message.user_id
+                event = ev.SlackCaptured(message.ts, message.user_id, message.via, message.text)
+                entry = self._record(change, author, event, occurred_at=message.at)
+                slack_repo.mark_seen(change.tx, incident_id, message.ts, entry.seq)
+                entries.append(entry)
+            if thread_cursor is not None:
+                slack_repo.set_cursor(change.tx, incident_id, thread_cursor)
+            return entries
+
+    def slack_acked(self, incident_id: int, ts: str) -> None:
+        """The ✅ went out for captured message ``ts`` (no entry: not a change)."""
+        with self.store.write() as tx:
+            slack_repo.mark_acked(tx, incident_id, ts)
 
     def set_severity(self, incident_id: int, author: str, severity: int) -> Entry:
         rules.check_severity(self.playbook, severity)

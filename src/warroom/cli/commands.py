@@ -190,6 +190,103 @@ def log(ctx: click.Context, incident: str, text: str, kind: str, author: str | N
     app_ctx.deliver_before_exit()
 
 
+def _read_payload(source: str | None) -> bytes:
+    """The payload from FILE, or standard input for ``-`` (or nothing), bounded."""
+    from warroom.domain.alerts import MAX_PAYLOAD_BYTES, PayloadError
+
+    limit = MAX_PAYLOAD_BYTES
+    try:
+        if source is None or source == "-":
+            stdin = click.get_binary_stream("stdin")  # type: ignore[operator]  # click's stub
+            body = stdin.read(limit + 1)
+        else:
+            with open(source, "rb") as handle:
+                body = handle.read(limit + 1)
+    except OSError as exc:
+        raise WarroomError(f"cannot read {_short(source or '-')}: {exc.strerror}") from None
+    if len(body) > limit:
+        raise PayloadError(f"the payload is larger than {limit // 1024 // 1024} MiB")
+    return body
+
+
+@cli.command()
+@click.argument("sender", metavar="alertmanager|grafana")
+@click.argument("args", nargs=-1, metavar="INCIDENT [FILE|-]")
+@click.option("--declare", is_flag=True, help="Declare a new incident from the group's summary.")
+@click.option("--sev", "severity", default=None, metavar="N", help="Severity, with --declare.")
+@global_options
+@click.pass_context
+def ingest(
+    ctx: click.Context, sender: str, args: tuple[str, ...], declare: bool, severity: str | None
+) -> None:
+    """One alert webhook payload into the timeline (Alertmanager v4 or Grafana).
+
+    Each alert is an entry of kind alert at its own start time (a resolution at
+    its end); a re-sent group adds nothing new. With --declare --sev N, instead
+    of INCIDENT, declares a new incident titled from the group's summary.
+    """
+    from warroom.domain.alerts import (
+        SOURCES,
+        earlier_than,
+        first_start,
+        milestone_token,
+        parse_payload,
+    )
+
+    if sender not in SOURCES:
+        raise WarroomError(f"{_short(sender)!r}: alertmanager or grafana")
+    if declare:
+        if severity is None:
+            raise WarroomError("--declare needs --sev N")
+        if len(args) > 1:
+            raise WarroomError("with --declare, give only FILE (or - for standard input)")
+        level = _parse_severity(severity)
+        source = args[0] if args else None
+    else:
+        if severity is not None:
+            raise WarroomError("--sev goes with --declare")
+        if not args or len(args) > 2:
+            raise WarroomError("usage: warroom ingest alertmanager|grafana INCIDENT [FILE|-]")
+        source = args[1] if len(args) == 2 else None
+    app_ctx = Context(ctx)
+    if not declare:
+        incident_id = app_ctx.incident_id(args[0])
+    group = parse_payload(sender, _read_payload(source))  # all checked before any write
+    ops = app_ctx.operations()
+    if declare:
+        from warroom.domain.rules import check_declaration
+
+        check_declaration(
+            app_ctx.playbook, severity=level, title=group.summary, impact="", commander=None
+        )
+        incident, _entries = ops.declare_from_alerts(group, severity=level, author=app_ctx.user)
+        incident_id = incident.id
+        click.echo(incident.ref)
+    else:
+        entries = ops.ingest_alerts(incident_id, group)
+        added = len(entries)
+        seen = len(group.alerts) - added
+        click.echo(
+            f"INC-{incident_id}: {added} new alert entr{'y' if added == 1 else 'ies'}"
+            + (f", {seen} already in the timeline" if seen else "")
+        )
+    if group.truncated:
+        click.echo(f"the sender left out {group.truncated} alert(s) of this group", err=True)
+    record = app_ctx.store.incident(incident_id)
+    first = first_start(group.alerts)
+    if record is not None and earlier_than(first, record.milestones.impact_started_at):
+        assert first is not None
+        click.echo(
+            f"the first alert started at {first}, before impact started"
+            f" ({record.milestones.impact_started_at}): if impact began then,"
+            f" /milestone impact_started {milestone_token(first, system_clock().now())} REASON"
+            " in the console moves it",
+            err=True,
+        )
+    sys.stdout.flush()
+    app_ctx.deliver_before_exit()
+
+
 @cli.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Resolved and closed incidents too.")
 @click.option("--json", "as_json", is_flag=True, help="JSON for scripts.")
@@ -348,12 +445,40 @@ def slack_check(timeout: float) -> None:
     from warroom.comms.slack import check
     from warroom.textsafe import printable
 
-    ok, line = check(load_comms_config(), timeout=timeout)
+    config = load_comms_config()
+    ok, line = check(config, timeout=timeout)
     if ok:
+        if config.slack_mode == "webhook":
+            from warroom.comms.capture import CAPTURE_OFF_WEBHOOK
+
+            line += f" · {CAPTURE_OFF_WEBHOOK}"  # still one line
         click.echo(printable(line))
         return
     click.echo(printable(line), err=True)
     sys.exit(2)
+
+
+@slack.command("sync")
+@click.argument("incident")
+@global_options
+@click.option("--timeout", default=10.0, show_default=True, metavar="SECONDS", hidden=True)
+@click.pass_context
+def slack_sync(ctx: click.Context, incident: str, timeout: float) -> None:
+    """Pull the incident's Slack thread and 📌 channel messages into the timeline now.
+
+    Each message once, however often it is seen; each captured one gets a ✅.
+    Needs a bot token (channels:history, reactions:write, users:read).
+    """
+    from warroom.comms.capture import sync_once
+
+    app_ctx = Context(ctx)
+    config = app_ctx.comms
+    incident_id = app_ctx.incident_id(incident)
+    result = sync_once(app_ctx.operations(), config, incident_id, timeout=timeout)
+    click.echo(
+        f"INC-{incident_id}: {result.captured} new Slack message(s) captured,"
+        f" {result.acked} acknowledged ({result.calls} Slack calls)"
+    )
 
 
 # warroom serve / warroom users (the browser front door): their own package.

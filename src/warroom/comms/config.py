@@ -42,6 +42,10 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+#: A Slack user (or Enterprise Grid) ID: the only thing warroom puts in a mention.
+SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
+
+
 class SlackSettings(_Model):
     """Either an incoming webhook, or a bot token and a channel for the Web API."""
 
@@ -51,6 +55,21 @@ class SlackSettings(_Model):
     api_url: str = DEFAULT_API_URL
     #: With a bot token, post later messages in the declaration's thread.
     threads: bool = True
+    #: An update overdue this long sends one reminder to the comms lead (issue 12).
+    escalate_after_minutes: int = Field(default=5, ge=1, le=1440)
+    #: A console captures the incident's Slack thread and 📌 messages this often.
+    poll_seconds: float = Field(default=20.0, ge=0.2, le=3600)
+    #: ``[slack.people]``: a person's name in warroom → their Slack user ID, so
+    #: the reminder can mention them (the only mention warroom ever makes).
+    people: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("people")
+    @classmethod
+    def _user_ids(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, user_id in value.items():
+            if not SLACK_USER_ID.fullmatch(user_id):
+                raise ValueError(f"{name[:40]!r}: a Slack user ID looks like U024BE7LH")
+        return value
 
     @field_validator("webhook_url", "bot_token", mode="before")
     @classmethod
@@ -170,6 +189,8 @@ ENV_KEYS: dict[str, tuple[str, str]] = {
     "WARROOM_SLACK_CHANNEL": ("slack", "channel"),
     "WARROOM_SLACK_API_URL": ("slack", "api_url"),
     "WARROOM_SLACK_THREADS": ("slack", "threads"),
+    "WARROOM_SLACK_ESCALATE_AFTER_MINUTES": ("slack", "escalate_after_minutes"),
+    "WARROOM_SLACK_POLL_SECONDS": ("slack", "poll_seconds"),
     "WARROOM_SMTP_HOST": ("smtp", "host"),
     "WARROOM_SMTP_PORT": ("smtp", "port"),
     "WARROOM_SMTP_USER": ("smtp", "user"),
@@ -237,10 +258,11 @@ def load_comms_config(
             raise WarroomError(f"config file {file_path}: {name} must be a table ([{name}])")
         sections[name] = dict(section)
     data.pop("serve", None)  # warroom serve's own: see warroom.serve.commands
+    data.pop("hooks", None)  # serve's alert webhooks: see hook_token()
     if data:
         unknown = ", ".join(sorted(data))
         raise WarroomError(
-            f"config file {file_path}: unknown section {unknown} (slack, smtp, serve)"
+            f"config file {file_path}: unknown section {unknown} (slack, smtp, serve, hooks)"
         )
     for name, (section, key) in ENV_KEYS.items():
         value = env.get(name)
@@ -261,3 +283,35 @@ def load_comms_config(
             "WARROOM_SLACK_BOT_TOKEN needs WARROOM_SLACK_CHANNEL (the channel to post in)"
         )
     return config
+
+
+HOOK_TOKEN_VARIABLE = "WARROOM_HOOK_TOKEN"
+#: A shorter token is refused: it is all that stands between the internet and the timeline.
+MIN_HOOK_TOKEN = 16
+
+
+def hook_token(environ: Mapping[str, str] | None = None) -> str | None:
+    """The Bearer token of ``/hooks/...``: ``WARROOM_HOOK_TOKEN``, else ``[hooks]
+    token`` in the config file; None (the hooks answer 401 to everyone) without one."""
+    env = os.environ if environ is None else environ
+    value = env.get(HOOK_TOKEN_VARIABLE) or None
+    where = HOOK_TOKEN_VARIABLE
+    if value is None:
+        explicit = bool(env.get("WARROOM_CONFIG"))
+        path = Path(env.get("WARROOM_CONFIG") or default_config_path()).expanduser()
+        section = _read_file(path, explicit=explicit).get("hooks", {})
+        if not isinstance(section, dict):
+            raise WarroomError(f"config file {path}: hooks must be a table ([hooks])")
+        unknown = set(section) - {"token"}
+        if unknown:
+            raise WarroomError(f"config file {path}: [hooks] has no {', '.join(sorted(unknown))}")
+        value = section.get("token")
+        where = f"config file {path}: [hooks] token"
+        if value is not None and not isinstance(value, str):
+            raise WarroomError(f"{where} must be a string")
+    if value is None:
+        return None
+    if len(value) < MIN_HOOK_TOKEN or not value.isascii() or not value.isprintable():
+        # Never the value itself: it is a secret.
+        raise WarroomError(f"{where}: use at least {MIN_HOOK_TOKEN} printable ASCII characters")
+    return value

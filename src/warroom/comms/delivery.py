@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from warroom.clock import Clock, parse_time
 from warroom.comms import policy
@@ -59,8 +59,11 @@ from warroom.comms.slack import (
 )
 from warroom.db import outbox
 from warroom.db.store import Store
-from warroom.errors import DatabaseError
+from warroom.errors import DatabaseError, WarroomError
 from warroom.playbook import Playbook
+
+if TYPE_CHECKING:
+    from warroom.comms.capture import Service as CaptureService
 
 log = logging.getLogger(__name__)
 
@@ -401,6 +404,20 @@ Sleep = Callable[[float], Awaitable[None]]
 T = TypeVar("T")
 
 
+@dataclass
+class CaptureTarget:
+    """What the console's worker captures Slack into (see :mod:`warroom.comms.capture`)."""
+
+    #: The operations (the console's service: its store, this loop's thread).
+    service: CaptureService
+    #: The incident the console shows now (None: nothing to capture).
+    incident_id: Callable[[], int | None]
+    poll_seconds: float = 20.0
+    #: Told how many messages a pass captured (the console reloads: its own
+    #: connection's commits do not change ``PRAGMA data_version``).
+    on_captured: Callable[[int], object] | None = None
+
+
 class Deliverer:
     """The console's outbox worker: ``await deliverer.run()`` in a Textual worker.
 
@@ -428,8 +445,14 @@ class Deliverer:
         poll_interval: float = 1.0,
         owner: str | None = None,
         rng: random.Random | None = None,
+        capture: CaptureTarget | None = None,
     ) -> None:
         self._given_store = db if isinstance(db, Store) else None
+        #: Slack capture (bot token): every ``poll_seconds`` a pass for the
+        #: incident the console shows, on this same worker (issue 12).
+        self.capture = capture if config.slack_mode == "bot" else None
+        self._next_capture = 0.0
+        self._capture_client: Any = None
         self.db_path = db.path if isinstance(db, Store) else Path(db)
         self.config = config
         self.playbook = playbook
@@ -526,12 +549,52 @@ class Deliverer:
             if self._client is not None:
                 await self._client.aclose()
                 self._client = None
+            if self._capture_client is not None:
+                await self._capture_client.aclose()
+                self._capture_client = None
             if self._given_store is None and self._store is not None:
                 self._store.close()
             self._store = None
 
+    async def _capture_if_due(self) -> None:
+        """A capture pass when ``poll_seconds`` have passed since the last one."""
+        capture = self.capture
+        if capture is None or time.monotonic() < self._next_capture:
+            return
+        self._next_capture = time.monotonic() + capture.poll_seconds
+        incident_id = capture.incident_id()
+        if incident_id is None:
+            return
+        from warroom.comms.capture import capture_async
+
+        if self._capture_client is None:
+            import httpx
+
+            # Built on a thread: an SSL context takes tens of milliseconds.
+            self._capture_client = await asyncio.to_thread(httpx.AsyncClient, timeout=self.timeout)
+        try:
+            result = await capture_async(
+                capture.service, self.config, incident_id, self._capture_client
+            )
+        except WarroomError as exc:
+            log.info("capture: %s", redact(str(exc), self.config))
+            return
+        if result.captured and capture.on_captured is not None:
+            capture.on_captured(result.captured)
+
+    def _until_capture(self) -> float | None:
+        if self.capture is None:
+            return None
+        return max(self._next_capture - time.monotonic(), 0.0)
+
     async def _loop_until_stopped(self, until_idle: bool) -> None:
         while not self._stopping:
+            try:
+                await self._capture_if_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # never stops delivery
+                log.error("capture: %s", redact(repr(exc), self.config))
             try:
                 progressed = await self.step()
             except DatabaseError as exc:  # locked by another writer: later
@@ -547,6 +610,9 @@ class Deliverer:
             if wait is None and until_idle:
                 return
             pause = self.poll_interval if wait is None else min(wait, self.poll_interval)
+            until_capture = self._until_capture()
+            if until_capture is not None:
+                pause = min(pause, until_capture)
             await self._pause(max(pause, 0.01))
 
     def _db(self, call: Callable[[], T]) -> T:

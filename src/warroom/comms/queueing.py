@@ -95,6 +95,14 @@ class OutboxQueue:
                 self._queue_root_edit(tx, incident_id, now)
             if isinstance(event, ev.SeverityChanged | ev.Resolved | ev.Reopened):
                 self._queue_slack(tx, incident_id, entry.id, event.kind, entry.text, now)
+            elif isinstance(event, ev.UpdateChased):
+                # The one message warroom itself may mention a person in: the
+                # first line is their Slack user ID (checked again when rendered).
+                people = self.comms.slack.people if self.comms is not None else {}
+                mention = people.get(event.comms_lead or "", "") if event.mentioned else ""
+                self._queue_slack(
+                    tx, incident_id, entry.id, "reminder", f"{mention}\n{entry.text}", now
+                )
             elif isinstance(event, ev.UpdateRecorded):
                 if event.audience == "internal":
                     outbox_id = self._queue_slack(

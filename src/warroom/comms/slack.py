@@ -174,6 +174,14 @@ def render_mrkdwn(kind: str, text: str, ref: str) -> str:
     text, its control characters made visible, then escaped. The whole is cut
     to fit, with a visible mark.
     """
+    if kind == "reminder":
+        # warroom's own reminder (UpdateChased): its first line is a Slack user
+        # ID from [slack.people] (or empty), the only mention warroom makes.
+        from warroom.comms.config import SLACK_USER_ID
+
+        user_id, _, text = text.partition("\n")
+        mention = f"<@{user_id}> " if SLACK_USER_ID.fullmatch(user_id) else ""
+        return truncate(f"{mention}*{ref}* " + escape(printable_lines(text)))
     body = escape(printable_lines(text))
     if kind == "update":
         prefix = f"*{ref} update*\n"

@@ -295,3 +295,13 @@ def slack_mode(tx: sqlite3.Connection, mode: str | None) -> str | None:
         return mode
     row = tx.execute("SELECT value FROM settings WHERE key = 'slack_mode'").fetchone()
     return None if row is None else str(row[0])
+
+
+def chased(tx: sqlite3.Connection, incident_id: int, due: str) -> bool:
+    """Whether the update deadline ``due`` already had its reminder."""
+    row = tx.execute(
+        "SELECT 1 FROM entries WHERE incident_id = ? AND kind = 'reminder'"
+        " AND json_extract(data, '$.due') = ? LIMIT 1",
+        (incident_id, due),
+    ).fetchone()
+    return row is not None

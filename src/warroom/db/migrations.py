@@ -393,6 +393,47 @@ def _migrate_to_7(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX idx_presence_incident ON presence (incident_id)")
 
 
+def _migrate_to_8(conn: sqlite3.Connection) -> None:
+    """Alerts into the timeline (``warroom ingest``, ``/hooks/...``): each alert seen.
+
+    An alert group is re-sent as it changes; one row per (incident, fingerprint,
+    status, start) says this one is already in the timeline (``seq``: its
+    entry), so a re-sent group adds nothing and a resolution adds one entry.
+    Written in the transaction of the entries.
+    """
+    conn.execute(
+        "CREATE TABLE alerts_seen (incident_id INTEGER NOT NULL REFERENCES incidents (id),"
+        " fingerprint TEXT NOT NULL, status TEXT NOT NULL, starts_at TEXT NOT NULL,"
+        " seq INTEGER NOT NULL,"
+        " PRIMARY KEY (incident_id, fingerprint, status, starts_at)) WITHOUT ROWID"
+    )
+
+
+def _migrate_to_9(conn: sqlite3.Connection) -> None:
+    """Slack into the timeline (``warroom slack sync``, a console's poll).
+
+    ``slack_seen``: each Slack message (by its ``ts``) captured into an
+    incident, with its entry, and whether the ✅ acknowledgement went out
+    (after the commit; a later pass retries it). ``slack_cursor``: the newest
+    thread reply seen, so a pass reads only what is new. Both are written in
+    the transaction of the entries: a crash mid-sync neither loses nor doubles
+    a message. ``slack_users``: display names by user ID (a cache).
+    """
+    conn.execute(
+        "CREATE TABLE slack_seen (incident_id INTEGER NOT NULL REFERENCES incidents (id),"
+        " ts TEXT NOT NULL, seq INTEGER NOT NULL, acked INTEGER NOT NULL DEFAULT 0,"
+        " PRIMARY KEY (incident_id, ts)) WITHOUT ROWID"
+    )
+    conn.execute(
+        "CREATE TABLE slack_cursor (incident_id INTEGER PRIMARY KEY REFERENCES incidents (id),"
+        " thread_ts TEXT NOT NULL)"
+    )
+    conn.execute(
+        "CREATE TABLE slack_users (user_id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL,"
+        " fetched_at TEXT NOT NULL)"
+    )
+
+
 #: Migration N brings a database from schema N-1 to N. Append, never edit.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_to_1,
@@ -402,5 +443,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_to_5,
     _migrate_to_6,
     _migrate_to_7,
+    _migrate_to_8,
+    _migrate_to_9,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

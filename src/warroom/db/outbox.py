@@ -46,7 +46,7 @@ RATE_LIMITED = "rate limited"
 #: How an "unsure" message's error starts.
 UNSURE = "may not have arrived"
 #: Kinds of row: the messages, and ``root`` (an edit of the Slack root message).
-KINDS = ("declare", "update", "severity", "resolve", "reopen", "root", "test")
+KINDS = ("declare", "update", "severity", "resolve", "reopen", "root", "test", "reminder")
 CHANNELS = ("slack", "email")
 
 _COLUMNS = (

@@ -467,6 +467,13 @@ class Store:
         )
         return None if earliest is None else str(earliest)
 
+    def earliest_alert_start(self, incident_id: int) -> str | None:
+        """The earliest ``startsAt`` of the incident's alerts (``warroom ingest``, hooks)."""
+        [(earliest,)] = self._read(
+            "SELECT min(starts_at) FROM alerts_seen WHERE incident_id = ?", (incident_id,)
+        )
+        return None if earliest is None else str(earliest)
+
     def earliest_backdated_entry(self, incident_id: int) -> tuple[int, str] | None:
         """(entry number, occurred-at) of the earliest backdated entry that is not
         struck: the review says when one is earlier than impact start."""

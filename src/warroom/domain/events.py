@@ -399,6 +399,82 @@ class Note(Event):
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class AlertReceived(Event):
+    """An alert from Alertmanager or Grafana (``warroom ingest``, ``/hooks/...``).
+
+    The entry's occurred-at time is the alert's own: its start while firing,
+    its end once resolved."""
+
+    KIND = "alert"
+    NAME = "alert_received"
+    source: str
+    fingerprint: str
+    status: str
+    name: str
+    summary: str
+    starts_at: str
+    ends_at: str | None
+    link: str
+    #: Alerts the sender left out of this group (``truncatedAlerts``).
+    truncated: int
+
+    def text(self) -> str:
+        head = "🔥 FIRING" if self.status == "firing" else "✅ RESOLVED"
+        text = f"{head} {self.name}"
+        if self.summary:
+            text += f": {self.summary}"
+        if self.link:
+            text += f" <{self.link}>"
+        text += f" ({self.source})"
+        if self.truncated:
+            text += f" · {self.truncated} more alert(s) in this group were left out by the sender"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateChased(Event):
+    """An update overdue by ``[slack] escalate_after_minutes``: one reminder to
+    the comms lead in the incident's Slack thread (once per missed deadline).
+
+    ``mentioned``: the reminder mentions them by Slack user ID (``[slack.people]``);
+    otherwise it names the role in plain text."""
+
+    KIND = "reminder"
+    NAME = "update_chased"
+    #: The deadline that was missed.
+    due: str
+    overdue_minutes: int
+    comms_lead: str | None
+    mentioned: bool
+
+    def text(self) -> str:
+        who = f"Communications Lead {self.comms_lead}" if self.comms_lead else "Communications Lead"
+        how = " (mentioned in Slack)" if self.mentioned else ""
+        return (
+            f"reminder to {who}{how}: the stakeholder update due at {self.due[11:16]}Z"
+            f" is {self.overdue_minutes} min overdue"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SlackCaptured(Event):
+    """A person's Slack message (in the incident's thread, or 📌 in the channel),
+    captured as it was first seen: its text literal, its author the poster's
+    Slack display name, its occurred-at time the message's own."""
+
+    KIND = "slack"
+    NAME = "slack_captured"
+    ts: str
+    user_id: str
+    #: "thread" or "pin".
+    via: str
+    message: str
+
+    def text(self) -> str:
+        return self.message
+
+
 #: Every event class, by the name stored in ``data["event"]``.
 EVENTS: dict[str, type[Event]] = {
     cls.NAME: cls
@@ -426,6 +502,9 @@ EVENTS: dict[str, type[Event]] = {
         Reopened,
         Closed,
         Note,
+        AlertReceived,
+        UpdateChased,
+        SlackCaptured,
     )
 }
 

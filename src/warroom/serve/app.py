@@ -37,12 +37,17 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from textual_serve.download_manager import DownloadManager
 
 from warroom.clock import Clock, system_clock
+from warroom.comms.config import CommsConfig
 from warroom.db import people as db_people
 from warroom.db.people import Person
 from warroom.db.store import Store
 from warroom.errors import WarroomError
+from warroom.playbook import Playbook
 from warroom.serve.auth import RateLimiter, clamp, origin_of
+from warroom.serve.hooks import PATHS as HOOK_PATHS
+from warroom.serve.hooks import hook_handler
 from warroom.serve.process import ConsoleProcess, start_spare
+from warroom.service import Service
 
 log = logging.getLogger("warroom.serve")
 
@@ -82,6 +87,11 @@ class ServeConfig:
     clock: Clock = field(default_factory=system_clock)
     #: Keep one console process started ahead (see :mod:`warroom.serve.spare`).
     spare: bool = True
+    #: ``/hooks/...``'s Bearer token (None: the hooks answer 401 to everyone).
+    hook_token: str | None = None
+    #: The playbook and Slack settings the hooks' operations use (loaded by ``serve``).
+    playbook_data: Playbook | None = None
+    comms: CommsConfig | None = None
 
     @property
     def origin(self) -> str:
@@ -326,7 +336,19 @@ def make_app(config: ServeConfig, store: Store | None = None) -> web.Application
             raise response
         return response
 
-    public = {("GET", "/signin"), ("POST", "/signin")}
+    public = {("GET", "/signin"), ("POST", "/signin")} | {("POST", p) for p in HOOK_PATHS}
+    services: list[Service] = []
+
+    def operations() -> Service:
+        """The alert hooks' operations, on the server's one connection."""
+        if not services:
+            from warroom.playbook import default_playbook
+
+            playbook = config.playbook_data or default_playbook()
+            services.append(Service(store, config.clock, playbook, comms=config.comms))
+        return services[0]
+
+    hooks = hook_handler(operations, config.hook_token)
 
     @web.middleware
     async def require_session(request: web.Request, handler):
@@ -602,6 +624,7 @@ def make_app(config: ServeConfig, store: Store | None = None) -> web.Application
             web.get("/", index),
             web.get("/ws", websocket),
             web.get("/static/{version}/{name:.+}", asset),
+            *(web.post(path, hooks) for path in sorted(HOOK_PATHS)),
         ]
     )
     return app

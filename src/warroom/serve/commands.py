@@ -188,7 +188,11 @@ def register(group: click.Group, *, global_options, text: click.ParamType, conte
                 )
             shown = f"[{host}]" if ":" in host else host
             url = f"http://{shown}:{port}"
+        from warroom.comms.config import hook_token
+
         app_ctx = Context(ctx)
+        token = hook_token()  # a bad token or config file: one line, before listening
+        playbook, comms = app_ctx.playbook, app_ctx.comms
         app_ctx.store  # noqa: B018 - a bad --db is one line before anything listens
         app_ctx.close()  # the server opens its own, for as long as it runs
         warning = exposure_warning(host, url)
@@ -200,7 +204,12 @@ def register(group: click.Group, *, global_options, text: click.ParamType, conte
             db=app_ctx.db_path.resolve(),
             public_url=url,
             playbook=ctx.meta.get("warroom.playbook") or os.environ.get("WARROOM_PLAYBOOK") or None,
+            hook_token=token,
+            playbook_data=playbook,
+            comms=comms,
         )
+        if token is None:
+            click.echo("alert hooks are off: set WARROOM_HOOK_TOKEN or [hooks] token", err=True)
         try:
             run(config, host, port)
         except OSError as exc:

@@ -418,13 +418,32 @@ class WarroomApp(App):
             self._show_waiting_elsewhere()
             return
         # The console's own store: the worker runs on this loop, on its thread.
+        from warroom.comms.delivery import CaptureTarget
+
+        def shown_incident() -> int | None:
+            console = self.console_screen
+            return console.incident.id if console is not None else None
+
         self.deliverer = Deliverer(
             self.store,
             self.comms,
             playbook=self.playbook,
             on_status=self._outbox_status_changed,
+            capture=CaptureTarget(
+                self.service,
+                shown_incident,
+                poll_seconds=self.comms.slack.poll_seconds,
+                on_captured=lambda _count: self._captured_from_slack(),
+            ),
         )
         self.run_worker(self.deliverer.run(), name="outbox", exit_on_error=False)
+
+    def _captured_from_slack(self) -> None:
+        """Slack messages came in through this console's own connection (which
+        ``PRAGMA data_version`` does not report): show them."""
+        for screen in self.screen_stack:
+            if isinstance(screen, ConsoleScreen):
+                screen.reload(others_changed=True)
 
     def _outbox_status_changed(self, status: OutboxStatus) -> None:
         """The delivery worker's summary, handed to the screens as a message."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from textual import events, on
@@ -15,7 +16,7 @@ from textual.screen import Screen
 from textual.widget import MountError, Widget
 from textual.widgets import Input, Label
 
-from warroom.clock import format_time
+from warroom.clock import format_time, parse_time
 from warroom.domain.models import Entry, Incident, Update
 from warroom.errors import WarroomError
 from warroom.textsafe import printable
@@ -110,6 +111,10 @@ class ConsoleScreen(Screen):
         #: A command that asked before acting (``/close``): the same command as
         #: the next line confirms it; any other line, or escape, drops it.
         self._asking: str | None = None
+        #: The first alert's start this console has offered as impact start (once each).
+        self._offered_impact_start: str | None = None
+        #: The update deadline this console has already chased (or found chased).
+        self._chased_due: str | None = None
 
     @property
     def _live(self) -> bool:
@@ -308,7 +313,34 @@ class ConsoleScreen(Screen):
         self._show_status(incident)
         if self.warroom.here is not None:
             self.show_presence(self.warroom.here)
+        self._offer_alert_start(incident)
         self.tick()
+
+    def _offer_alert_start(self, incident: Incident) -> None:
+        """The first alert started before impact started, which nobody has
+        corrected (still the declaration): offer the move, once, never make it."""
+        from warroom.domain.alerts import earlier_than, milestone_token
+
+        started = incident.milestones.impact_started_at
+        if incident.status == "closed" or started != incident.declared_at:
+            return
+        try:
+            first = self.warroom.store.earliest_alert_start(incident.id)
+        except WarroomError:
+            return
+        if first is None or first == self._offered_impact_start:
+            return
+        if not earlier_than(first, started):
+            return
+        self._offered_impact_start = first
+        token = milestone_token(first, self.warroom.clock.now())
+        self.notify(
+            f"The first alert started at {token}Z, before impact started ({started[11:16]}Z)."
+            f" If impact began then: /milestone impact_started {token} REASON",
+            title="Impact start",
+            severity="warning",
+            timeout=30,
+        )
 
     def show_presence(self, here: list) -> None:
         """Who has a console open on this incident now (any machine, any way in)."""
@@ -377,6 +409,33 @@ class ConsoleScreen(Screen):
             local_time=self.warroom.local_time,
         )
         self._countdown_pane().show(*self._countdown())
+        self._chase_overdue_update(now)
+
+    def _chase_overdue_update(self, now: datetime) -> None:
+        """An update overdue by ``[slack] escalate_after_minutes``: one reminder to
+        the comms lead in the Slack thread, logged. The service makes it once per
+        missed deadline however many consoles notice; this console asks once."""
+        comms = self.warroom.comms
+        due = self.incident.next_update_due
+        if comms is None or not comms.slack_enabled or self.warroom.watching or due is None:
+            return
+        if due == self._chased_due or self.incident.status != "open":
+            return
+        slack = comms.slack
+        if now < parse_time(due) + timedelta(minutes=slack.escalate_after_minutes):
+            return
+        self._chased_due = due
+        try:
+            entry = self.service.chase_update(
+                self.incident.id, after_minutes=slack.escalate_after_minutes, people=slack.people
+            )
+        except WarroomError as exc:
+            self._chased_due = None  # try again on a later tick
+            self.notify(str(exc), severity="error")
+            return
+        if entry is not None:
+            self.reload()
+            self.warroom.outbox_wake()
 
     def _countdown(self) -> tuple[Countdown, str, str]:
         from warroom.domain.cadence import countdown

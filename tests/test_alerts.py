@@ -151,6 +151,68 @@ def test_a_closed_incident_takes_no_alerts(ops, incident, db_path):
     assert alert_rows(db_path) == []
 
 
+def incident_count(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
+
+
+def test_a_group_sent_again_goes_to_the_incident_it_declared(ops, db_path):
+    """Alertmanager re-sends a firing group every repeat_interval, then sends it
+    resolved: one incident, not one per notification."""
+    first = ops.declare_from_alerts(
+        parse_payload("alertmanager", FIRING), severity=2, author="alertmanager"
+    )
+    assert first.declared and len(first.entries) == 2
+    again = ops.declare_from_alerts(
+        parse_payload("alertmanager", FIRING), severity=1, author="alertmanager"
+    )
+    assert (again.declared, again.entries, again.incident.id) == (False, [], first.incident.id)
+    assert again.incident.severity == 2  # nothing about the incident changed
+    resolved = ops.declare_from_alerts(
+        parse_payload("alertmanager", RESOLVED), severity=2, author="alertmanager"
+    )
+    assert not resolved.declared and len(resolved.entries) == 1
+    assert incident_count(db_path) == 1
+    assert len(alert_rows(db_path, first.incident.id)) == 3
+
+
+def test_a_group_whose_incident_is_closed_declares_a_new_one(ops, db_path):
+    first = ops.declare_from_alerts(
+        parse_payload("alertmanager", FIRING), severity=2, author="alertmanager"
+    ).incident
+    ops.resolve(first.id, "alice")
+    ops.set_review(
+        first.id,
+        "alice",
+        root_cause="x",
+        contributing_factors="",
+        resolution_steps="",
+        review_at=None,
+    )
+    ops.close(first.id, "alice")
+    later = ops.declare_from_alerts(
+        parse_payload("alertmanager", FIRING), severity=2, author="alertmanager"
+    )
+    assert later.declared and later.incident.id != first.id
+    assert len(alert_rows(db_path, later.incident.id)) == 2
+
+
+def test_declaring_from_alerts_is_one_transaction(ops, db_path, monkeypatch):
+    """A failure while the alerts are written leaves no incident without them
+    (which the next notification would then declare a second time)."""
+    from warroom.db import alerts as alerts_repo
+
+    def broken(*args, **kwargs):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(alerts_repo, "mark_seen", broken)
+    with pytest.raises(Exception, match="disk I/O error"):
+        ops.declare_from_alerts(
+            parse_payload("alertmanager", FIRING), severity=2, author="alertmanager"
+        )
+    assert (incident_count(db_path), entry_count(db_path)) == (0, 0)
+
+
 # -- warroom ingest -----------------------------------------------------------
 
 
@@ -195,6 +257,16 @@ def test_ingest_declare_titles_the_incident_from_the_group(run_cli, tmp_path):
         "🔥 FIRING High memory usage: This alert was triggered for zone us-1"
         " <https://grafana.example.org/d/mem> (grafana)"
     )
+
+
+def test_ingest_declare_twice_is_one_incident_and_says_so(run_cli, tmp_path):
+    db = tmp_path / "w.db"
+    args = ("ingest", "alertmanager", "--declare", "--sev", "2", "--db", db)
+    assert run_cli(*args, input=FIRING)[:2] == (0, "INC-1\n")
+    code, out, err = run_cli(*args, input=RESOLVED)
+    assert (code, out) == (0, "INC-1\n")
+    assert "already in INC-1" in err and "nothing declared" in err and "1 new alert entry" in err
+    assert incident_count(db) == 1
 
 
 @pytest.mark.parametrize(
@@ -275,6 +347,15 @@ async def test_the_grafana_hook_declares(hook_client, db_path):
     assert (await response.json())["incident"] == "INC-1"
     assert (await response.json())["added"] == 2  # the alerts, not the declaration's entries
     assert len(alert_rows(db_path)) == 2
+
+
+async def test_the_hook_declares_a_group_once(hook_client, db_path):
+    url = "/hooks/alertmanager?declare=1&sev=2"
+    first = await (await hook_client.post(url, data=FIRING, headers=bearer())).json()
+    again = await (await hook_client.post(url, data=FIRING, headers=bearer())).json()
+    assert (first["incident"], first["declared"], first["added"]) == ("INC-1", True, 2)
+    assert (again["incident"], again["declared"], again["added"]) == ("INC-1", False, 0)
+    assert incident_count(db_path) == 1
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlparse
 
 from warroom.clock import Clock, format_time, parse_time
@@ -81,6 +81,15 @@ __all__ = [
 #: (event, entry) pairs in order; returns work to run
 #: after the commit.
 Subscriber = Callable[[Transaction, int, list[tuple[ev.Event, Entry]], datetime], list[AfterCommit]]
+
+
+class AlertDeclaration(NamedTuple):
+    """What ``declare_from_alerts`` did: the incident its alerts are in."""
+
+    incident: Incident
+    entries: list[Entry]
+    #: False when the group's alerts were already in an incident not closed.
+    declared: bool
 
 
 @dataclass
@@ -215,40 +224,61 @@ class Service:
         impact: str = "",
         commander: str | None = None,
     ) -> Incident:
+        with self._transaction(None) as change:
+            incident_id = self._declare_in(
+                change,
+                severity=severity,
+                title=title,
+                author=author,
+                impact=impact,
+                commander=commander,
+            )
+        return self._incident(incident_id)
+
+    def _declare_in(
+        self,
+        change: _Change,
+        *,
+        severity: int,
+        title: str,
+        author: str,
+        impact: str = "",
+        commander: str | None = None,
+    ) -> int:
+        """Insert a new incident and its first entries in ``change``'s transaction."""
         title, commander = check_declaration(
             self.playbook, severity=severity, title=title, impact=impact, commander=commander
         )
         sev = self.playbook.severity(severity)
         now = self.clock.now()
         due = format_time(rules.deadline_on_declare(now, self._cadence(severity)))
-        with self._transaction(None) as change:
-            incident_id = repo.insert_incident(
-                change.tx,
-                title=title,
-                severity=severity,
-                stage=self.playbook.stages[0],
-                impact=impact,
-                declared_at=format_time(now),
-                commander=commander,
-                next_update_due=due,
-                checklist=[
-                    (item.label, item.section, item.done_by) for item in self.playbook.checklist
-                ],
-            )
-            change.current = self._incident(incident_id)
-            declared = ev.Declared(
-                severity=severity,
-                severity_name=sev.name,
-                title=title,
-                impact=impact,
-                cadence_minutes=sev.update_every_minutes,
-                due=due,
-            )
-            self._record(change, author, declared)
-            if commander:
-                self._record(change, author, ev.RoleAssigned("incident_commander", None, commander))
-            self._autotick(change, declared.ticks(), author)
-        return self._incident(incident_id)
+        incident_id = repo.insert_incident(
+            change.tx,
+            title=title,
+            severity=severity,
+            stage=self.playbook.stages[0],
+            impact=impact,
+            declared_at=format_time(now),
+            commander=commander,
+            next_update_due=due,
+            checklist=[
+                (item.label, item.section, item.done_by) for item in self.playbook.checklist
+            ],
+        )
+        change.current = self._incident(incident_id)
+        declared = ev.Declared(
+            severity=severity,
+            severity_name=sev.name,
+            title=title,
+            impact=impact,
+            cadence_minutes=sev.update_every_minutes,
+            due=due,
+        )
+        self._record(change, author, declared)
+        if commander:
+            self._record(change, author, ev.RoleAssigned("incident_commander", None, commander))
+        self._autotick(change, declared.ticks(), author)
+        return incident_id
 
     def note(
         self,
@@ -298,37 +328,56 @@ class Service:
         alert's own. All are written in one transaction, or none.
         """
         with self._transaction(incident_id) as change:
-            keys = [(a.fingerprint, a.status, a.starts_at) for a in group.alerts]
-            done = alerts_repo.seen(change.tx, incident_id, keys)
-            entries = []
-            for alert, key in zip(group.alerts, keys, strict=True):
-                if key in done:
-                    continue
-                done.add(key)
-                event = ev.AlertReceived(
-                    source=group.source,
-                    fingerprint=alert.fingerprint,
-                    status=alert.status,
-                    name=alert.name,
-                    summary=alert.summary,
-                    starts_at=alert.starts_at,
-                    ends_at=alert.ends_at,
-                    link=alert.link,
-                    truncated=group.truncated,
-                )
-                entry = self._record(change, group.source, event, occurred_at=alert.at)
-                alerts_repo.mark_seen(change.tx, incident_id, key, entry.seq)
-                entries.append(entry)
-            return entries
+            return self._ingest_in(change, group)
+
+    def _ingest_in(self, change: _Change, group: AlertGroup) -> list[Entry]:
+        incident_id = change.incident.id
+        keys = [(a.fingerprint, a.status, a.starts_at) for a in group.alerts]
+        done = alerts_repo.seen(change.tx, incident_id, keys)
+        entries = []
+        for alert, key in zip(group.alerts, keys, strict=True):
+            if key in done:
+                continue
+            done.add(key)
+            event = ev.AlertReceived(
+                source=group.source,
+                fingerprint=alert.fingerprint,
+                status=alert.status,
+                name=alert.name,
+                summary=alert.summary,
+                starts_at=alert.starts_at,
+                ends_at=alert.ends_at,
+                link=alert.link,
+                truncated=group.truncated,
+            )
+            entry = self._record(change, group.source, event, occurred_at=alert.at)
+            alerts_repo.mark_seen(change.tx, incident_id, key, entry.seq)
+            entries.append(entry)
+        return entries
 
     def declare_from_alerts(
         self, group: AlertGroup, *, severity: int, author: str
-    ) -> tuple[Incident, list[Entry]]:
+    ) -> AlertDeclaration:
         """A new incident titled from the group's summary, with its alerts in the
-        timeline (the alerts' entries)."""
-        incident = self.declare(severity=severity, title=group.summary, author=author)
-        entries = self.ingest_alerts(incident.id, group)
-        return self._incident(incident.id), entries
+        timeline, in one transaction.
+
+        Alertmanager and Grafana send a group again and again while it fires
+        (and once more when it resolves), so an alert already in an incident
+        that is not closed means this group was declared already: its news
+        goes to that incident and nothing new is declared. A crash can leave
+        neither an incident without its alerts nor alerts without their
+        incident, so sending the group again is always safe.
+        """
+        with self._transaction(None) as change:
+            fingerprints = [alert.fingerprint for alert in group.alerts]
+            holder = alerts_repo.incident_holding(change.tx, fingerprints)
+            if holder is not None:
+                change.current = self._open_incident(holder)
+            else:
+                self._declare_in(change, severity=severity, title=group.summary, author=author)
+            entries = self._ingest_in(change, group)
+            incident_id = change.incident.id
+        return AlertDeclaration(self._incident(incident_id), entries, declared=holder is None)
 
     def chase_update(
         self, incident_id: int, *, after_minutes: int, people: dict[str, str]

@@ -259,9 +259,16 @@ def ingest(
         check_declaration(
             app_ctx.playbook, severity=level, title=group.summary, impact="", commander=None
         )
-        incident, _entries = ops.declare_from_alerts(group, severity=level, author=app_ctx.user)
-        incident_id = incident.id
-        click.echo(incident.ref)
+        done = ops.declare_from_alerts(group, severity=level, author=app_ctx.user)
+        incident_id = done.incident.id
+        click.echo(done.incident.ref)
+        if not done.declared:
+            added = len(done.entries)
+            click.echo(
+                f"these alerts are already in {done.incident.ref}, which is not closed:"
+                f" nothing declared, {added} new alert entr{'y' if added == 1 else 'ies'} there",
+                err=True,
+            )
     else:
         entries = ops.ingest_alerts(incident_id, group)
         added = len(entries)

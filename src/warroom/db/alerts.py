@@ -6,6 +6,7 @@ hundred times adds its entries once, and a crash between the two is impossible.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 
@@ -30,3 +31,21 @@ def mark_seen(
         " VALUES (?, ?, ?, ?, ?)",
         (incident_id, *key, seq),
     )
+
+
+def incident_holding(tx: sqlite3.Connection, fingerprints: list[str]) -> int | None:
+    """The newest incident, not closed, that already holds one of these alerts.
+
+    The fingerprints go in as one JSON array, so a group of thousands is one
+    parameter, not thousands.
+    """
+    if not fingerprints:
+        return None
+    row = tx.execute(
+        "SELECT max(s.incident_id) FROM alerts_seen AS s"
+        " JOIN incidents AS i ON i.id = s.incident_id"
+        " WHERE i.status != 'closed'"
+        " AND s.fingerprint IN (SELECT value FROM json_each(?))",
+        (json.dumps(fingerprints),),
+    ).fetchone()
+    return None if row is None or row[0] is None else int(row[0])

@@ -81,14 +81,15 @@ def hook_handler(
         try:
             group = parse_alerts(source, body)
             ops = service()
+            declared: bool | None = None
             if query.get("declare") in ("1", "true", "yes"):
                 if "incident" in query:
                     raise CommandError("give incident= or declare=1, not both")
                 sev = query.get("sev", "")
                 if not sev.isdigit() or not sev.isascii() or len(sev) > 2:
                     raise CommandError("declare=1 needs sev=N (a severity number)")
-                incident, entries = ops.declare_from_alerts(group, severity=int(sev), author=source)
-                added = len(entries)
+                done = ops.declare_from_alerts(group, severity=int(sev), author=source)
+                incident, added, declared = done.incident, len(done.entries), done.declared
             else:
                 incident_id = _incident_id(query.get("incident", ""))
                 entries = ops.ingest_alerts(incident_id, group)
@@ -102,6 +103,8 @@ def hook_handler(
             return _answer(400, str(exc).splitlines()[0][:300])
         first = first_start(group.alerts)
         extra: dict[str, object] = {"incident": incident.ref, "added": added}
+        if declared is not None:
+            extra["declared"] = declared
         if earlier_than(first, incident.milestones.impact_started_at):
             extra["first_alert_started"] = first
         if group.truncated:

@@ -132,7 +132,26 @@ class Timeline(ScrollView, can_focus=True):
         #: Keep the newest entry in view, until the reader scrolls up.
         self._follow = True
         self.virtual_size = Size(0, count)
+        #: (size, virtual size, container size) when last laid out: see _size_updated.
+        self._laid_out: tuple[Size, Size, Size] | None = None
         self._show_title()
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        """Laid out again with nothing changed: nothing to do.
+
+        Textual's ScrollView (8.2.8) compares the compositor's virtual size
+        with its own, which for a Line-API view never match (ours is the
+        timeline's length), so every layout of the screen refreshed the
+        scrollbar unchanged: once a second, when the header's clock and the
+        countdown update, the whole scrollbar column (a row per line of the
+        timeline) went out again, to the terminal and to every browser tab."""
+        laid_out = (size, self.virtual_size, container_size)
+        if laid_out == self._laid_out:
+            return False
+        self._laid_out = laid_out
+        return super()._size_updated(size, virtual_size, container_size, layout)
 
     def on_mount(self) -> None:
         # Titled again now that its border is known (in __init__ it is not yet),

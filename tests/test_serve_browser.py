@@ -172,7 +172,7 @@ def test_the_sign_in_page_is_the_console_page_and_connects_once(served, open_pag
     """The link's page signs in (one POST) and connects as soon as it is
     parsed, signed in and its font is ready (not on window.onload); the load
     event must not open a second console. No redirect, no second page: one
-    document, its four files fetched once."""
+    document, its three files fetched once."""
     page = open_page()
     posts: list[str] = []
     page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
@@ -192,7 +192,7 @@ def test_the_sign_in_page_is_the_console_page_and_connects_once(served, open_pag
         "performance.getEntriesByType('resource')"
         ".filter(r => r.name.includes('/static/')).map(r => r.name)"
     )
-    assert len(fetched) == 4 == len(set(fetched))
+    assert len(fetched) == 3 == len(set(fetched))
 
 
 def test_after_signing_in_the_address_is_the_console_and_a_reload_opens_it(served, open_page):
@@ -266,9 +266,9 @@ def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[st
 
 
 def test_the_console_pages_files_are_public_cached_and_exactly_textual_serves(served):
-    """The script, style sheet, font and image hold no data (the public
-    package's bytes): anyone may fetch them, a browser keeps them a year (their
-    URL names their content), and the sign-in page (the console page) loads them. Nothing
+    """The script, style sheet and font hold no data (the public package's
+    bytes): anyone may fetch them, a browser keeps them a year (their URL names
+    their content), and the sign-in page (the console page) loads them. Nothing
     else under /static, and no page, is open without a session."""
     import gzip
     import re
@@ -282,7 +282,6 @@ def test_the_console_pages_files_are_public_cached_and_exactly_textual_serves(se
     assert names == [
         "css/xterm.css",
         "fonts/RobotoMono-VariableFont_wght.ttf",
-        "images/background.png",
         "js/textual.js",
     ]
     package = Path(textual_serve.__file__).parent / "static"
@@ -299,6 +298,7 @@ def test_the_console_pages_files_are_public_cached_and_exactly_textual_serves(se
     prefix = assets[0].rsplit("/", 2)[0].rsplit("/", 1)[0] + "/"
     for other in [
         prefix + "fonts/RobotoMono-Italic-VariableFont_wght.ttf",  # in the package, unused
+        prefix + "images/background.png",  # the page no longer shows it
         prefix + "js/../../../signin",
         "/static/0000000000000000/js/textual.js",  # another version
         "/static/js/textual.js",

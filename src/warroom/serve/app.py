@@ -13,8 +13,8 @@ second page), ``POST /signin`` (Origin checked, rate limited, spends the
 token, sets the cookie, answers 204), ``POST /signout``, ``GET /`` (the
 console page, signed in: a reload), ``GET /ws`` (one console process per
 websocket, Origin checked) and ``/static/<hash>/`` (textual-serve's script,
-style sheet, font and image). Everything but the two sign-in routes and those
-four files answers 401 without a valid session: the four are the public
+style sheet and font). Everything but the two sign-in routes and those
+three files answers 401 without a valid session: the three are the public
 package's own bytes and reveal nothing, so anyone may fetch them.
 """
 
@@ -59,7 +59,6 @@ ASSET_TYPES = {
     "js/textual.js": "text/javascript",
     "css/xterm.css": "text/css",
     "fonts/RobotoMono-VariableFont_wght.ttf": "font/ttf",
-    "images/background.png": "image/png",
 }
 #: Their URL names their content: a browser keeps them for a year without
 #: asking again, and a new textual-serve gets a new URL.

@@ -64,3 +64,33 @@ async def test_the_clock_ticking_leaves_the_timelines_scrollbar_alone(tmp_path):
         await type_line(pilot, "one more entry")
         await until(pilot, lambda: bar.window_virtual_size == size + 1, "the scrollbar grown")
         assert redraws
+
+
+async def test_a_resize_to_the_same_size_redraws_nothing(tmp_path):
+    """Textual sends each widget a Resize just after the first frame, though
+    its size is what that frame was drawn at. The timeline drew itself again
+    then (title set again, virtual size changed): two more whole frames at
+    start-up, sent to the terminal and to the browser that waits for the
+    console. Nothing changed, nothing is redrawn; a real resize still is."""
+    app = demo_app(tmp_path / "w.db")
+    async with app.run_test(size=(111, 36)) as pilot:
+        await until(pilot, lambda: bool(app.screen.query("#countdown")), "the side panes")
+        await pilot.pause()
+        timeline = app.screen.query_one(Timeline)
+        redraws: list[int] = []
+        refresh = timeline.refresh
+
+        def counted(*args, **kwargs):
+            redraws.append(1)
+            return refresh(*args, **kwargs)
+
+        timeline.refresh = counted  # type: ignore[method-assign]
+        timeline.on_resize()  # what a Resize of the same size runs
+        await pilot.pause()
+        assert redraws == []
+        newest = timeline.count
+        await pilot.resize_terminal(90, 30)
+        await pilot.pause()
+        assert redraws
+        assert timeline.virtual_size.height == timeline.count == newest
+        assert timeline.scroll_y == timeline.max_scroll_y  # still on the newest entry

@@ -117,11 +117,15 @@ def wait_frames(page, n: int = 2) -> None:
     page.evaluate(FRAMES_JS, n)
 
 
+#: True once the sign-in page has its answer: signed in (and connecting), or refused.
+SIGNED_IN_OR_REFUSED = "() => document.documentElement.matches('.-signed-in, .-refused')"
+
+
 def sign_in(page, link: str) -> None:
-    """Open a sign-in link (the token in its #fragment) and press Sign in."""
-    page.goto(link)
-    with page.expect_navigation():
-        page.click("#signin")
+    """Open a sign-in link (the token in its #fragment): the page, which is the
+    console page itself, signs in by itself and connects; wait for its answer."""
+    page.goto(link, wait_until="commit")
+    page.wait_for_function(SIGNED_IN_OR_REFUSED, timeout=20_000)
 
 
 def type_line(page, text: str) -> None:

@@ -98,7 +98,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def sign_in_raw(url: str, token: str, headers: dict[str, str]) -> tuple[int, str]:
-    """POST /signin without following the redirect: (status, Set-Cookie)."""
+    """POST /signin as the page does: (status, Set-Cookie)."""
     request = urllib.request.Request(
         url + "/signin", data=f"token={token}".encode(), headers=headers
     )
@@ -152,7 +152,7 @@ def session_cookie(page) -> str:
 def test_sign_in_type_a_note_and_it_is_exported_with_the_name(served, open_page):
     page = open_page()
     link = console_of(served, page, "alice")
-    assert "#" not in page.url  # the token left the address bar
+    assert page.url == served.url + "/"  # the token left the address bar
     type_line(page, "restarted worker-3 [bold]x[/]")
     wait_for_screen(page, "restarted worker-3 [bold]x[/]")
     deadline = time.monotonic() + 10
@@ -168,22 +168,44 @@ def test_sign_in_type_a_note_and_it_is_exported_with_the_name(served, open_page)
     assert link.split("#")[1] not in log and cookie["value"] not in log  # no secret logged
 
 
-def test_the_console_page_connects_once_with_its_files_from_the_cache(served, open_page):
-    """The console page connects as soon as it is parsed and its font is ready
-    (not on window.onload); the load event must not open a second console. Its
-    files come from the cache the sign-in page filled."""
+def test_the_sign_in_page_is_the_console_page_and_connects_once(served, open_page):
+    """The link's page signs in (one POST) and connects as soon as it is
+    parsed, signed in and its font is ready (not on window.onload); the load
+    event must not open a second console. No redirect, no second page: one
+    document, its three files fetched once."""
     page = open_page()
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
     console_of(served, page, "ines")
     page.wait_for_load_state("load")
     wait_frames(page, 3)
     assert page.evaluate("window.__terms.length") == 1
     assert served.log_text().count("console opened for ines") == 1
     assert len(consoles_of(served, "ines")) == 1
+    assert posts == [served.url + "/signin"]
+    documents = page.evaluate(
+        "performance.getEntriesByType('navigation')"
+        ".map(n => n.name.split('#')[0] + ' ' + n.redirectCount)"
+    )
+    assert documents == [served.url + "/signin 0"]  # the link's own page; never redirected
     fetched = page.evaluate(
         "performance.getEntriesByType('resource')"
-        ".filter(r => r.name.includes('/static/')).map(r => r.transferSize)"
+        ".filter(r => r.name.includes('/static/')).map(r => r.name)"
     )
-    assert len(fetched) == 4 and set(fetched) == {0}  # 0: from the cache
+    assert len(fetched) == 3 == len(set(fetched))
+
+
+def test_after_signing_in_the_address_is_the_console_and_a_reload_opens_it(served, open_page):
+    """The spent token is not left in the address bar or the history: the
+    address is the console's own (/), which a reload opens with the cookie."""
+    page = open_page()
+    console_of(served, page, "jack")
+    assert page.url == served.url + "/"
+    assert page.evaluate("location.hash") == ""
+    assert page.evaluate("history.length") == 2  # about:blank, then this page: nothing else
+    page.reload()
+    wait_for_screen(page, TITLE)
+    assert served.log_text().count("jack signed in") == 1
 
 
 def test_a_link_preview_bot_spends_nothing(served, open_page):
@@ -202,9 +224,28 @@ def test_a_spent_link_fails(served, open_page):
     first = open_page()
     link = console_of(served, first, "bea")
     second = open_page()  # another browser, the same link
+    sockets: list[str] = []
+    second.on("websocket", lambda ws: sockets.append(ws.url))
     sign_in(second, link)
-    assert "This link does not work" in second.content()
+    assert second.evaluate("document.documentElement.className") == "-refused"
+    shown = second.inner_text(".intro-dialog")
+    assert "This link does not work" in shown
+    assert "used already" in shown and "expired" in shown
+    assert second.url == served.url + "/signin"  # the spent token left the address bar too
+    second.wait_for_load_state("load")
+    wait_frames(second, 3)
+    assert sockets == []  # no websocket was even tried
+    assert second.evaluate("window.__terms.length") == 0  # nor a terminal made
     assert second.context.cookies() == []
+
+
+def test_a_link_without_its_token_says_so_and_posts_nothing(served, open_page):
+    page = open_page()
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    sign_in(page, served.url + "/signin")
+    assert "This sign-in link is incomplete" in page.inner_text(".intro-dialog")
+    assert posts == []
 
 
 @pytest.mark.parametrize("path", ["/", "/ws", "/static/js/textual.js", "/static/", "/download/x"])
@@ -225,9 +266,9 @@ def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[st
 
 
 def test_the_console_pages_files_are_public_cached_and_exactly_textual_serves(served):
-    """The script, style sheet, font and image hold no data (the public
-    package's bytes): anyone may fetch them, a browser keeps them a year (their
-    URL names their content), and the sign-in page fetches them ahead. Nothing
+    """The script, style sheet and font hold no data (the public package's
+    bytes): anyone may fetch them, a browser keeps them a year (their URL names
+    their content), and the sign-in page (the console page) loads them. Nothing
     else under /static, and no page, is open without a session."""
     import gzip
     import re
@@ -236,12 +277,11 @@ def test_the_console_pages_files_are_public_cached_and_exactly_textual_serves(se
 
     status, _, page = fetch(served.url + "/signin")
     assert status == 200
-    assets = re.findall(r'<link rel="prefetch" href="(/static/[0-9a-f]{16}/[^"]+)">', page.decode())
+    assets = sorted(set(re.findall(r"/static/[0-9a-f]{16}/[^\"')]+", page.decode())))
     names = sorted(path.split("/", 3)[3] for path in assets)
     assert names == [
         "css/xterm.css",
         "fonts/RobotoMono-VariableFont_wght.ttf",
-        "images/background.png",
         "js/textual.js",
     ]
     package = Path(textual_serve.__file__).parent / "static"
@@ -258,6 +298,7 @@ def test_the_console_pages_files_are_public_cached_and_exactly_textual_serves(se
     prefix = assets[0].rsplit("/", 2)[0].rsplit("/", 1)[0] + "/"
     for other in [
         prefix + "fonts/RobotoMono-Italic-VariableFont_wght.ttf",  # in the package, unused
+        prefix + "images/background.png",  # the page no longer shows it
         prefix + "js/../../../signin",
         "/static/0000000000000000/js/textual.js",  # another version
         "/static/js/textual.js",
@@ -287,7 +328,7 @@ def test_sign_in_guesses_are_rate_limited(served):
     token = served.add("gus").split("#")[1]
     other = {"Origin": served.url, "X-Forwarded-For": "203.0.113.10"}
     status, cookie = sign_in_raw(served.url, token, other)
-    assert status == 303 and cookie.startswith("warroom_session=")
+    assert status == 204 and cookie.startswith("warroom_session=")
     assert "sign-in refused from 203.0.113.9: too many attempts" in served.log_text()
 
 
@@ -319,14 +360,14 @@ class EvilSite:
     """A page on another port of 127.0.0.1: the same *site* (so the SameSite=Strict
     cookie goes along) but another *origin*: only the Origin check stops it."""
 
-    def __init__(self, target: str) -> None:
-        html = (
-            "<html><body><script>"
-            f"const ws = new WebSocket({target!r});"
-            "ws.onmessage = () => { document.title = 'DATA'; };"
-            "ws.onerror = () => { document.title = 'ERROR'; };"
-            "</script></body></html>"
-        ).encode()
+    def __init__(self, target: str = "", *, script: str | None = None) -> None:
+        if script is None:
+            script = (
+                f"const ws = new WebSocket({target!r});"
+                "ws.onmessage = () => { document.title = 'DATA'; };"
+                "ws.onerror = () => { document.title = 'ERROR'; };"
+            )
+        html = f"<html><body><script>{script}</script></body></html>".encode()
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:
@@ -358,6 +399,31 @@ def test_a_page_of_another_origin_cannot_open_a_signed_in_console(served, open_p
     finally:
         evil.close()
     assert "websocket of ivan refused: foreign Origin 'http://127.0.0.1:" in served.log_text()
+
+
+def test_a_page_of_another_origin_cannot_spend_a_link(served, open_page):
+    """A page elsewhere that got hold of a link posts its token (the page's own
+    way: a fetch POST): the server refuses it by its Origin, and the link still
+    signs its person in afterwards."""
+    link = served.add("kim")
+    token = link.split("#")[1]
+    script = (
+        f"fetch({served.url + '/signin'!r}, {{method: 'POST', mode: 'no-cors',"
+        f" credentials: 'include', body: new URLSearchParams({{token: {token!r}}})}})"
+        ".then(() => { document.title = 'SENT'; }, () => { document.title = 'FAILED'; });"
+    )
+    evil = EvilSite(script=script)
+    try:
+        tab = open_page()
+        tab.goto(evil.url)
+        tab.wait_for_function("['SENT', 'FAILED'].includes(document.title)", timeout=15_000)
+        assert tab.context.cookies() == []
+    finally:
+        evil.close()
+    assert "sign-in refused from 127.0.0.1: foreign Origin" in served.log_text()
+    page = open_page()
+    sign_in(page, link)  # not spent
+    wait_for_screen(page, TITLE)
 
 
 def test_a_watcher_sees_the_console_and_cannot_write(served, open_page):
@@ -453,7 +519,7 @@ def test_an_https_public_url_gives_a_secure_host_only_cookie(tmp_path):
         token = server.add("dana").split("#")[1]
         assert server.add("erin").startswith("https://war.example/signin#")
         status, cookie = sign_in_raw(server.url, token, {"Origin": "https://war.example"})
-        assert status == 303
+        assert status == 204
         assert cookie.startswith("__Host-warroom=")
         for flag in ("HttpOnly", "Secure", "SameSite=Strict", "Path=/"):
             assert flag in cookie

@@ -5,16 +5,17 @@ Not ``textual_serve.server.Server``: every one of its routes needs a change
 application reusing textual-serve's process protocol (:mod:`.process`) and its
 static files (xterm.js), behind the session.
 
-Routes: ``GET /signin`` (a page whose script reads the token from the link's
-``#fragment``: it never reaches a server log, a proxy or a Referer, and a
-link-preview bot that fetches the link spends nothing), ``POST /signin``
-(Origin checked, rate limited, spends the token, sets the cookie), ``POST
-/signout``, ``GET /`` (the console page), ``GET /ws`` (one console process per
+Routes: ``GET /signin`` (the console page itself, whose script reads the
+token from the link's ``#fragment``: it never reaches a server log, a proxy or
+a Referer, and a link-preview bot that fetches the link spends nothing; the
+script POSTs it while textual.js loads, then connects, with no redirect and no
+second page), ``POST /signin`` (Origin checked, rate limited, spends the
+token, sets the cookie, answers 204), ``POST /signout``, ``GET /`` (the
+console page, signed in: a reload), ``GET /ws`` (one console process per
 websocket, Origin checked) and ``/static/<hash>/`` (textual-serve's script,
-style sheet, font and image). Everything but the two sign-in routes and those
-four files answers 401 without a valid session: the four are the public
-package's own bytes and reveal nothing, so anyone may fetch them, and the
-sign-in page fetches them ahead while its person reads it or its POST runs.
+style sheet and font). Everything but the two sign-in routes and those
+three files answers 401 without a valid session: the three are the public
+package's own bytes and reveal nothing, so anyone may fetch them.
 """
 
 from __future__ import annotations
@@ -58,7 +59,6 @@ ASSET_TYPES = {
     "js/textual.js": "text/javascript",
     "css/xterm.css": "text/css",
     "fonts/RobotoMono-VariableFont_wght.ttf": "font/ttf",
-    "images/background.png": "image/png",
 }
 #: Their URL names their content: a browser keeps them for a year without
 #: asking again, and a new textual-serve gets a new URL.
@@ -168,38 +168,13 @@ CSP = (
 )
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>warroom</title>
-<meta name="referrer" content="same-origin"><link rel="icon" href="data:,">{head}</head>
+<meta name="referrer" content="same-origin"><link rel="icon" href="data:,"></head>
 <body style="background:#0c181f;color:#eee;font-family:monospace;padding:2em">{body}</body>
 </html>"""
 
-SIGNIN_BODY = """
-<h1>warroom</h1>
-<form method="post" action="/signin" id="f">
-  <input type="hidden" name="token" id="token">
-  <input type="hidden" name="cols" id="cols"><input type="hidden" name="rows" id="rows">
-  <p id="msg">Sign in to the incident console in this browser.</p>
-  <button type="submit" id="signin">Sign in</button>
-</form>
-<script>
-  // The token is in the #fragment: never sent by a GET, so never in a log or a
-  // Referer, and a link-preview bot spends nothing. Only this button spends it.
-  const t = location.hash.slice(1);
-  history.replaceState(null, "", "/signin");
-  document.getElementById("token").value = t;
-  // The console starts while its page loads, at about the size it will have
-  // (16px Roboto Mono cells); the page's own measure corrects it on connecting.
-  document.getElementById("cols").value = Math.floor(innerWidth / CELL_W);
-  document.getElementById("rows").value = Math.floor(innerHeight / CELL_H);
-  if (!t) {
-    document.getElementById("msg").textContent =
-      "This sign-in link is incomplete. Ask for a new one (warroom users link NAME).";
-    document.getElementById("signin").disabled = true;
-  }
-</script>"""
-
-#: xterm.js cells at the page's 16px font, in CSS pixels (measured in Chromium).
+#: xterm.js cells at the page's 16px font, in CSS pixels (measured in Chromium):
+#: the sign-in page starts the console at about the size it will have.
 CELL_W, CELL_H = 9.6, 21.3
-SIGNIN_BODY = SIGNIN_BODY.replace("CELL_W", str(CELL_W)).replace("CELL_H", str(CELL_H))
 #: The next spare starts this long after the console that took the last one
 #: has sent its first frame, or after SPARE_REFILL_WAIT if it never does.
 SPARE_REFILL_DELAY = 0.3
@@ -253,10 +228,8 @@ def load_assets(folder: Path = STATIC) -> tuple[str, dict[str, Asset]]:
     return prefix, assets
 
 
-def _html(body: str, status: int = 200, head: str = "") -> web.Response:
-    return web.Response(
-        text=PAGE.format(body=body, head=head), status=status, content_type="text/html"
-    )
+def _html(body: str, status: int = 200) -> web.Response:
+    return web.Response(text=PAGE.format(body=body), status=status, content_type="text/html")
 
 
 def make_app(config: ServeConfig, store: Store | None = None) -> web.Application:
@@ -274,9 +247,6 @@ def make_app(config: ServeConfig, store: Store | None = None) -> web.Application
     csp = CSP.format(ws=origin.replace("http", "ws", 1))
     now = config.clock.now
     asset_prefix, assets = load_assets()
-    # The console page's files, fetched while the sign-in page is read (or its
-    # POST runs) into this browser's cache: the console page then finds them there.
-    prefetch = "".join(f'<link rel="prefetch" href="{path}">' for path in assets)
     #: One console process that has imported everything, waiting for a person.
     spares: list[asyncio.subprocess.Process] = []
 
@@ -369,8 +339,23 @@ def make_app(config: ServeConfig, store: Store | None = None) -> web.Application
         request["session_hash"], request["person"] = found
         return await handler(request)
 
+    def console_page(request: web.Request, *, signin: bool) -> web.Response:
+        """The console page. At ``/signin`` (the link) it is the same page,
+        which signs in with a POST while textual.js loads and then connects:
+        no redirect, no second page. It holds no data; the websocket needs
+        the session."""
+        text = templates.get_template("console.html").render(
+            font_size=clamp(request.query.get("fontsize"), 8, 40, 16),
+            app_websocket_url=ws_url,
+            config={"static": {"url": asset_prefix}},
+            application={"name": "warroom"},
+            signin=signin,
+            cell={"w": CELL_W, "h": CELL_H},
+        )
+        return web.Response(text=text, content_type="text/html")
+
     async def signin_page(request: web.Request) -> web.Response:
-        return _html(SIGNIN_BODY, head=prefetch)
+        return console_page(request, signin=True)
 
     async def asset(request: web.Request) -> web.Response:
         """One of the console page's files: the same bytes to anyone (the
@@ -423,7 +408,8 @@ def make_app(config: ServeConfig, store: Store | None = None) -> web.Application
                 clamp(form.get("cols"), MIN_W, MAX_W, 100),
                 clamp(form.get("rows"), MIN_H, MAX_H, 30),
             )
-        response = web.HTTPSeeOther("/")
+        # No redirect: the page that posted is the console page, and connects now.
+        response = web.Response(status=204)
         response.set_cookie(
             config.cookie_name,
             session,
@@ -433,7 +419,7 @@ def make_app(config: ServeConfig, store: Store | None = None) -> web.Application
             secure=config.secure,
             samesite="Strict",
         )
-        raise response
+        return response
 
     async def signout(request: web.Request) -> web.StreamResponse:
         if request.headers.get("Origin") != origin:
@@ -446,13 +432,7 @@ def make_app(config: ServeConfig, store: Store | None = None) -> web.Application
         raise response
 
     async def index(request: web.Request) -> web.Response:
-        text = templates.get_template("console.html").render(
-            font_size=clamp(request.query.get("fontsize"), 8, 40, 16),
-            app_websocket_url=ws_url,
-            config={"static": {"url": asset_prefix}},
-            application={"name": "warroom"},
-        )
-        return web.Response(text=text, content_type="text/html")
+        return console_page(request, signin=False)
 
     def new_console(session_hash: str, person: Person) -> LiveConsole:
         outbox = Outbox()

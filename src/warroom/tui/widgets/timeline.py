@@ -131,8 +131,31 @@ class Timeline(ScrollView, can_focus=True):
         self._heading = "Timeline"
         #: Keep the newest entry in view, until the reader scrolls up.
         self._follow = True
+        # Only its height counts (overflow-x is hidden): kept at width 0, so a
+        # resize that leaves the number of rows alone changes nothing to lay out.
         self.virtual_size = Size(0, count)
+        #: The border title as last set (setting it, even unchanged, repaints).
+        self._title: str | None = None
+        #: (size, virtual size, container size) when last laid out: see _size_updated.
+        self._laid_out: tuple[Size, Size, Size] | None = None
         self._show_title()
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        """Laid out again with nothing changed: nothing to do.
+
+        Textual's ScrollView (8.2.8) compares the compositor's virtual size
+        with its own, which for a Line-API view never match (ours is the
+        timeline's length), so every layout of the screen refreshed the
+        scrollbar unchanged: once a second, when the header's clock and the
+        countdown update, the whole scrollbar column (a row per line of the
+        timeline) went out again, to the terminal and to every browser tab."""
+        laid_out = (size, self.virtual_size, container_size)
+        if laid_out == self._laid_out:
+            return False
+        self._laid_out = laid_out
+        return super()._size_updated(size, virtual_size, container_size, layout)
 
     def on_mount(self) -> None:
         # Titled again now that its border is known (in __init__ it is not yet),
@@ -182,7 +205,7 @@ class Timeline(ScrollView, can_focus=True):
         self._heading = heading
         self._show_title()
         self.cursor = None
-        self.virtual_size = Size(self.size.width, self.row_count)
+        self.virtual_size = Size(0, self.row_count)
         self.scroll_end(animate=False, immediate=True, x_axis=False)
         self.refresh()
 
@@ -197,7 +220,7 @@ class Timeline(ScrollView, can_focus=True):
         if follow and self.rows is None and self.cursor == self.count - 1:
             self.cursor = count - 1  # a reader on the newest entry stays on the newest
         self.count = count
-        self.virtual_size = Size(self.size.width, self.row_count)
+        self.virtual_size = Size(0, self.row_count)
         if follow:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         self.refresh()
@@ -214,7 +237,10 @@ class Timeline(ScrollView, can_focus=True):
         # Textual spaces a title off its corners; with the top edge alone
         # (narrow screens) there are none, so the title brings its own.
         cornered = self.styles.border_left[0] not in ("", "none", "hidden")
-        self.border_title = title if cornered else f" {title} "
+        title = title if cornered else f" {title} "
+        if title != self._title:
+            self._title = title
+            self.border_title = title
 
     def format_time(self, stamp: str, *, seconds: bool = True) -> str:
         """``HH:MM:SS`` (or ``HH:MM``) in UTC; with ``MM-DD`` once the incident
@@ -297,7 +323,7 @@ class Timeline(ScrollView, can_focus=True):
         follow = self._follow
         self._strips.clear()
         self._show_title()
-        self.virtual_size = Size(self.size.width, self.row_count)
+        self.virtual_size = Size(0, self.row_count)
         if follow:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
 

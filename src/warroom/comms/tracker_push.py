@@ -47,6 +47,7 @@ from warroom.db import tickets
 from warroom.db.people import process_started
 from warroom.db.store import Store
 from warroom.domain.models import Incident
+from warroom.errors import WarroomError
 from warroom.textsafe import printable
 
 #: Rounds (look and/or create) per follow-up before giving up for this push.
@@ -147,7 +148,7 @@ async def push_followups(
     return PushReport(lines)
 
 
-class TrackerNotConfigured(Exception):
+class TrackerNotConfigured(WarroomError):
     """``push_followups`` without ``[tracker]``: nothing is written."""
 
 

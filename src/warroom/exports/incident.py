@@ -303,5 +303,10 @@ def followups_csv(store: Store, incident: Incident) -> str:
 
 
 def followups_json(store: Store, incident: Incident) -> str:
-    """The same rows as JSON: a list of objects with the CSV's columns as keys."""
-    return json.dumps(followup_rows(store, incident), ensure_ascii=False, indent=2) + "\n"
+    """The same rows as JSON: a list of objects with the CSV's columns as keys
+    (``ticket`` only once pushed, as in the incident record)."""
+    rows = followup_rows(store, incident)
+    for row in rows:
+        if row["ticket"] is None:
+            del row["ticket"]
+    return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"

@@ -158,6 +158,12 @@ class FakeTracker:
         with self._lock:
             self._find_script.extend(replies)
 
+    def clear_scripts(self) -> None:
+        """Forget the replies not used yet: from now on, everything goes through."""
+        with self._lock:
+            self._script.clear()
+            self._find_script.clear()
+
     def release(self) -> None:
         self._released.set()
 

@@ -208,8 +208,12 @@ def test_a_refused_token_is_one_line_per_followup_nothing_stored_and_never_the_t
         "followups", "1", "--push", "--db", db, env=tracker.github_env(token=wrong)
     )
     assert code == 1
-    assert out.count("failed: GitHub refused it: HTTP 401: the token was not accepted") == 2
-    assert len(tracker.creates()) == 2  # one each: no retry storm
+    first, second = out.splitlines()
+    assert first.endswith(
+        "failed: GitHub refused it: HTTP 401: the token was not accepted (Bad credentials)"
+    )
+    assert second.startswith("INC-1 follow-up 2 (Runbook): failed: not tried: GitHub refused")
+    assert len(tracker.creates()) == 1  # no retry storm: the token is wrong for all
     assert wrong not in out + err and "Authorization" not in out + err
     assert "Traceback" not in err
     code, out, _ = run_cli("export", "1", "--format", "json", "--db", db)
@@ -321,9 +325,15 @@ def test_a_tracker_down_gives_up_after_bounded_attempts(
     tracker.script_finds(*[status(503)] * 40)
     report = _push(store, tracker.github_env(), three, clock)
     assert not report.complete
-    assert len(tracker.requests) <= 3 * 4
-    assert all("may exist: the next push looks" in line.line for line in report.lines)
+    assert len(tracker.requests) <= 4 * 2  # one follow-up's rounds, then it stops
+    first, *rest = report.lines
+    assert "may exist: the next push looks" in first.line
+    assert all("not tried: the tracker is not answering" in line.line for line in rest)
     assert tracker.issues == []
+    # It comes back: the one that may exist is looked for; nothing doubles.
+    tracker.clear_scripts()
+    report = _push(store, tracker.github_env(), three, clock)
+    assert report.complete and len(tracker.issues) == 3
 
 
 def test_a_done_followup_is_not_pushed(
@@ -340,13 +350,15 @@ def test_hostile_text_reaches_github_literally(
     ops: Service, store: Store, clock: FrozenClock, incident: Incident, tracker: FakeTracker
 ):
     text = "ping @channel @octocat <img src=x> **bold** ```` ``` fence\n# heading\x1b[31m"
+    shown = text.replace("\x1b", "␛")  # as the console shows it, and as Slack gets it
     ops.add_followup(incident.id, "alice", text, "@evil`name", "2026-11-30")
     _push(store, tracker.github_env(), incident, clock)
     body = tracker.issues[0]["body"]
-    assert md_block(text) in body  # the text sits whole inside one fence
+    assert md_block(shown) in body  # the text sits whole inside one fence
     assert "\n`````text\n" in body  # longer than the text's own run of backticks
     assert md_code_span("@evil`name") in body
-    assert "\n" not in tracker.issues[0]["title"] and "\x1b" not in tracker.issues[0]["title"]
+    title = tracker.issues[0]["title"]
+    assert "\n" not in title and "\x1b" not in title and "␛[31m" in title
 
 
 def test_a_marker_in_another_issue_body_is_not_taken_for_ours(

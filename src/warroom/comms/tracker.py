@@ -46,7 +46,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from warroom.clock import format_time, parse_time
 from warroom.comms.config import CommsConfig, redact
-from warroom.textsafe import printable
+from warroom.textsafe import printable, printable_lines
 
 if TYPE_CHECKING:
     import httpx
@@ -64,7 +64,13 @@ class TrackerProblem(Exception):
 
 
 class Refused(TrackerProblem):
-    """The tracker said no: nothing was created."""
+    """The tracker said no: nothing was created. ``everything``: the refusal is
+    about the token or the repository/project (401, 403, 404), so every other
+    follow-up would be refused the same way."""
+
+    def __init__(self, message: str, *, everything: bool = False) -> None:
+        super().__init__(message)
+        self.everything = everything
 
 
 class Later(TrackerProblem):
@@ -129,13 +135,16 @@ def new_issue(
     incident_title: str,
     marker: str,
 ) -> NewIssue:
+    """The issue for a follow-up. Control characters and bidi overrides travel as
+    the visible marks the console shows (``␛``, ``<U+202E>``), as they do to
+    Slack; line breaks and everything else as typed."""
     return NewIssue(
-        title=one_line(f"[{incident_ref}] {text}"),
-        text=text,
-        owner=owner,
+        title=one_line(printable(f"[{incident_ref}] {text}")),
+        text=printable_lines(text),
+        owner=printable(owner),
         due=due,
         incident_ref=incident_ref,
-        incident_title=incident_title,
+        incident_title=printable(incident_title),
         review=f"warroom export {incident_ref} --format md",
         marker=marker,
     )
@@ -351,7 +360,10 @@ class _Http:
             403: ": the token may not do this",
             404: ": no such repository or project (or the token cannot see it)",
         }.get(status, "")
-        raise Refused(self._say(f"{self.name} refused it: HTTP {status}{hint}{detail}"))
+        raise Refused(
+            self._say(f"{self.name} refused it: HTTP {status}{hint}{detail}"),
+            everything=status in (401, 403, 404, 410),
+        )
 
     @staticmethod
     def _detail(response: httpx.Response) -> str:

@@ -15,7 +15,9 @@ For each open follow-up without a ticket:
 429 and an unreachable tracker wait (``Retry-After``, or 1, 2, 4 s) and try
 again; a timeout or 5xx looks, then tries again; at most :data:`ATTEMPTS`
 rounds per follow-up. A refusal (401, 403, 404, 422…) stops that follow-up
-at once with one line: the next would fail the same way. The flow is async
+at once with one line: the next would fail the same way (and a refused token
+or an unknown repository stops the whole push: every follow-up would get the
+same answer; so does a tracker that stays down). The flow is async
 (the console runs it in a worker on its own loop, the command line under
 ``asyncio.run``); the database is used from the calling thread only.
 """
@@ -80,7 +82,7 @@ class PushLine:
 
     @property
     def line(self) -> str:
-        what = printable(one_line(self.text, 40), 60)
+        what = one_line(printable(self.text), 40)
         head = f"follow-up {self.number} ({what})"
         if self.outcome == "created":
             return f"{head}: created {self.ticket}"
@@ -137,6 +139,9 @@ async def push_followups(
                 continue
             if followup.ticket is not None:
                 line = PushLine(followup.id, number, followup.text, "already", followup.ticket)
+            elif pusher.stopped is not None:
+                problem = f"not tried: {pusher.stopped}"
+                line = PushLine(followup.id, number, followup.text, "failed", problem=problem)
             else:
                 line = await pusher.push(followup.id, number, followup.text)
             lines.append(line)
@@ -168,6 +173,8 @@ class _Pusher:
         self.clock = clock
         self.client = client
         self.sleep = sleep
+        #: Why the rest are not tried (the token refused, the tracker down).
+        self.stopped: str | None = None
         self.pid = os.getpid()
         self.started = process_started(self.pid) or "?"
 
@@ -251,6 +258,8 @@ class _Pusher:
             except Refused as exc:
                 problem = self._say(exc)
                 self._failed(row, problem, uncertain=look)
+                if exc.everything:
+                    self.stopped = problem
                 return PushLine(row.followup_id, number, row.text, "failed", problem=problem)
             except Later as exc:
                 problem = self._say(exc)
@@ -261,6 +270,8 @@ class _Pusher:
                 look = True
                 self._failed(row, problem, uncertain=True)
                 wait = BACKOFF[min(attempt, len(BACKOFF) - 1)]
+        # The tracker is down or overloaded: the others would only wait as long.
+        self.stopped = f"the tracker is not answering ({problem})"
         if look:
             problem += "; it may exist: the next push looks for it before creating"
         return PushLine(row.followup_id, number, row.text, "failed", problem=problem)

@@ -26,6 +26,7 @@ import re
 import threading
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -35,6 +36,10 @@ JIRA_USER = "ops@example.com"
 JIRA_TOKEN = "ATATTfakeJIRAtoken0123456789abcdefXYZ"
 REPO = "acme/backlog"
 PROJECT = "OPS"
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)
@@ -217,7 +222,9 @@ class FakeTracker:
             record.answered = "ok"
             if jira:
                 return self._send(handler, 200, self._jira_search(query))
-            return self._send(handler, 200, self._github_list(query))
+            listed, more = self._github_list(query)
+            link = f'<{self.url}{parts.path}?page={int(query.get("page", "1")) + 1}>; rel="next"'
+            return self._send(handler, 200, listed, link=link if more else None)
         issue = self._create(body or {}, jira)
         answer = (
             {"id": str(issue["id"]), "key": issue["key"], "self": f"{self.url}/x"}
@@ -264,12 +271,15 @@ class FakeTracker:
                     "html_url": f"https://github.com/{REPO}/issues/{number}",
                     "title": body.get("title"),
                     "body": body.get("body"),
-                    "updated_at": "2026-11-23T22:00:00Z",
+                    # GitHub's own clock, not the test's frozen one.
+                    "created_at": _utc_now(),
+                    "updated_at": _utc_now(),
                 }
             self.issues.append(issue)
             return issue
 
-    def _github_list(self, query: dict[str, str]) -> list[dict[str, Any]]:
+    def _github_list(self, query: dict[str, str]) -> tuple[list[dict[str, Any]], bool]:
+        """Newest first (sort=created, direction=desc, as the client asks)."""
         with self._lock:
             found = [
                 i
@@ -278,7 +288,23 @@ class FakeTracker:
             ]
         per_page = int(query.get("per_page", "30"))
         page = int(query.get("page", "1"))
-        return found[(page - 1) * per_page : page * per_page]
+        return found[(page - 1) * per_page : page * per_page], len(found) > page * per_page
+
+    def add_github_issues(self, count: int, body: str = "someone else's issue") -> None:
+        """Issues other people filed (a busy repository)."""
+        with self._lock:
+            for _ in range(count):
+                number = len(self.issues) + 1
+                self.issues.append(
+                    {
+                        "number": number,
+                        "html_url": f"https://github.com/{REPO}/issues/{number}",
+                        "title": "other",
+                        "body": body,
+                        "created_at": _utc_now(),
+                        "updated_at": _utc_now(),
+                    }
+                )
 
     def _jira_search(self, query: dict[str, str]) -> dict[str, Any]:
         match = re.search(r'labels = "([^"]+)"', query.get("jql", ""))
@@ -293,6 +319,7 @@ class FakeTracker:
         code: int,
         data: Any,
         retry_after: str | None = None,
+        link: str | None = None,
     ) -> None:
         raw = json.dumps(data).encode()
         handler.send_response(code)
@@ -300,5 +327,7 @@ class FakeTracker:
         handler.send_header("Content-Length", str(len(raw)))
         if retry_after is not None:
             handler.send_header("Retry-After", retry_after)
+        if link is not None:
+            handler.send_header("Link", link)
         handler.end_headers()
         handler.wfile.write(raw)

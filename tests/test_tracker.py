@@ -286,6 +286,46 @@ def test_github_timeout_then_retry_finds_the_issue_by_its_marker(
     assert store.followups(three.id)[0].ticket == "https://github.com/acme/backlog/issues/1"
 
 
+def test_the_lookup_reads_past_a_page_of_other_peoples_issues(
+    store: Store, clock: FrozenClock, three: Incident, tracker: FakeTracker
+):
+    """The answer never came; meanwhile 150 others were filed: ours is on page 2."""
+    tracker.script(drop())
+    config = _config(tracker.github_env())
+
+    class Busy:
+        """The real client, with a busy repository between the create and the look."""
+
+        def __init__(self) -> None:
+            from warroom.comms.tracker import tracker_client
+
+            self.inner = tracker_client(config)
+            self.where = self.inner.where
+
+        async def create(self, issue):
+            return await self.inner.create(issue)
+
+        async def find(self, marker, since):
+            if len(tracker.issues) == 1:
+                tracker.add_github_issues(150)
+            return await self.inner.find(marker, since)
+
+        async def aclose(self):
+            await self.inner.aclose()
+
+    async def run():
+        client = Busy()
+        try:
+            return await push_followups(store, config, three, clock, client=client, sleep=_no_wait)
+        finally:
+            await client.aclose()
+
+    report = asyncio.run(run())
+    assert [line.outcome for line in report.lines] == ["found", "created", "created"]
+    assert store.followups(three.id)[0].ticket == "https://github.com/acme/backlog/issues/1"
+    assert [r.query.get("page") for r in tracker.finds()] == ["1", "2"]
+
+
 def test_a_dropped_connection_then_retry_creates_one_issue(
     store: Store, clock: FrozenClock, three: Incident, tracker: FakeTracker
 ):

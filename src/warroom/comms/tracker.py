@@ -15,8 +15,8 @@ into one of three outcomes:
 How each is found again (checked against the real APIs):
 
 - GitHub: ``POST /repos/{owner}/{repo}/issues`` (title, body) answers 201 with
-  ``html_url``. To find, ``GET /repos/{owner}/{repo}/issues?state=all&since=…``
-  is read and the bodies compared, not ``/search/issues``: GitHub's search
+  ``html_url``. To find, ``GET /repos/{owner}/{repo}/issues?state=all`` (newest
+  first) is read and the bodies compared, not ``/search/issues``: GitHub's search
   index lags behind a fresh issue (it is eventually consistent), and a lookup
   that misses creates the duplicate it was there to prevent.
 - Jira Cloud: ``POST /rest/api/3/issue`` (project key, summary, an Atlassian
@@ -55,8 +55,8 @@ if TYPE_CHECKING:
 MAX_TITLE = 250
 #: How many pages of recent issues GitHub's lookup reads (100 a page).
 MAX_LOOKUP_PAGES = 10
-#: A lookup reads issues updated since the intent, minus this (clock skew).
-LOOKUP_SLACK = timedelta(minutes=10)
+#: GitHub's lookup reads back to the intent, minus this (clock skew).
+LOOKUP_SLACK = timedelta(days=1)
 
 
 class TrackerProblem(Exception):
@@ -241,6 +241,7 @@ class GithubIssueOut(_Answer):
     number: int
     html_url: str
     body: str | None = None
+    created_at: str | None = None
     pull_request: dict[str, Any] | None = None
 
 
@@ -424,9 +425,10 @@ class GithubTracker(_Http):
         return Ticket(made.html_url, made.html_url)
 
     async def find(self, marker: str, since: str) -> Ticket | None:
-        """The oldest issue whose body holds ``marker``, among those updated since
-        ``since`` (the intent) less :data:`LOOKUP_SLACK`."""
-        start = format_time(parse_time(since) - LOOKUP_SLACK)
+        """The oldest issue whose body holds ``marker``: the repository's issues,
+        newest first, back to a day before ``since`` (the intent; a day covers any
+        clock skew between here and GitHub), at most :data:`MAX_LOOKUP_PAGES` pages."""
+        oldest = format_time(parse_time(since) - LOOKUP_SLACK)
         found: list[GithubIssueOut] = []
         for page in range(1, MAX_LOOKUP_PAGES + 1):
             response = await self._request(
@@ -434,7 +436,6 @@ class GithubTracker(_Http):
                 self._repo,
                 params={
                     "state": "all",
-                    "since": start,
                     "sort": "created",
                     "direction": "desc",
                     "per_page": "100",
@@ -447,6 +448,8 @@ class GithubTracker(_Http):
             issues = [self._parse(GithubIssueOut, item) for item in data]
             found += [i for i in issues if i.pull_request is None and marker in (i.body or "")]
             if len(issues) < 100 or 'rel="next"' not in response.headers.get("link", ""):
+                break
+            if min((i.created_at or oldest) for i in issues) < oldest:
                 break
         if not found:
             return None

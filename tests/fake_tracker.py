@@ -92,6 +92,8 @@ class FakeTracker:
     requests: list[Request] = field(default_factory=list)
     #: Every issue created, GitHub's and Jira's: {number|key, title|summary, body, labels…}.
     issues: list[dict[str, Any]] = field(default_factory=list)
+    #: A careless server: its 401 quotes the Authorization header it got.
+    echo_auth: bool = False
     _script: deque[Reply] = field(default_factory=deque)
     _find_script: deque[Reply] = field(default_factory=deque)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -209,9 +211,10 @@ class FakeTracker:
             return self._send(handler, 404, {"message": "Not Found"})
         if not self._authorized(headers, jira):
             record.answered = "401"
+            said = f" ({headers.get('authorization')})" if self.echo_auth else ""
             if jira:
-                return self._send(handler, 401, {"errorMessages": ["Unauthorized"]})
-            return self._send(handler, 401, {"message": "Bad credentials"})
+                return self._send(handler, 401, {"errorMessages": [f"Unauthorized{said}"]})
+            return self._send(handler, 401, {"message": f"Bad credentials{said}"})
         if reply.status == 429:
             record.answered = "429"
             return self._send(handler, 429, {"message": "slow down"}, reply.retry_after)

@@ -421,3 +421,28 @@ def test_the_token_never_reaches_repr_or_errors(tracker: FakeTracker):
     basic = base64.b64encode(f"ops@example.com:{JIRA_TOKEN}".encode()).decode()
     assert basic not in redact(f"Authorization: Basic {basic}", jira)
     assert GITHUB_TOKEN not in redact(f"token {GITHUB_TOKEN}", None)
+
+
+@pytest.mark.parametrize("kind", ["github", "jira"])
+def test_a_server_that_quotes_the_authorization_header_never_gets_it_printed(
+    run_cli, tmp_path: Path, tracker: FakeTracker, kind: str
+):
+    import base64
+
+    db = tmp_path / "w.db"
+    _declare_with_followups(run_cli, db, "Add an alert @bob")
+    tracker.echo_auth = True
+    wrong = "sekrit-not-token-shaped-0123456789"
+    env = tracker.github_env(token=wrong) if kind == "github" else tracker.jira_env(token=wrong)
+    code, out, err = run_cli("followups", "1", "--push", "--db", db, env=env)
+    assert code == 1
+    assert "HTTP 401" in out and "[redacted]" in out
+    basic = base64.b64encode(f"ops@example.com:{wrong}".encode()).decode()
+    for secret in (wrong, basic):
+        assert secret not in out + err
+    stored = Store(db)
+    try:
+        (row,) = stored.read_rows("SELECT last_error FROM tracker_pushes")
+    finally:
+        stored.close()
+    assert wrong not in row[0] and basic not in row[0]

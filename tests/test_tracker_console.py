@@ -42,7 +42,9 @@ async def test_f3_then_p_creates_each_open_followup_and_shows_its_issue(tmp_path
         await pilot.press("f3")
         await until(pilot, lambda: isinstance(app.screen, FollowupsScreen), "the follow-ups")
         assert "(not in the tracker)" in screen_text(app)
-        assert f"{PUSH_FOLLOWUPS_KEY} creates the open ones in the tracker" in screen_text(app)
+        assert f"{PUSH_FOLLOWUPS_KEY} creates the open ones in GitHub acme/backlog" in status_line(
+            app
+        )
         await pilot.press(PUSH_FOLLOWUPS_KEY)
         await until(
             pilot, lambda: "in the tracker" in status_line(app) and not app.screen.pushing, "done"
@@ -53,7 +55,7 @@ async def test_f3_then_p_creates_each_open_followup_and_shows_its_issue(tmp_path
         assert len(tracker.issues) == len(open_ones) <= count
         assert all(f.ticket for f in open_ones)
         text = screen_text(app)
-        assert "→ https://github.com/acme/backlog/issues/1" in text
+        assert "→ acme/backlog#1" in text
         # Typed text is shown literally (never markup), and goes literally.
         assert "[bold]runbook[/bold] <!channel>" in text
         assert any("[bold]runbook[/bold] <!channel>" in i["body"] for i in tracker.issues)
@@ -169,3 +171,28 @@ async def test_close_asks_plainly_without_a_tracker(tmp_path):
 def test_the_close_hint_names_the_push_key_of_the_key_table():
     assert f"f3 then {PUSH_FOLLOWUPS_KEY}" == PUSH_HINT
     assert any(key == PUSH_FOLLOWUPS_KEY and "tracker" in what for key, what in help_rows())
+
+
+async def test_a_bug_during_the_push_is_one_line_and_the_log_has_no_token(
+    tmp_path, tracker, log_dir, monkeypatch
+):
+    import warroom.comms.tracker_push as flow
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError(f"boom Authorization: Bearer {GITHUB_TOKEN} and {GITHUB_TOKEN}")
+
+    monkeypatch.setattr(flow, "push_followups", broken)
+    app = _tracked(demo_app(tmp_path / "w.db"), tracker.github_env())
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("f3")
+        await until(pilot, lambda: isinstance(app.screen, FollowupsScreen), "the follow-ups")
+        await pilot.press(PUSH_FOLLOWUPS_KEY)
+        await until(pilot, lambda: not app.screen.pushing, "the push")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, FollowupsScreen)  # the console carries on
+        assert GITHUB_TOKEN not in screen_text(app)
+        assert "Traceback" not in screen_text(app)
+    logged = "".join(p.read_text() for p in log_dir.glob("*"))
+    assert "boom" in logged and GITHUB_TOKEN not in logged

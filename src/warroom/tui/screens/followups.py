@@ -9,6 +9,7 @@ an error is that one line, never a traceback.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -32,6 +33,16 @@ if TYPE_CHECKING:
     from warroom.tui.app import WarroomApp
 
 
+_GITHUB_ISSUE = re.compile(r"https?://[^/]+/([^/]+/[^/]+)/issues/(\d+)")
+
+
+def short_ticket(ticket: str) -> str:
+    """GitHub's issue URL as GitHub writes a reference (``acme/backlog#12``), so
+    it fits beside the follow-up at 80 columns; a Jira key as it is."""
+    match = _GITHUB_ISSUE.fullmatch(ticket)
+    return f"{match.group(1)}#{match.group(2)}" if match else ticket
+
+
 def followup_line(followup: FollowUp, *, tracker: bool = False) -> str:
     """One follow-up; with its ticket once pushed (``tracker``: say when it is not)."""
     mark = "[x]" if followup.done else "[ ]"
@@ -39,7 +50,7 @@ def followup_line(followup: FollowUp, *, tracker: bool = False) -> str:
         f"{mark} {printable(followup.text, 200)}  @{printable(followup.owner)}  due {followup.due}"
     )
     if followup.ticket:
-        line += f"  → {printable(followup.ticket, 120)}"
+        line += f"  → {printable(short_ticket(followup.ticket), 120)}"
     elif tracker and not followup.done:
         line += "  (not in the tracker)"
     return line
@@ -68,10 +79,7 @@ class FollowupsScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="followups-box"):
             yield Label(
-                Content(
-                    "Follow-up actions: space ticks one off · "
-                    f"{PUSH_FOLLOWUPS_KEY} creates the open ones in the tracker · escape closes"
-                ),
+                Content("Follow-up actions: space ticks one off · escape closes"),
                 id="followups-title",
             )
             yield OptionList(id="followups-list")
@@ -83,6 +91,13 @@ class FollowupsScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self._load()
+        comms = self.warroom.comms
+        if comms is not None and comms.tracker_enabled:
+            where = comms.tracker.repo if comms.tracker.kind == "github" else comms.tracker.project
+            kind = "GitHub" if comms.tracker.kind == "github" else "Jira"
+            self._status(f"{PUSH_FOLLOWUPS_KEY} creates the open ones in {kind} {where}, once")
+        else:
+            self._status(f"{PUSH_FOLLOWUPS_KEY}: no tracker configured ([tracker] in the config)")
         self.query_one(OptionList).focus()
 
     def _load(self) -> None:
@@ -165,11 +180,12 @@ class FollowupsScreen(ModalScreen[None]):
         app = self.warroom
         incident = app.store.incident(self.incident_id)
         assert app.comms is not None and incident is not None
-        said: list[str] = []
 
         def heard(line: PushLine) -> None:
-            said.append(line.line)
-            self._status(line.line)
+            text = line.line
+            if line.ticket:  # the URL in full is in the exports; here, what fits
+                text = text.replace(line.ticket, short_ticket(line.ticket))
+            self._status(text)
             if self.is_attached:
                 self._load()
 

@@ -446,3 +446,38 @@ def test_a_server_that_quotes_the_authorization_header_never_gets_it_printed(
     finally:
         stored.close()
     assert wrong not in row[0] and basic not in row[0]
+
+
+def test_a_followup_another_live_process_is_pushing_is_left_to_it(
+    store: Store, clock: FrozenClock, three: Incident, tracker: FakeTracker
+):
+    """Two consoles press p together: the second leaves the claimed one alone; a
+    claim whose process is gone (kill -9) is taken over."""
+    from warroom.db.people import process_started
+
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        first = store.followups(three.id)[0]
+        with store.write() as tx:
+            tx.execute(
+                "INSERT INTO tracker_pushes (followup_id, marker, tracker, intent_at,"
+                " uncertain, claim_pid, claim_started) VALUES (?, ?, ?, ?, 1, ?, ?)",
+                (
+                    first.id,
+                    "warroom-fu-someone-else",
+                    "github:acme/backlog",
+                    "2026-11-23T22:00:00Z",
+                    other.pid,
+                    process_started(other.pid),
+                ),
+            )
+        report = _push(store, tracker.github_env(), three, clock)
+        assert [line.outcome for line in report.lines] == ["busy", "created", "created"]
+        assert "another console is pushing it" in report.lines[0].line
+        assert len(tracker.issues) == 2
+    finally:
+        other.kill()
+        other.wait()
+    report = _push(store, tracker.github_env(), three, clock)
+    assert [line.outcome for line in report.lines] == ["created", "already", "already"]
+    assert len(tracker.issues) == 3

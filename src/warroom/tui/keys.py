@@ -160,7 +160,7 @@ KEYS: tuple[Key, ...] = (
     ),
     Key(
         PUSH_FOLLOWUPS_KEY,
-        "in the follow-ups (f3): create the open ones in the tracker, once",
+        "in f3: create the open follow-ups in the tracker, once",
         "in the follow-ups (f3): create each open follow-up in the team's tracker (GitHub or"
         " Jira, `[tracker]`), once; its issue shows beside it",
     ),

@@ -473,7 +473,7 @@ def test_a_followup_another_live_process_is_pushing_is_left_to_it(
             )
         report = _push(store, tracker.github_env(), three, clock)
         assert [line.outcome for line in report.lines] == ["busy", "created", "created"]
-        assert "another console is pushing it" in report.lines[0].line
+        assert "being pushed right now" in report.lines[0].line
         assert len(tracker.issues) == 2
     finally:
         other.kill()
@@ -481,3 +481,35 @@ def test_a_followup_another_live_process_is_pushing_is_left_to_it(
     report = _push(store, tracker.github_env(), three, clock)
     assert [line.outcome for line in report.lines] == ["created", "already", "already"]
     assert len(tracker.issues) == 3
+
+
+def test_two_pushes_in_one_process_send_each_followup_once(
+    store: Store, clock: FrozenClock, three: Incident, tracker: FakeTracker
+):
+    """f3 closed and opened again mid-push, p pressed again: one request each."""
+    tracker.script(hold())
+    config = _config(tracker.github_env())
+
+    async def both():
+        first = asyncio.create_task(push_followups(store, config, three, clock, sleep=_no_wait))
+        while not tracker.holding.is_set():
+            await asyncio.sleep(0.01)
+        second = await push_followups(store, config, three, clock, sleep=_no_wait)
+        tracker.release()
+        return await first, second
+
+    first, second = asyncio.run(both())
+    assert [line.outcome for line in first.lines] == ["created", "already", "already"]
+    assert [line.outcome for line in second.lines] == ["busy", "created", "created"]
+    assert len(tracker.issues) == 3 and len(tracker.creates()) == 3
+
+
+def test_push_with_an_output_file_is_refused(run_cli, tmp_path: Path, tracker: FakeTracker):
+    db = tmp_path / "w.db"
+    _declare_with_followups(run_cli, db, "Add an alert @bob")
+    code, out, err = run_cli(
+        "followups", "1", "--push", "-o", tmp_path / "x.csv", "--db", db, env=tracker.github_env()
+    )
+    assert (code, out) == (2, "")
+    assert err == "warroom: --push writes no file: drop --output\n"
+    assert tracker.requests == []

@@ -381,6 +381,15 @@ def followups(ctx: click.Context, incident: str, fmt: str, output: Path | None, 
     not configured or its settings are wrong (nothing is written).
     """
     if push:
+        from click.core import ParameterSource
+
+        given = [
+            f"--{name}"
+            for name, option in (("format", "fmt"), ("output", "output"))
+            if ctx.get_parameter_source(option) is ParameterSource.COMMANDLINE
+        ]
+        if given:
+            raise WarroomError(f"--push writes no file: drop {' and '.join(given)}")
         _push_followups(ctx, incident)
         return
     from warroom.exports.incident import followups_csv, followups_json

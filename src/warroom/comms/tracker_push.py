@@ -59,6 +59,9 @@ BACKOFF = (1.0, 2.0, 4.0)
 MAX_WAIT = 30.0
 MARKER_PREFIX = "warroom-fu-"
 
+#: Follow-ups this process is pushing right now (by id).
+_IN_FLIGHT: set[int] = set()
+
 Outcome = Literal["created", "found", "already", "failed", "busy"]
 #: Outcomes after which the follow-up has its ticket.
 HAS_TICKET = frozenset({"created", "found", "already"})
@@ -91,7 +94,7 @@ class PushLine:
         if self.outcome == "already":
             return f"{head}: already there: {self.ticket}"
         if self.outcome == "busy":
-            return f"{head}: another console is pushing it right now"
+            return f"{head}: being pushed right now (by another console or push)"
         return f"{head}: failed: {self.problem}"
 
 
@@ -204,16 +207,24 @@ class _Pusher:
             return row
 
     async def push(self, followup_id: int, number: int, text: str) -> PushLine:
-        begun = self._begin(followup_id)
-        if begun == "busy":
+        # The database claim is per process; within one (a console whose f3 was
+        # closed and opened again mid-push), this set keeps it to one at a time.
+        if followup_id in _IN_FLIGHT:
             return PushLine(followup_id, number, text, "busy")
-        if isinstance(begun, str):
-            return PushLine(followup_id, number, text, "already", begun)
+        _IN_FLIGHT.add(followup_id)
         try:
-            return await self._rounds(begun, number)
+            begun = self._begin(followup_id)
+            if begun == "busy":
+                return PushLine(followup_id, number, text, "busy")
+            if isinstance(begun, str):
+                return PushLine(followup_id, number, text, "already", begun)
+            try:
+                return await self._rounds(begun, number)
+            finally:
+                with self.store.write() as tx:
+                    tickets.release(tx, followup_id)
         finally:
-            with self.store.write() as tx:
-                tickets.release(tx, followup_id)
+            _IN_FLIGHT.discard(followup_id)
 
     def _issue(self, row: tickets.Pending) -> NewIssue:
         assert row.marker is not None

@@ -94,6 +94,8 @@ class FakeTracker:
     issues: list[dict[str, Any]] = field(default_factory=list)
     #: A careless server: its 401 quotes the Authorization header it got.
     echo_auth: bool = False
+    #: A Jira project whose create screen has no Labels field.
+    no_labels: bool = False
     _script: deque[Reply] = field(default_factory=deque)
     _find_script: deque[Reply] = field(default_factory=deque)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -228,6 +230,19 @@ class FakeTracker:
             listed, more = self._github_list(query)
             link = f'<{self.url}{parts.path}?page={int(query.get("page", "1")) + 1}>; rel="next"'
             return self._send(handler, 200, listed, link=link if more else None)
+        if jira and self.no_labels and "labels" in (body or {}).get("fields", {}):
+            record.answered = "400"
+            return self._send(
+                handler,
+                400,
+                {
+                    "errorMessages": [],
+                    "errors": {
+                        "labels": "Field 'labels' cannot be set. It is not on the"
+                        " appropriate screen, or unknown."
+                    },
+                },
+            )
         issue = self._create(body or {}, jira)
         answer = (
             {"id": str(issue["id"]), "key": issue["key"], "self": f"{self.url}/x"}
@@ -310,10 +325,18 @@ class FakeTracker:
                 )
 
     def _jira_search(self, query: dict[str, str]) -> dict[str, Any]:
-        match = re.search(r'labels = "([^"]+)"', query.get("jql", ""))
+        jql = query.get("jql", "")
+        match = re.search(r'labels = "([^"]+)"', jql)
         label = match.group(1) if match else None
+        match = re.search(r'text ~ "([^"]+)"', jql)
+        word = match.group(1) if match else None
         with self._lock:
-            found = [i for i in self.issues if "key" in i and label in i["labels"]]
+            found = [
+                i
+                for i in self.issues
+                if "key" in i
+                and (label in i["labels"] or (word and word in json.dumps(i["description"])))
+            ]
         return {"issues": [{"id": str(i["id"]), "key": i["key"]} for i in found]}
 
     def _send(

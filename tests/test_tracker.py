@@ -17,7 +17,17 @@ from pathlib import Path
 import pytest
 
 from conftest import START
-from fake_tracker import GITHUB_TOKEN, JIRA_TOKEN, FakeTracker, drop, hold, rate, slow, status
+from fake_tracker import (
+    GITHUB_TOKEN,
+    JIRA_TOKEN,
+    FakeTracker,
+    Reply,
+    drop,
+    hold,
+    rate,
+    slow,
+    status,
+)
 from warroom.clock import FrozenClock
 from warroom.commands import run_line
 from warroom.comms.config import load_comms_config
@@ -513,3 +523,18 @@ def test_push_with_an_output_file_is_refused(run_cli, tmp_path: Path, tracker: F
     assert (code, out) == (2, "")
     assert err == "warroom: --push writes no file: drop --output\n"
     assert tracker.requests == []
+
+
+def test_a_jira_project_without_labels_on_its_screen_still_gets_one_issue(
+    store: Store, clock: FrozenClock, three: Incident, tracker: FakeTracker
+):
+    tracker.no_labels = True
+    # The first create is refused for its label; the one without: answer lost.
+    tracker.script(Reply(), drop())
+    report = _push(store, tracker.jira_env(), three, clock)
+    assert report.complete
+    assert [line.outcome for line in report.lines] == ["found", "created", "created"]
+    assert [i["key"] for i in tracker.issues] == ["OPS-1", "OPS-2", "OPS-3"]
+    assert all(i["labels"] == [] for i in tracker.issues)
+    jql = tracker.finds()[0].query["jql"]
+    assert jql.startswith('project = "OPS" AND (labels = "warroom-fu-')

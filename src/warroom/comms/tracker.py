@@ -22,8 +22,10 @@ How each is found again (checked against the real APIs):
 - Jira Cloud: ``POST /rest/api/3/issue`` (project key, summary, an Atlassian
   Document Format description, issue type, and the marker as a label) answers
   201 with ``key``. To find, ``GET /rest/api/3/search/jql`` with ``labels =
-  "<marker>"`` (the older ``/rest/api/3/search`` is removed: 410). A label is
-  matched exactly, where ``text ~`` is a fuzzy word search.
+  "<marker>" OR text ~ "<its hex word>"`` (the older ``/rest/api/3/search`` is
+  removed: 410). A label is matched exactly; the text search covers a project
+  whose create screen has no Labels field (the create is then sent without).
+  Jira's search index, like GitHub's, may lag a new issue by a moment.
 
 Text goes to the tracker literally. GitHub renders Markdown, so the follow-up's
 text sits in a fenced code block (a fence longer than any run of backticks in
@@ -68,9 +70,10 @@ class Refused(TrackerProblem):
     about the token or the repository/project (401, 403, 404), so every other
     follow-up would be refused the same way."""
 
-    def __init__(self, message: str, *, everything: bool = False) -> None:
+    def __init__(self, message: str, *, everything: bool = False, status: int = 0) -> None:
         super().__init__(message)
         self.everything = everything
+        self.status = status
 
 
 class Later(TrackerProblem):
@@ -364,6 +367,7 @@ class _Http:
         raise Refused(
             self._say(f"{self.name} refused it: HTTP {status}{hint}{detail}"),
             everything=status in (401, 403, 404, 410),
+            status=status,
         )
 
     @staticmethod
@@ -475,6 +479,17 @@ class JiraTracker(_Http):
         return f"{self.settings.url}/browse/{key}"
 
     async def create(self, issue: NewIssue) -> Ticket:
+        """The issue, with the marker as a label; a project whose create screen
+        has no Labels field answers 400 naming ``labels``: then without it (the
+        marker is in the description too, and :meth:`find` looks there as well)."""
+        try:
+            return await self._create(issue, labels=[issue.marker])
+        except Refused as exc:
+            if exc.status != 400 or "labels" not in str(exc):
+                raise
+        return await self._create(issue, labels=[])
+
+    async def _create(self, issue: NewIssue, *, labels: list[str]) -> Ticket:
         assert self.settings.project is not None
         payload = JiraIssueIn(
             fields=JiraFields(
@@ -482,16 +497,23 @@ class JiraTracker(_Http):
                 summary=issue.title,
                 description=jira_description(issue),
                 issuetype=JiraIssueType(name=self.settings.issue_type),
-                labels=[issue.marker],
+                labels=labels,
             )
         )
-        response = await self._request("POST", "/rest/api/3/issue", json=payload.model_dump())
+        body = payload.model_dump(exclude={"fields": {"labels"}} if not labels else None)
+        response = await self._request("POST", "/rest/api/3/issue", json=body)
         made = self._parse(JiraCreated, _json(response))
         return Ticket(made.key, self._browse(made.key))
 
     async def find(self, marker: str, since: str) -> Ticket | None:
-        del since  # the label is unique: no need to narrow by time
-        jql = f'project = "{self.settings.project}" AND labels = "{marker}" ORDER BY created ASC'
+        del since  # the marker is unique: no need to narrow by time
+        # The label matches exactly; the text search finds it in the description
+        # where the label could not be set (its 32 hex digits are one word).
+        word = marker.removeprefix("warroom-fu-")
+        jql = (
+            f'project = "{self.settings.project}"'
+            f' AND (labels = "{marker}" OR text ~ "{word}") ORDER BY created ASC'
+        )
         response = await self._request(
             "GET",
             "/rest/api/3/search/jql",

@@ -538,3 +538,16 @@ def test_a_jira_project_without_labels_on_its_screen_still_gets_one_issue(
     assert all(i["labels"] == [] for i in tracker.issues)
     jql = tracker.finds()[0].query["jql"]
     assert jql.startswith('project = "OPS" AND (labels = "warroom-fu-')
+
+
+def test_a_very_long_followup_is_cut_with_a_mark_to_fit_the_trackers_limits(
+    ops: Service, store: Store, clock: FrozenClock, incident: Incident, tracker: FakeTracker
+):
+    ops.add_followup(incident.id, "alice", "x" * 100_000, "bob", "2026-11-30")
+    report = _push(store, tracker.github_env(), incident, clock)
+    assert report.complete
+    body = tracker.issues[0]["body"]
+    assert len(body) < 65_536
+    assert "[cut here: the whole text is in warroom's record]" in body
+    assert len(tracker.issues[0]["title"]) <= 256
+    assert store.followups(incident.id)[0].text == "x" * 100_000  # the record keeps it all

@@ -55,6 +55,10 @@ if TYPE_CHECKING:
 
 #: GitHub: an issue title may be up to 256 characters; Jira's summary 255.
 MAX_TITLE = 250
+#: The follow-up's text in the issue at most (GitHub's body takes 65,536
+#: characters, Jira's description 32,767); past it, cut with a visible mark.
+MAX_ISSUE_TEXT = 30_000
+TRUNCATED = "\n… [cut here: the whole text is in warroom's record]"
 #: How many pages of recent issues GitHub's lookup reads (100 a page).
 MAX_LOOKUP_PAGES = 10
 #: GitHub's lookup reads back to the intent, minus this (clock skew).
@@ -143,7 +147,7 @@ def new_issue(
     Slack; line breaks and everything else as typed."""
     return NewIssue(
         title=one_line(printable(f"[{incident_ref}] {text}")),
-        text=printable_lines(text),
+        text=_capped(printable_lines(text)),
         owner=printable(owner),
         due=due,
         incident_ref=incident_ref,
@@ -151,6 +155,12 @@ def new_issue(
         review=f"warroom export {incident_ref} --format md",
         marker=marker,
     )
+
+
+def _capped(text: str) -> str:
+    if len(text) <= MAX_ISSUE_TEXT:
+        return text
+    return text[: MAX_ISSUE_TEXT - len(TRUNCATED)] + TRUNCATED
 
 
 # -- GitHub Markdown, kept literal ---------------------------------------------

@@ -283,16 +283,16 @@ def test_fold_and_text_escaping_units():
 def test_followups_csv(scripted, run_cli):
     code, out, err = run_cli("--db", scripted, "followups", "INC-1")
     assert (code, err) == (0, "")
-    assert out.startswith("incident,ref,text,owner,due,done,done_at\r\n")
+    assert out.startswith("incident,ref,text,owner,due,done,done_at,ticket\r\n")
     assert "\n" not in out.replace("\r\n", "")
     rows = list(csv.reader(io.StringIO(out, newline="")))
     assert rows[1:] == [
         ["INC-1", "INC-1-FU-1", "add backoff + jitter to the qb-sync retry loop", "dan",
-         "2026-12-04", "false", ""],
+         "2026-12-04", "false", "", ""],
         ["INC-1", "INC-1-FU-2", "alert on Intuit 429 rate", "erin", "2026-11-30", "true",
-         "2026-11-30T16:00:00Z"],
+         "2026-11-30T16:00:00Z", ""],
         ["INC-1", "INC-1-FU-3", "runbook: qb-sync regional fail-over", "carol", "2026-12-04",
-         "false", ""],
+         "false", "", ""],
     ]  # fmt: skip
 
 

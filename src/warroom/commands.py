@@ -251,6 +251,11 @@ def _impact(ops: Service, inc: int, who: str, arg: str) -> LineResult:
     return _wrote(ops.set_impact(inc, who, _needs_text(arg, "/impact TEXT")))
 
 
+#: How the console pushes follow-ups (tui/keys.py's f3 and its push key; a test
+#: keeps the two in step: this layer may not import the console's).
+PUSH_HINT = "f3 then p"
+
+
 def _ask_close(ops: Service, inc: int, who: str, arg: str) -> LineResult:
     """The first ``/close``: check, write nothing, and say what a second one does.
 
@@ -260,6 +265,15 @@ def _ask_close(ops: Service, inc: int, who: str, arg: str) -> LineResult:
     if arg.strip():
         raise CommandError("usage: /close")
     incident = ops.check_close(inc)
+    unpushed = ops.unpushed_followups(inc)
+    if unpushed:
+        some = "1 follow-up is" if unpushed == 1 else f"{unpushed} follow-ups are"
+        return LineResult(
+            message=f"{some} not in the tracker: press {PUSH_HINT},"
+            f" or /close again to close {incident.ref} anyway (anything else cancels)",
+            severity="warning",
+            asks="close",
+        )
     return LineResult(
         message=f"/close again to confirm: {incident.ref} becomes final and read-only"
         " for everyone (anything else cancels)",

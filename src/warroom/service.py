@@ -833,6 +833,15 @@ class Service:
         self._refuse_to_close(incident)
         return incident
 
+    def unpushed_followups(self, incident_id: int) -> int:
+        """Open follow-ups not yet in the tracker; 0 when no tracker is configured
+        (``/close`` warns about them: the playbook files them before closing)."""
+        if self.comms is None or not self.comms.tracker_enabled:
+            return 0
+        from warroom.db import tickets
+
+        return tickets.count_pending(self.store, incident_id)
+
     def close(self, incident_id: int, author: str) -> Entry:
         """Close a resolved incident after its review: from then on it is read-only."""
         with self._transaction(incident_id) as change:

@@ -369,13 +369,36 @@ def export(ctx: click.Context, incident: str, fmt: str, output: Path | None) -> 
     "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "--push",
+    is_flag=True,
+    help="Create each open follow-up in the tracker ([tracker] / WARROOM_TRACKER_*), once.",
+)
 @global_options
 @click.pass_context
-def followups(ctx: click.Context, incident: str, fmt: str, output: Path | None) -> None:
-    """Export an incident's follow-up actions (CSV or JSON) for a backlog tracker.
+def followups(ctx: click.Context, incident: str, fmt: str, output: Path | None, push: bool) -> None:
+    """Export an incident's follow-up actions (CSV or JSON) for a backlog tracker,
+    or, with --push, create them in the tracker (GitHub or Jira).
 
-    Columns: incident, ref, text, owner, due, done, done_at.
+    Columns: incident, ref, text, owner, due, done, done_at, ticket.
+
+    --push prints one line per open follow-up (created, found existing, already
+    there, failed) and exits 0 when every open follow-up has its ticket, 1 when
+    some do not (run it again: nothing is created twice), 2 when the tracker is
+    not configured or its settings are wrong (nothing is written).
     """
+    if push:
+        from click.core import ParameterSource
+
+        given = [
+            f"--{name}"
+            for name, option in (("format", "fmt"), ("output", "output"))
+            if ctx.get_parameter_source(option) is ParameterSource.COMMANDLINE
+        ]
+        if given:
+            raise WarroomError(f"--push writes no file: drop {' and '.join(given)}")
+        _push_followups(ctx, incident)
+        return
     from warroom.exports.incident import followups_csv, followups_json
 
     app_ctx = Context(ctx, read_only=True)
@@ -384,6 +407,36 @@ def followups(ctx: click.Context, incident: str, fmt: str, output: Path | None) 
     assert record is not None
     render = followups_csv if fmt == "csv" else followups_json
     _emit(render(app_ctx.store, record), output, app_ctx.db_path)
+
+
+def _push_followups(ctx: click.Context, incident: str) -> None:
+    import asyncio
+
+    from warroom.comms.tracker_push import NOT_CONFIGURED, push_followups
+    from warroom.textsafe import printable
+
+    app_ctx = Context(ctx)
+    # Settings and clock first: a refused config or no tracker opens no database.
+    config = app_ctx.comms
+    if not config.tracker_enabled:
+        raise WarroomError(NOT_CONFIGURED)
+    clock = system_clock()
+    incident_id = app_ctx.incident_id(incident)
+    record = app_ctx.store.incident(incident_id)
+    assert record is not None
+
+    def say(line) -> None:
+        click.echo(printable(f"{record.ref} {line.line}", 400))
+
+    report = asyncio.run(push_followups(app_ctx.store, config, record, clock, on_line=say))
+    if not report.lines:
+        click.echo(f"{record.ref}: no open follow-ups to push")
+    if not report.complete:
+        _complain(
+            f"{report.failed} follow-up(s) of {record.ref} not in the tracker yet;"
+            " run it again (nothing is created twice)"
+        )
+        sys.exit(1)
 
 
 @cli.group()

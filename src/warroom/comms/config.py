@@ -1,6 +1,8 @@
-"""Where Slack and SMTP settings come from, and how their secrets are kept out of sight.
+"""Where Slack, SMTP and tracker settings come from, and how their secrets are kept
+out of sight.
 
-Settings come from the environment (``WARROOM_SLACK_*``, ``WARROOM_SMTP_*``)
+Settings come from the environment (``WARROOM_SLACK_*``, ``WARROOM_SMTP_*``,
+``WARROOM_TRACKER_*``)
 and, under them, from an optional TOML file (``WARROOM_CONFIG``, default
 ``<user config dir>/warroom/config.toml``). The environment wins, so a one-off
 ``WARROOM_SLACK_API_URL=… warroom slack check`` needs no edit of the file.
@@ -35,6 +37,12 @@ _SECRET_PATTERNS = (
     re.compile(r"xox[abposre]-[A-Za-z0-9-]+"),
     re.compile(r"xapp-[A-Za-z0-9-]+"),
     re.compile(r"(?:https?://)?hooks\.slack(?:-gov)?\.com/\S+"),
+    # GitHub tokens (classic, fine-grained, app) and Atlassian API tokens.
+    re.compile(r"gh[pousr]_[A-Za-z0-9]{20,}"),
+    re.compile(r"github_pat_[A-Za-z0-9_]{20,}"),
+    re.compile(r"ATATT[A-Za-z0-9_=+/-]{20,}"),
+    # An Authorization header, whatever its scheme, should one ever be printed.
+    re.compile(r"(?i)(authorization\s*[:=]\s*)(?:bearer|basic|token)\s+\S+"),
 )
 
 
@@ -116,11 +124,135 @@ class SmtpSettings(_Model):
         return None if isinstance(value, str) and not value.strip() else value
 
 
+GITHUB_API_URL = "https://api.github.com"
+#: ``owner/name`` as GitHub allows them.
+GITHUB_REPO = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
+#: A Jira project key (``OPS``, ``SRE2``).
+JIRA_PROJECT = re.compile(r"[A-Z][A-Z0-9_]{0,254}")
+
+
+def _http_url_or_none(value: str | None, example: str) -> str | None:
+    if value is None:
+        return None
+    value = value.strip().rstrip("/")
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"must be an http(s) URL such as {example}")
+    return value
+
+
+class TrackerSettings(_Model):
+    """``[tracker]``: where ``followups --push`` (and f3's push key) create issues.
+
+    ``kind = "github"`` needs ``repo`` (``owner/name``) and ``token``;
+    ``kind = "jira"`` needs ``url`` (the site, ``https://acme.atlassian.net``),
+    ``project`` (its key), ``user`` (the account's email) and ``token`` (an API
+    token). ``api_url`` sends the requests elsewhere (tests, a GitHub Enterprise
+    ``https://ghe.example/api/v3``); ``timeout`` bounds each request.
+    """
+
+    kind: Literal["github", "jira"] | None = None
+    repo: str | None = None
+    url: str | None = None
+    project: str | None = None
+    user: str | None = None
+    token: SecretStr | None = None
+    issue_type: str = "Task"
+    api_url: str | None = None
+    timeout: float = Field(default=10.0, gt=0, le=120)
+
+    @field_validator("kind", "repo", "url", "project", "user", "token", "api_url", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _kind(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("repo")
+    @classmethod
+    def _repo(cls, value: str | None) -> str | None:
+        if value is not None and not GITHUB_REPO.fullmatch(value.strip()):
+            raise ValueError("must be owner/name, as in github.com/owner/name")
+        return None if value is None else value.strip()
+
+    @field_validator("project")
+    @classmethod
+    def _project(cls, value: str | None) -> str | None:
+        if value is not None and not JIRA_PROJECT.fullmatch(value.strip()):
+            raise ValueError("must be a Jira project key such as OPS")
+        return None if value is None else value.strip()
+
+    @field_validator("url")
+    @classmethod
+    def _site(cls, value: str | None) -> str | None:
+        return _http_url_or_none(value, "https://acme.atlassian.net")
+
+    @field_validator("api_url")
+    @classmethod
+    def _api(cls, value: str | None) -> str | None:
+        return _http_url_or_none(value, "http://127.0.0.1:8080")
+
+    @field_validator("issue_type")
+    @classmethod
+    def _issue_type(cls, value: str) -> str:
+        value = value.strip()
+        if not value or len(value) > 60 or not value.isprintable():
+            raise ValueError("must be a Jira issue type name such as Task")
+        return value
+
+    @field_validator("token")
+    @classmethod
+    def _token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            secret = value.get_secret_value()
+            if not secret.isascii() or not secret.isprintable() or " " in secret.strip():
+                raise ValueError("must be one word of printable ASCII")
+            return SecretStr(secret.strip())
+        return value
+
+    def missing(self) -> list[str]:
+        """The settings ``kind`` needs and does not have."""
+        if self.kind == "github":
+            wanted = {"repo": self.repo, "token": self.token}
+        elif self.kind == "jira":
+            wanted = {
+                "url": self.url,
+                "project": self.project,
+                "user": self.user,
+                "token": self.token,
+            }
+        else:
+            return []
+        return [name for name, value in wanted.items() if value is None]
+
+    @property
+    def where(self) -> str:
+        """Which tracker, for the push records: a marker is looked for where it went."""
+        if self.kind == "github":
+            return f"github:{self.repo}"
+        if self.kind == "jira":
+            return f"jira:{self.url}#{self.project}"
+        return ""
+
+    @property
+    def base_url(self) -> str:
+        if self.api_url:
+            return self.api_url
+        return GITHUB_API_URL if self.kind == "github" else (self.url or "")
+
+
 class CommsConfig(_Model):
-    """Everything warroom needs to talk to Slack and SMTP. Empty means "offline"."""
+    """Everything warroom needs to talk to Slack, SMTP and the tracker. Empty means
+    "offline"."""
 
     slack: SlackSettings = SlackSettings()
     smtp: SmtpSettings = SmtpSettings()
+    tracker: TrackerSettings = TrackerSettings()
     #: The file the settings were read from, if any (for messages).
     source: str | None = None
 
@@ -143,6 +275,11 @@ class CommsConfig(_Model):
         return bool(self.smtp.host and self.smtp.from_ and self.smtp.to)
 
     @property
+    def tracker_enabled(self) -> bool:
+        """A tracker is configured (``[tracker] kind`` and what it needs)."""
+        return self.tracker.kind is not None and not self.tracker.missing()
+
+    @property
     def threads(self) -> bool:
         return self.slack_mode == "bot" and self.slack.threads
 
@@ -160,6 +297,15 @@ class CommsConfig(_Model):
                 found.append(parts.path)
         if self.smtp.password is not None:
             found.append(self.smtp.password.get_secret_value())
+        if self.tracker.token is not None:
+            token = self.tracker.token.get_secret_value()
+            found.append(token)
+            if self.tracker.user:
+                # Jira's Basic credentials, as they travel in the header.
+                import base64
+
+                pair = f"{self.tracker.user}:{token}".encode()
+                found.append(base64.b64encode(pair).decode("ascii"))
         return sorted({s for s in found if s}, key=len, reverse=True)
 
 
@@ -198,6 +344,15 @@ ENV_KEYS: dict[str, tuple[str, str]] = {
     "WARROOM_SMTP_FROM": ("smtp", "from"),
     "WARROOM_SMTP_TO": ("smtp", "to"),
     "WARROOM_SMTP_STARTTLS": ("smtp", "starttls"),
+    "WARROOM_TRACKER_KIND": ("tracker", "kind"),
+    "WARROOM_TRACKER_REPO": ("tracker", "repo"),
+    "WARROOM_TRACKER_URL": ("tracker", "url"),
+    "WARROOM_TRACKER_PROJECT": ("tracker", "project"),
+    "WARROOM_TRACKER_USER": ("tracker", "user"),
+    "WARROOM_TRACKER_TOKEN": ("tracker", "token"),
+    "WARROOM_TRACKER_ISSUE_TYPE": ("tracker", "issue_type"),
+    "WARROOM_TRACKER_API_URL": ("tracker", "api_url"),
+    "WARROOM_TRACKER_TIMEOUT": ("tracker", "timeout"),
 }
 _FALSE = {"0", "false", "no", "off"}
 
@@ -234,8 +389,9 @@ def _section(model: type[_Model], name: str, values: dict[str, Any]) -> Any:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in (name, *first["loc"]))
+        what = "tracker settings" if name == "tracker" else "Slack/SMTP settings"
         # Never include the input: it may be the token.
-        raise WarroomError(f"Slack/SMTP settings: {where}: {first['msg']}") from None
+        raise WarroomError(f"{what}: {where}: {first['msg']}") from None
 
 
 def load_comms_config(
@@ -252,7 +408,7 @@ def load_comms_config(
     file_path = Path(path or env.get("WARROOM_CONFIG") or default_config_path()).expanduser()
     data = _read_file(file_path, explicit=explicit)
     sections: dict[str, dict[str, Any]] = {}
-    for name in ("slack", "smtp"):
+    for name in ("slack", "smtp", "tracker"):
         section = data.pop(name, {})
         if not isinstance(section, dict):
             raise WarroomError(f"config file {file_path}: {name} must be a table ([{name}])")
@@ -262,7 +418,8 @@ def load_comms_config(
     if data:
         unknown = ", ".join(sorted(data))
         raise WarroomError(
-            f"config file {file_path}: unknown section {unknown} (slack, smtp, serve, hooks)"
+            f"config file {file_path}: unknown section {unknown}"
+            " (slack, smtp, tracker, serve, hooks)"
         )
     for name, (section, key) in ENV_KEYS.items():
         value = env.get(name)
@@ -275,12 +432,27 @@ def load_comms_config(
     config = CommsConfig(
         slack=_section(SlackSettings, "slack", sections["slack"]),
         smtp=_section(SmtpSettings, "smtp", sections["smtp"]),
+        tracker=_section(TrackerSettings, "tracker", sections["tracker"]),
         source=str(file_path) if file_path.is_file() else None,
     )
     slack = config.slack
     if slack.bot_token is not None and not slack.channel and slack.webhook_url is None:
         raise WarroomError(
             "WARROOM_SLACK_BOT_TOKEN needs WARROOM_SLACK_CHANNEL (the channel to post in)"
+        )
+    tracker = config.tracker
+    if tracker.kind is None:
+        given = sorted(k for k, v in sections["tracker"].items() if v not in (None, ""))
+        if given:
+            raise WarroomError(
+                f"tracker settings: {', '.join(given)} given without kind"
+                " (WARROOM_TRACKER_KIND or [tracker] kind: github or jira)"
+            )
+    elif missing := tracker.missing():
+        names = ", ".join(f"WARROOM_TRACKER_{name.upper()}" for name in missing)
+        raise WarroomError(
+            f"tracker settings: kind = {tracker.kind} needs {', '.join(missing)}"
+            f" ([tracker] in the config file, or {names})"
         )
     return config
 

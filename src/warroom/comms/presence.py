@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-PREFIXES = ("WARROOM_SLACK_", "WARROOM_SMTP_")
+PREFIXES = ("WARROOM_SLACK_", "WARROOM_SMTP_", "WARROOM_TRACKER_")
 
 
 def default_config_path() -> Path:

@@ -434,6 +434,32 @@ def _migrate_to_9(conn: sqlite3.Connection) -> None:
     )
 
 
+def _migrate_to_10(conn: sqlite3.Connection) -> None:
+    """Follow-ups into the team's tracker (``warroom followups N --push``, f3).
+
+    ``tracker_pushes``: one row per follow-up sent (or being sent) to a
+    tracker. The row and its random ``marker`` are committed BEFORE the
+    request goes out (the durable intent); the marker travels in the issue's
+    body (and as a Jira label), so when the answer never came (timeout, 5xx,
+    a ``kill -9``) the tracker is searched for it before creating again.
+    ``tracker`` says which tracker (``github:owner/name``, ``jira:URL#KEY``):
+    a marker is looked for only where it was sent. ``ticket`` (the issue's
+    URL on GitHub, its key on Jira) and ``ticket_url`` are set once the issue
+    is known; ``uncertain`` 1 means a request may have created an issue.
+    ``claim_pid``/``claim_started``: the process sending it now (two consoles
+    pressing the key together send it once); a claim whose process is gone
+    (``kill -9``) is taken over.
+    """
+    conn.execute(
+        "CREATE TABLE tracker_pushes (followup_id INTEGER PRIMARY KEY"
+        " REFERENCES followups (id), marker TEXT NOT NULL UNIQUE,"
+        " tracker TEXT NOT NULL, intent_at TEXT NOT NULL,"
+        " uncertain INTEGER NOT NULL DEFAULT 1, attempts INTEGER NOT NULL DEFAULT 0,"
+        " ticket TEXT, ticket_url TEXT, pushed_at TEXT, last_error TEXT,"
+        " claim_pid INTEGER, claim_started TEXT)"
+    )
+
+
 #: Migration N brings a database from schema N-1 to N. Append, never edit.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_to_1,
@@ -445,5 +471,6 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_to_7,
     _migrate_to_8,
     _migrate_to_9,
+    _migrate_to_10,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

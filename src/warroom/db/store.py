@@ -305,11 +305,16 @@ class Store:
 
     def followups(self, incident_id: int) -> list[FollowUp]:
         rows = self._read(
-            "SELECT id, text, owner, due, done, done_at, done_by FROM followups"
-            " WHERE incident_id = ? ORDER BY id",
+            "SELECT f.id, f.text, f.owner, f.due, f.done, f.done_at, f.done_by,"
+            " p.ticket, p.ticket_url FROM followups f"
+            " LEFT JOIN tracker_pushes p ON p.followup_id = f.id"
+            " WHERE f.incident_id = ? ORDER BY f.id",
             (incident_id,),
         )
-        return [FollowUp(i, t, o, d, bool(done), at, by) for i, t, o, d, done, at, by in rows]
+        return [
+            FollowUp(i, t, o, d, bool(done), at, by, ticket, url)
+            for i, t, o, d, done, at, by, ticket, url in rows
+        ]
 
     def review(self, incident_id: int) -> Review:
         """The review text and meeting date (empty until someone writes them)."""

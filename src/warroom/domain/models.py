@@ -122,6 +122,10 @@ class FollowUp:
     done: bool
     done_at: str | None = None
     done_by: str | None = None
+    #: Once pushed to the tracker: the issue's URL (GitHub) or key (Jira).
+    ticket: str | None = None
+    #: The issue's web page (GitHub: the same URL; Jira: its browse URL).
+    ticket_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,6 +61,10 @@ class FollowUpOut(BaseModel):
     due: str
     done: bool
     done_at: str | None
+    #: Once pushed to the tracker (``followups --push``): the issue's URL
+    #: (GitHub) or key (Jira), and its web page. Left out until then.
+    ticket: str | None = None
+    ticket_url: str | None = None
 
 
 class MilestonesOut(BaseModel):
@@ -118,6 +122,10 @@ class IncidentExport(BaseModel):
     def to_json(self) -> str:
         data = self.model_dump()
         data = {"schema": data.pop("schema_"), **data}
+        for followup in data["followups"]:
+            for key in ("ticket", "ticket_url"):
+                if followup[key] is None:
+                    del followup[key]
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -190,7 +198,15 @@ def build_export(
         ],
         next_update_due=incident.next_update_due,
         followups=[
-            FollowUpOut(text=f.text, owner=f.owner, due=f.due, done=f.done, done_at=f.done_at)
+            FollowUpOut(
+                text=f.text,
+                owner=f.owner,
+                due=f.due,
+                done=f.done,
+                done_at=f.done_at,
+                ticket=f.ticket,
+                ticket_url=f.ticket_url,
+            )
             for f in store.followups(incident.id)
         ],
         milestones=MilestonesOut(
@@ -222,11 +238,12 @@ def build_export(
 
 # -- follow-ups, for backlog trackers ------------------------------------------------
 
-FOLLOWUP_FIELDS = ("incident", "ref", "text", "owner", "due", "done", "done_at")
+FOLLOWUP_FIELDS = ("incident", "ref", "text", "owner", "due", "done", "done_at", "ticket")
 
 
 def followup_rows(store: Store, incident: Incident) -> list[dict[str, object]]:
-    """One row per follow-up: ``ref`` (``INC-7-FU-2``) is stable, for de-duplicating."""
+    """One row per follow-up: ``ref`` (``INC-7-FU-2``) is stable, for de-duplicating;
+    ``ticket`` is the tracker's issue (URL or key) once pushed, else empty."""
     return [
         {
             "incident": incident.ref,
@@ -236,6 +253,7 @@ def followup_rows(store: Store, incident: Incident) -> list[dict[str, object]]:
             "due": f.due,
             "done": f.done,
             "done_at": f.done_at,
+            "ticket": f.ticket,
         }
         for number, f in enumerate(store.followups(incident.id), start=1)
     ]
@@ -285,5 +303,10 @@ def followups_csv(store: Store, incident: Incident) -> str:
 
 
 def followups_json(store: Store, incident: Incident) -> str:
-    """The same rows as JSON: a list of objects with the CSV's columns as keys."""
-    return json.dumps(followup_rows(store, incident), ensure_ascii=False, indent=2) + "\n"
+    """The same rows as JSON: a list of objects with the CSV's columns as keys
+    (``ticket`` only once pushed, as in the incident record)."""
+    rows = followup_rows(store, incident)
+    for row in rows:
+        if row["ticket"] is None:
+            del row["ticket"]
+    return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"

@@ -295,17 +295,41 @@ def _md_entries(store: Store, incident_id: int, day: str | None, which: Lines) -
     )
 
 
+def _ticket_cell(ticket: str | None, url: str | None) -> str:
+    """The tracker's issue: GitHub's URL as it is, Jira's key linked to its page."""
+    if not ticket:
+        return "-"
+    if not url or not _LINKABLE.fullmatch(url):
+        return md_inline(ticket)
+    if url != ticket:
+        return f"[{md_inline(ticket)}](<{url}>)"
+    return f"<{url}>"
+
+
+#: A URL that can sit in ``<…>`` as is (the tracker's answer, not trusted blindly).
+_LINKABLE = re.compile(r"https?://[^\s<>|\\`]+")
+
+
 def _followups_section(store: Store, incident: Incident) -> list[str]:
     followups = store.followups(incident.id)
     lines = ["## Follow-up actions", ""]
     if not followups:
         return [*lines, "_None recorded: /fu TEXT @OWNER adds one._", ""]
-    lines += ["| # | Action | Owner | Due | Done |", "| --- | --- | --- | --- | --- |"]
+    # The Ticket column appears once any follow-up is in the tracker.
+    tickets = any(f.ticket for f in followups)
+    if tickets:
+        lines += [
+            "| # | Action | Owner | Due | Done | Ticket |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+    else:
+        lines += ["| # | Action | Owner | Due | Done |", "| --- | --- | --- | --- | --- |"]
     for number, f in enumerate(followups, start=1):
         done = f"yes, {f.done_at[:10]}" if f.done and f.done_at else "yes" if f.done else "no"
-        lines.append(
-            f"| {number} | {md_inline(f.text)} | {md_inline(f.owner)} | {f.due} | {done} |"
-        )
+        row = f"| {number} | {md_inline(f.text)} | {md_inline(f.owner)} | {f.due} | {done} |"
+        if tickets:
+            row += f" {_ticket_cell(f.ticket, f.ticket_url)} |"
+        lines.append(row)
     lines.append("")
     return lines
 

@@ -22,6 +22,11 @@ if TYPE_CHECKING:
     from warroom.playbook import Playbook
 
 
+#: In the follow-ups screen (f3): push the open follow-ups to the tracker. The
+#: scribe line's ``/close`` names it too (warroom.commands.PUSH_HINT).
+PUSH_FOLLOWUPS_KEY = "p"
+
+
 @dataclass(frozen=True)
 class Key:
     """One key (or one command without a key) of the console."""
@@ -152,6 +157,12 @@ KEYS: tuple[Key, ...] = (
         footer="Follow-ups",
         binding_id="followups",
         palette="Follow-up actions",
+    ),
+    Key(
+        PUSH_FOLLOWUPS_KEY,
+        "in f3: create the open follow-ups in the tracker, once",
+        "in the follow-ups (f3): create each open follow-up in the team's tracker (GitHub or"
+        " Jira, `[tracker]`), once; its issue shows beside it",
     ),
     Key(
         "ctrl+t",

@@ -31,7 +31,7 @@ from fake_tracker import (
 from warroom.clock import FrozenClock
 from warroom.commands import run_line
 from warroom.comms.config import load_comms_config
-from warroom.comms.tracker import md_block, md_code_span
+from warroom.comms.tracker import github_body, jira_description, md_block, md_code_span, new_issue
 from warroom.comms.tracker_push import push_followups
 from warroom.db.store import Store
 from warroom.domain.models import Incident
@@ -551,3 +551,32 @@ def test_a_very_long_followup_is_cut_with_a_mark_to_fit_the_trackers_limits(
     assert "[cut here: the whole text is in warroom's record]" in body
     assert len(tracker.issues[0]["title"]) <= 256
     assert store.followups(incident.id)[0].text == "x" * 100_000  # the record keeps it all
+
+
+def test_each_issue_links_back_to_the_incident_document_when_the_playbook_names_it(
+    store: Store, clock: FrozenClock, three: Incident, tracker: FakeTracker
+):
+    """The playbook's tracker_url (where the incident's document lives) is the
+    way back from the issue: a link in GitHub's Markdown and in Jira's ADF."""
+    assert default_playbook().incident_doc(three.id, three.ref) == ""  # none built in
+    review = "https://docs.example.org/incidents/INC-1"
+    config = _config(tracker.github_env())
+    asyncio.run(push_followups(store, config, three, clock, sleep=_no_wait, review_url=review))
+    assert f"- **Review:** <{review}>" in tracker.issues[0]["body"]
+
+    issue = new_issue(
+        text="x", owner="bob", due="2026-12-01", incident_ref="INC-1",
+        incident_title="t", marker="warroom-fu-1", review_url=review,
+    )  # fmt: skip
+    paragraphs = jira_description(issue)["content"]
+    review_para = next(p for p in paragraphs if p["content"][0]["text"] == "Review: ")
+    assert review_para["content"][1] == {
+        "type": "text",
+        "text": review,
+        "marks": [{"type": "link", "attrs": {"href": review}}],
+    }
+    plain = new_issue(
+        text="x", owner="bob", due="2026-12-01", incident_ref="INC-1",
+        incident_title="t", marker="warroom-fu-1",
+    )  # fmt: skip
+    assert "`warroom export INC-1 --format md`" in github_body(plain)

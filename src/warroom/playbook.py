@@ -117,6 +117,10 @@ class Playbook:
     #: The status page (or shared doc) clients follow: the client email links it.
     status_page_url: Annotated[str, MaxLen(MAX_URL)] = ""
 
+    def incident_doc(self, incident_id: int, ref: str) -> str:
+        """Where the incident's document lives (``tracker_url`` filled in), or ""."""
+        return self.tracker_url.format(id=incident_id, ref=ref) if self.tracker_url else ""
+
     def __post_init__(self) -> None:
         levels = [s.level for s in self.severities]
         if len(set(levels)) != len(levels):

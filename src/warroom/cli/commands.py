@@ -428,7 +428,10 @@ def _push_followups(ctx: click.Context, incident: str) -> None:
     def say(line) -> None:
         click.echo(printable(f"{record.ref} {line.line}", 400))
 
-    report = asyncio.run(push_followups(app_ctx.store, config, record, clock, on_line=say))
+    review_url = app_ctx.playbook.incident_doc(record.id, record.ref)
+    report = asyncio.run(
+        push_followups(app_ctx.store, config, record, clock, on_line=say, review_url=review_url)
+    )
     if not report.lines:
         click.echo(f"{record.ref}: no open follow-ups to push")
     if not report.complete:

@@ -53,11 +53,7 @@ def template_fields(
     """
     severity = playbook.severity_of(incident.severity)
     next_update = now + timedelta(minutes=severity.update_every_minutes)
-    tracker = (
-        playbook.tracker_url.format(id=incident.id, ref=incident.ref)
-        if playbook.tracker_url
-        else incident.ref
-    )
+    tracker = playbook.incident_doc(incident.id, incident.ref) or incident.ref
     mitigated = incident.milestones.mitigated_at
     mitigated_at = _hhmm(parse_time(mitigated)) if mitigated else None
     status_page = playbook.status_page_url

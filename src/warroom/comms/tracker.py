@@ -141,6 +141,7 @@ def new_issue(
     incident_ref: str,
     incident_title: str,
     marker: str,
+    review_url: str = "",
 ) -> NewIssue:
     """The issue for a follow-up. Control characters and bidi overrides travel as
     the visible marks the console shows (``␛``, ``<U+202E>``), as they do to
@@ -152,7 +153,7 @@ def new_issue(
         due=due,
         incident_ref=incident_ref,
         incident_title=printable(incident_title),
-        review=f"warroom export {incident_ref} --format md",
+        review=review_url or f"warroom export {incident_ref} --format md",
         marker=marker,
     )
 
@@ -184,6 +185,15 @@ def md_block(text: str) -> str:
     return f"{fence}text\n{text}\n{fence}"
 
 
+_PLAIN_URL = re.compile(r"https?://[^\s<>`]+")
+
+
+def _md_link_or_code(text: str) -> str:
+    """A plain http(s) URL as an autolink (the way back to the review is
+    clicked); anything else, such as the export command, as code."""
+    return f"<{text}>" if _PLAIN_URL.fullmatch(text) else md_code_span(text)
+
+
 def github_body(issue: NewIssue) -> str:
     return "\n".join(
         [
@@ -195,7 +205,7 @@ def github_body(issue: NewIssue) -> str:
             f"- **Owner:** {md_code_span(issue.owner)}",
             f"- **Due:** {md_code_span(issue.due)}",
             f"- **Incident:** {md_code_span(issue.incident_ref)}",
-            f"- **Review:** {md_code_span(issue.review)}",
+            f"- **Review:** {_md_link_or_code(issue.review)}",
             "",
             f"<sub>warroom marker: {md_code_span(issue.marker)}</sub>",
         ]
@@ -228,10 +238,19 @@ def jira_description(issue: NewIssue) -> dict[str, Any]:
             {"type": "codeBlock", "content": [{"type": "text", "text": issue.text or " "}]},
             para(("Owner: ", True), (one_line(issue.owner, 200) or "-", False)),
             para(("Due: ", True), (issue.due, False)),
-            para(("Review: ", True), (issue.review, False)),
+            _review_para(issue.review),
             para(("warroom marker: ", False), (issue.marker, False)),
         ],
     }
+
+
+def _review_para(review: str) -> dict[str, Any]:
+    """The review line; a plain http(s) URL becomes a link (ADF's link mark)."""
+    node: dict[str, Any] = {"type": "text", "text": review}
+    if _PLAIN_URL.fullmatch(review):
+        node["marks"] = [{"type": "link", "attrs": {"href": review}}]
+    strong = {"type": "text", "text": "Review: ", "marks": [{"type": "strong"}]}
+    return {"type": "paragraph", "content": [strong, node]}
 
 
 # -- payloads ------------------------------------------------------------------

@@ -124,17 +124,20 @@ async def push_followups(
     client: TrackerClient | None = None,
     sleep: Sleep = asyncio.sleep,
     on_line: Callable[[PushLine], None] | None = None,
+    review_url: str = "",
 ) -> PushReport:
     """Push every open follow-up of ``incident`` that has no ticket (see module doc).
 
     ``client`` is for tests (a fake tracker); ``on_line`` hears each line as it
-    is decided (the console shows progress).
+    is decided (the console shows progress); ``review_url``: where the
+    incident's document lives (the playbook's ``tracker_url``), which each
+    issue links back to ("" names the export command instead).
     """
     if not config.tracker_enabled:
         raise TrackerNotConfigured(NOT_CONFIGURED)
     own = client is None
     tracker = client if client is not None else tracker_client(config)
-    pusher = _Pusher(store, config, incident, clock, tracker, sleep)
+    pusher = _Pusher(store, config, incident, clock, tracker, sleep, review_url)
     lines: list[PushLine] = []
     try:
         for number, followup in enumerate(store.followups(incident.id), start=1):
@@ -169,6 +172,7 @@ class _Pusher:
         clock: Clock,
         client: TrackerClient,
         sleep: Sleep,
+        review_url: str = "",
     ) -> None:
         self.store = store
         self.config = config
@@ -176,6 +180,7 @@ class _Pusher:
         self.clock = clock
         self.client = client
         self.sleep = sleep
+        self.review_url = review_url
         #: Why the rest are not tried (the token refused, the tracker down).
         self.stopped: str | None = None
         self.pid = os.getpid()
@@ -235,6 +240,7 @@ class _Pusher:
             incident_ref=self.incident.ref,
             incident_title=self.incident.title,
             marker=row.marker,
+            review_url=self.review_url,
         )
 
     def _store(self, row: tickets.Pending, ticket: Ticket) -> None:

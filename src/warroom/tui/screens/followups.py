@@ -190,7 +190,14 @@ class FollowupsScreen(ModalScreen[None]):
                 self._load()
 
         try:
-            report = await push_followups(app.store, app.comms, incident, app.clock, on_line=heard)
+            report = await push_followups(
+                app.store,
+                app.comms,
+                incident,
+                app.clock,
+                on_line=heard,
+                review_url=app.playbook.incident_doc(incident.id, incident.ref),
+            )
         except WarroomError as exc:
             self._status(str(exc))
             return

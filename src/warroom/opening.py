@@ -85,6 +85,11 @@ def run_app(
     finally:
         if presence is not None:
             presence.leave()
+        # Closed, not left to the interpreter's exit (which, with the start-up's
+        # objects frozen, never closes it): the last connection to leave folds
+        # the -wal into the file and deletes it, so the .db alone — the file
+        # people copy, attach or back up — holds everything typed.
+        store.close()
     return app.return_code or 0
 
 

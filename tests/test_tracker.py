@@ -169,6 +169,34 @@ def test_push_without_a_tracker_is_one_line_exit_2_and_writes_nothing(run_cli, t
             },
             "http(s) URL",
         ),
+        (
+            {
+                "WARROOM_TRACKER_KIND": "jira",
+                "WARROOM_TRACKER_URL": "http://jira.corp.example",
+                "WARROOM_TRACKER_PROJECT": "OPS",
+                "WARROOM_TRACKER_USER": "a@b.c",
+                "WARROOM_TRACKER_TOKEN": JIRA_TOKEN,
+            },
+            "must be https",
+        ),
+        (
+            {
+                "WARROOM_TRACKER_KIND": "github",
+                "WARROOM_TRACKER_REPO": "acme/x",
+                "WARROOM_TRACKER_TOKEN": GITHUB_TOKEN,
+                "WARROOM_TRACKER_API_URL": "http://10.1.2.3:8080",
+            },
+            "must be https",
+        ),
+        (
+            {
+                "WARROOM_TRACKER_KIND": "github",
+                "WARROOM_TRACKER_REPO": "acme/x",
+                "WARROOM_TRACKER_TOKEN": GITHUB_TOKEN,
+                "WARROOM_TRACKER_API_URL": "https://me:hunter2secret@ghe.example/api/v3",
+            },
+            "user or password",
+        ),
     ],
 )
 def test_bad_tracker_settings_are_one_line_exit_2(run_cli, tmp_path: Path, env, says):
@@ -177,7 +205,7 @@ def test_bad_tracker_settings_are_one_line_exit_2(run_cli, tmp_path: Path, env, 
     code, _, err = run_cli("followups", "1", "--push", "--db", db, env=env)
     assert code == 2
     assert len(err.splitlines()) == 1 and says in err, err
-    assert GITHUB_TOKEN not in err and JIRA_TOKEN not in err
+    assert GITHUB_TOKEN not in err and JIRA_TOKEN not in err and "hunter2" not in err
 
 
 def test_tracker_settings_from_the_config_file(run_cli, tmp_path: Path, tracker: FakeTracker):

@@ -608,3 +608,43 @@ def test_each_issue_links_back_to_the_incident_document_when_the_playbook_names_
         incident_title="t", marker="warroom-fu-1",
     )  # fmt: skip
     assert "`warroom export INC-1 --format md`" in github_body(plain)
+
+
+@pytest.mark.parametrize(
+    ("kind", "made"),
+    [
+        ("github", {"number": 1, "html_url": "javascript:alert(1)"}),
+        ("github", {"number": 1, "html_url": "https://x/\x1b[2J\u202eevil"}),
+        ("github", {"number": 1, "html_url": "https://x/" + "a" * 100_000}),
+        ("jira", {"key": "../../admin"}),
+        ("jira", {"key": "OPS-1\x1b[31m"}),
+    ],
+)
+def test_a_ticket_that_is_not_an_address_or_key_is_never_stored(
+    store: Store, clock: FrozenClock, three: Incident, tracker: FakeTracker, kind, made
+):
+    """What the tracker names is stored, exported and shown: a script URL, a
+    terminal escape or a megabyte there is an answer not to be trusted."""
+    import httpx
+
+    from warroom.comms.tracker import tracker_client
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            return httpx.Response(201, json=made)
+        return httpx.Response(200, json=[] if kind == "github" else {"issues": []})
+
+    env = tracker.github_env() if kind == "github" else tracker.jira_env()
+    config = _config(env)
+
+    async def push():
+        client = tracker_client(config, transport=httpx.MockTransport(answer))
+        try:
+            return await push_followups(store, config, three, clock, client=client, sleep=_no_wait)
+        finally:
+            await client.aclose()
+
+    report = asyncio.run(push())
+    assert not report.complete
+    assert "unexpected" in report.lines[0].line
+    assert [f.ticket for f in store.followups(three.id)] == [None, None, None]

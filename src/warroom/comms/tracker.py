@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from warroom.clock import format_time, parse_time
 from warroom.comms.config import CommsConfig, redact
@@ -269,12 +269,25 @@ class _Answer(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
+#: What a tracker may name as the ticket: it is stored, exported and shown, so
+#: a web address (GitHub) or an issue key (Jira), nothing else.
+_TICKET_URL = re.compile(r"https?://[\x21-\x7e]{1,2000}")
+_JIRA_ISSUE_KEY = re.compile(r"[A-Z][A-Z0-9_]{0,254}-[0-9]{1,18}")
+
+
 class GithubIssueOut(_Answer):
     number: int
     html_url: str
     body: str | None = None
     created_at: str | None = None
     pull_request: dict[str, Any] | None = None
+
+    @field_validator("html_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        if not _TICKET_URL.fullmatch(value):
+            raise ValueError("not an http(s) address")
+        return value
 
 
 _AnswerT = TypeVar("_AnswerT", bound=_Answer)
@@ -302,6 +315,13 @@ class JiraIssueIn(_Payload):
 
 class JiraCreated(_Answer):
     key: str
+
+    @field_validator("key")
+    @classmethod
+    def _issue_key(cls, value: str) -> str:
+        if not _JIRA_ISSUE_KEY.fullmatch(value):
+            raise ValueError("not a Jira issue key")
+        return value
 
 
 class JiraSearch(_Answer):

@@ -648,3 +648,54 @@ def test_a_ticket_that_is_not_an_address_or_key_is_never_stored(
     assert not report.complete
     assert "unexpected" in report.lines[0].line
     assert [f.ticket for f in store.followups(three.id)] == [None, None, None]
+
+
+def _push_through(store, config, incident, clock, handler):
+    import httpx
+
+    from warroom.comms.tracker import tracker_client
+
+    async def push():
+        client = tracker_client(config, transport=httpx.MockTransport(handler))
+        try:
+            return await push_followups(
+                store, config, incident, clock, client=client, sleep=_no_wait
+            )
+        finally:
+            await client.aclose()
+
+    return asyncio.run(push())
+
+
+def test_a_tracker_that_drips_its_answer_does_not_hold_the_push_for_ever(
+    store: Store, clock: FrozenClock, three: Incident, tracker: FakeTracker
+):
+    """httpx's timeout bounds each read: a byte every 50 ms never trips it."""
+    import httpx
+
+    class Drip(httpx.AsyncByteStream):
+        async def __aiter__(self):
+            while True:
+                await asyncio.sleep(0.05)
+                yield b" "
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(201, stream=Drip())
+
+    report = _push_through(store, _config(tracker.github_env(), 0.2), three, clock, answer)
+    assert "did not finish answering in time" in report.lines[0].line
+    assert [f.ticket for f in store.followups(three.id)] == [None, None, None]
+
+
+def test_a_tracker_answering_a_huge_body_is_not_read_whole(
+    store: Store, clock: FrozenClock, three: Incident, tracker: FakeTracker
+):
+    import httpx
+
+    from warroom.comms.tracker import MAX_ANSWER_BYTES
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(201, content=b" " * (MAX_ANSWER_BYTES + 1))
+
+    report = _push_through(store, _config(tracker.github_env()), three, clock, answer)
+    assert "answered more than we read" in report.lines[0].line

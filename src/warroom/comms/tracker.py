@@ -39,6 +39,7 @@ here goes through :func:`warroom.comms.config.redact`.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -63,6 +64,14 @@ TRUNCATED = "\n… [cut here: the whole text is in warroom's record]"
 MAX_LOOKUP_PAGES = 10
 #: GitHub's lookup reads back to the intent, minus this (clock skew).
 LOOKUP_SLACK = timedelta(days=1)
+#: A whole request (connect, send, every read) may take this many ``timeout``s.
+REQUEST_DEADLINE = 3
+#: An answer is read up to this size (a page of 100 issues with long bodies fits).
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
+
+
+class _TooLarge(Exception):
+    """An answer past :data:`MAX_ANSWER_BYTES`."""
 
 
 class TrackerProblem(Exception):
@@ -381,7 +390,16 @@ class _Http:
         import httpx
 
         try:
-            response = await self._client.request(method, url, **kwargs)
+            # httpx's timeout bounds each read, not the whole answer: a server
+            # that drips a byte a second would hold the push (and its claim)
+            # for ever. The whole request gets a deadline, and the answer a size.
+            response = await asyncio.wait_for(
+                self._fetch(method, url, **kwargs), self.settings.timeout * REQUEST_DEADLINE
+            )
+        except TimeoutError:
+            raise Unsure(self._say(f"{self.name} did not finish answering in time")) from None
+        except _TooLarge:
+            raise Unsure(self._say(f"{self.name} answered more than we read")) from None
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             # Never reached the tracker: nothing was created, but try again later.
             raise Later(self._say(f"{self.name} unreachable ({type(exc).__name__})")) from None
@@ -417,6 +435,29 @@ class _Http:
             self._say(f"{self.name} refused it: HTTP {status}{hint}{detail}"),
             everything=status in (401, 403, 404, 410),
             status=status,
+        )
+
+    async def _fetch(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """The response, its body read whole, at most :data:`MAX_ANSWER_BYTES`."""
+        import httpx
+
+        request = self._client.build_request(method, url, **kwargs)
+        response = await self._client.send(request, stream=True)
+        try:
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > MAX_ANSWER_BYTES:
+                    raise _TooLarge
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        # The body is decoded already: it no longer has the encoding or length it came with.
+        gone = ("content-encoding", "content-length")
+        headers = [(k, v) for k, v in response.headers.items() if k.lower() not in gone]
+        return httpx.Response(
+            response.status_code, headers=headers, content=b"".join(chunks), request=request
         )
 
     @staticmethod

@@ -699,3 +699,53 @@ def test_a_tracker_answering_a_huge_body_is_not_read_whole(
 
     report = _push_through(store, _config(tracker.github_env()), three, clock, answer)
     assert "answered more than we read" in report.lines[0].line
+
+
+def test_two_pushes_started_together_create_each_once_and_both_succeed(
+    tmp_path: Path, cli_env: dict[str, str], run_cli, tracker: FakeTracker
+):
+    """A CLI push and a console's p at the same instant: each follow-up is sent
+    by one of them; the other waits for its ticket instead of saying "failed,
+    run it again"."""
+    db = tmp_path / "w.db"
+    _declare_with_followups(run_cli, db, "One @bob", "Two @bob", "Three @bob")
+    tracker.script(*[slow(0.6)] * 3)  # each answered after 0.6 s: the pushes overlap
+    env = {**cli_env, **tracker.github_env()}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "warroom", "followups", "1", "--push", "--db", str(db)],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    results = [(proc.wait(60), *proc.communicate()) for proc in procs]
+    assert len(tracker.issues) == 3
+    assert len(tracker.creates()) == 3
+    for code, out, err in results:
+        assert code == 0, (out, err)
+        assert len(out.splitlines()) == 3 and "being pushed" not in out
+
+
+def test_a_followup_ticked_done_while_the_push_runs_is_not_a_failure(
+    store: Store, clock: FrozenClock, three: Incident, tracker: FakeTracker
+):
+    """The push read the list, then someone ticked the last one done."""
+    ops = Service(store, clock, default_playbook())
+    last = store.followups(three.id)[2]
+
+    def heard(line) -> None:
+        if line.number == 1:
+            ops.set_followup_done(three.id, "carol", last.id, True)
+
+    report = asyncio.run(
+        push_followups(
+            store, _config(tracker.github_env()), three, clock, sleep=_no_wait, on_line=heard
+        )
+    )
+    assert [line.outcome for line in report.lines] == ["created", "created", "done"]
+    assert report.complete and "ticked done meanwhile" in report.lines[2].line
+    assert len(tracker.issues) == 2

@@ -749,3 +749,27 @@ def test_a_followup_ticked_done_while_the_push_runs_is_not_a_failure(
     assert [line.outcome for line in report.lines] == ["created", "created", "done"]
     assert report.complete and "ticked done meanwhile" in report.lines[2].line
     assert len(tracker.issues) == 2
+
+
+def test_a_killed_pusher_not_yet_reaped_holds_no_claim(
+    store: Store, clock: FrozenClock, three: Incident, tracker: FakeTracker
+):
+    """kill -9 leaves a zombie until its parent reaps it: /proc still lists it,
+    but it will never finish the push (nor keep a console present)."""
+    import time
+
+    from warroom.db.people import alive, process_started
+
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    started = process_started(other.pid)
+    assert started is not None
+    os.kill(other.pid, signal.SIGKILL)
+    try:
+        for _ in range(200):  # until the kernel has made it a zombie
+            if not alive(other.pid, started):
+                break
+            time.sleep(0.01)
+        assert not alive(other.pid, started)
+        assert os.path.exists(f"/proc/{other.pid}")  # not reaped: still listed
+    finally:
+        other.wait()

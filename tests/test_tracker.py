@@ -773,3 +773,27 @@ def test_a_killed_pusher_not_yet_reaped_holds_no_claim(
         assert os.path.exists(f"/proc/{other.pid}")  # not reaped: still listed
     finally:
         other.wait()
+
+
+def test_githubs_secondary_rate_limit_waits_and_is_not_called_a_refused_token(
+    store: Store, clock: FrozenClock, three: Incident, tracker: FakeTracker
+):
+    """GitHub's secondary rate limit is a 403 with Retry-After (and no
+    x-ratelimit-remaining: 0): wait, then create; not "the token may not"."""
+    import httpx
+
+    answers = iter([httpx.Response(403, headers={"retry-after": "1"}, json={"message": "abuse"})])
+    number = iter(range(1, 10))
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        made = next(answers, None)
+        if made is not None:
+            return made
+        n = next(number)
+        return httpx.Response(
+            201, json={"number": n, "html_url": f"https://github.com/acme/backlog/issues/{n}"}
+        )
+
+    report = _push_through(store, _config(tracker.github_env()), three, clock, answer)
+    assert report.complete, [line.line for line in report.lines]
+    assert [line.outcome for line in report.lines] == ["created"] * 3

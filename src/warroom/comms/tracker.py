@@ -418,7 +418,13 @@ class _Http:
             return response
         detail = self._detail(response)
         if status == 429 or (
-            status == 403 and response.headers.get("x-ratelimit-remaining") == "0"
+            # GitHub's primary limit (remaining 0) and its secondary one (a 403
+            # with Retry-After): not now, rather than "the token may not do this".
+            status == 403
+            and (
+                response.headers.get("x-ratelimit-remaining") == "0"
+                or "retry-after" in response.headers
+            )
         ):
             raise Later(
                 self._say(f"{self.name} rate limit (HTTP {status})"),

@@ -339,6 +339,7 @@ def test_the_lookup_reads_past_a_page_of_other_peoples_issues(
 
             self.inner = tracker_client(config)
             self.where = self.inner.where
+            self.settle = self.inner.settle
 
         async def create(self, issue):
             return await self.inner.create(issue)
@@ -797,3 +798,28 @@ def test_githubs_secondary_rate_limit_waits_and_is_not_called_a_refused_token(
     report = _push_through(store, _config(tracker.github_env()), three, clock, answer)
     assert report.complete, [line.line for line in report.lines]
     assert [line.outcome for line in report.lines] == ["created"] * 3
+
+
+def test_jira_timeout_then_a_lookup_the_index_has_not_caught_up_with_creates_nothing_twice(
+    store: Store, clock: FrozenClock, three: Incident, tracker: FakeTracker
+):
+    """Jira's search trails a new issue: a lookup one second after an unanswered
+    create misses it, and a second issue was created. The flow waits for the
+    index (JIRA_SETTLE) before it looks."""
+    from warroom.comms.tracker import JIRA_SETTLE
+
+    tracker.index_lag = True
+    tracker.script(slow(2.0))  # created at once, answered after the client gave up
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        if seconds >= JIRA_SETTLE:
+            tracker.index()  # that long, and the index has caught up
+
+    report = asyncio.run(
+        push_followups(store, _config(tracker.jira_env(), timeout=0.3), three, clock, sleep=sleep)
+    )
+    assert report.complete
+    assert len(tracker.issues) == 3
+    assert [line.outcome for line in report.lines] == ["found", "created", "created"]

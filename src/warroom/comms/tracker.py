@@ -64,6 +64,8 @@ TRUNCATED = "\n… [cut here: the whole text is in warroom's record]"
 MAX_LOOKUP_PAGES = 10
 #: GitHub's lookup reads back to the intent, minus this (clock skew).
 LOOKUP_SLACK = timedelta(days=1)
+#: Seconds a Jira lookup waits after an unanswered create (see JiraTracker.settle).
+JIRA_SETTLE = 15.0
 #: A whole request (connect, send, every read) may take this many ``timeout``s.
 REQUEST_DEADLINE = 3
 #: An answer is read up to this size (a page of 100 issues with long bodies fits).
@@ -128,6 +130,8 @@ class TrackerClient(Protocol):
     """What the push flow needs from a tracker (a fake in the flow's tests)."""
 
     where: str
+    #: Seconds a new issue may take to show in :meth:`find` (a search index).
+    settle: float
 
     async def create(self, issue: NewIssue) -> Ticket: ...
 
@@ -357,6 +361,8 @@ class _Http:
     """One httpx.AsyncClient, and what its failures mean."""
 
     name = "tracker"
+    #: GitHub's issue list is read from its database: a new issue is there at once.
+    settle = 0.0
 
     def __init__(self, config: CommsConfig, *, transport: Any = None) -> None:
         import httpx
@@ -559,6 +565,10 @@ class GithubTracker(_Http):
 
 class JiraTracker(_Http):
     name = "Jira"
+    #: Jira's search is an index that trails a new issue ("near real-time"): a
+    #: lookup sooner than this after an unanswered create may miss the issue
+    #: it made, and a second one would be created.
+    settle = JIRA_SETTLE
 
     def _headers(self) -> dict[str, str]:
         import base64

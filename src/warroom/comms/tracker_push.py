@@ -298,9 +298,11 @@ class _Pusher:
         assert row.marker is not None and row.intent_at is not None
         look = row.uncertain
         problem = "not tried"
-        wait = 0.0
+        # A search-index lookup (Jira) trails a new issue: an earlier push that
+        # got no answer may have created one seconds ago (killed, then run again).
+        wait = self.client.settle if look else 0.0
         for attempt in range(ATTEMPTS):
-            if attempt:
+            if attempt or wait:
                 await self.sleep(wait)
             try:
                 if look:
@@ -327,7 +329,7 @@ class _Pusher:
                 problem = self._say(exc)
                 look = True
                 self._failed(row, problem, uncertain=True)
-                wait = BACKOFF[min(attempt, len(BACKOFF) - 1)]
+                wait = max(BACKOFF[min(attempt, len(BACKOFF) - 1)], self.client.settle)
         # The tracker is down or overloaded: the others would only wait as long.
         self.stopped = f"the tracker is not answering ({problem})"
         if look:

@@ -96,6 +96,10 @@ class FakeTracker:
     echo_auth: bool = False
     #: A Jira project whose create screen has no Labels field.
     no_labels: bool = False
+    #: Jira's search index lags: a new issue is not found until :meth:`index`
+    #: (the test calls it when the flow has waited long enough).
+    index_lag: bool = False
+    _indexed: int = 0
     _script: deque[Reply] = field(default_factory=deque)
     _find_script: deque[Reply] = field(default_factory=deque)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -172,6 +176,11 @@ class FakeTracker:
         with self._lock:
             self._script.clear()
             self._find_script.clear()
+
+    def index(self) -> None:
+        """Jira's search index catches up with every issue created so far."""
+        with self._lock:
+            self._indexed = len(self.issues)
 
     def release(self) -> None:
         self._released.set()
@@ -331,9 +340,10 @@ class FakeTracker:
         match = re.search(r'text ~ "([^"]+)"', jql)
         word = match.group(1) if match else None
         with self._lock:
+            searchable = self.issues[: self._indexed] if self.index_lag else self.issues
             found = [
                 i
-                for i in self.issues
+                for i in searchable
                 if "key" in i
                 and (label in i["labels"] or (word and word in json.dumps(i["description"])))
             ]

@@ -484,3 +484,31 @@ def test_the_offer_names_a_time_the_milestone_command_reads_rightly():
     assert milestone_token("2026-11-23T21:52:26Z", now) == "21:52"
     assert milestone_token("2026-11-22T23:10:00Z", now) == "23:10"  # yesterday: still right
     assert milestone_token("2026-11-22T21:10:00Z", now) == "2026-11-22T21:10"  # not "21:10"
+
+
+# -- attacks (issue 13 follow-up) -----------------------------------------------------
+
+
+EMPTY_GROUP = '{"version": "4", "status": "firing", "alerts": []}'
+
+
+def test_ingest_declare_from_a_group_with_no_alerts_declares_nothing(run_cli, tmp_path):
+    """Each re-send of an empty group would declare one more incident: nothing
+    ties it to the first."""
+    db = tmp_path / "w.db"
+    run_cli("declare", "--sev", "3", "--title", "Other", "--db", db)
+    args = ("ingest", "alertmanager", "--declare", "--sev", "2", "--db", db)
+    for _ in range(2):
+        code, out, err = run_cli(*args, input=EMPTY_GROUP)
+        assert (code, out) == (2, "")
+        assert "no alerts" in err and "Traceback" not in err
+    assert incident_count(db) == 1
+
+
+async def test_the_hook_declares_nothing_from_a_group_with_no_alerts(hook_client, db_path):
+    url = "/hooks/alertmanager?declare=1&sev=2"
+    for _ in range(2):
+        response = await hook_client.post(url, data=EMPTY_GROUP, headers=bearer())
+        assert response.status == 400
+        assert "no alerts" in (await response.text())
+    assert incident_count(db_path) == 0

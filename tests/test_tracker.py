@@ -169,6 +169,34 @@ def test_push_without_a_tracker_is_one_line_exit_2_and_writes_nothing(run_cli, t
             },
             "http(s) URL",
         ),
+        (
+            {
+                "WARROOM_TRACKER_KIND": "jira",
+                "WARROOM_TRACKER_URL": "http://jira.corp.example",
+                "WARROOM_TRACKER_PROJECT": "OPS",
+                "WARROOM_TRACKER_USER": "a@b.c",
+                "WARROOM_TRACKER_TOKEN": JIRA_TOKEN,
+            },
+            "must be https",
+        ),
+        (
+            {
+                "WARROOM_TRACKER_KIND": "github",
+                "WARROOM_TRACKER_REPO": "acme/x",
+                "WARROOM_TRACKER_TOKEN": GITHUB_TOKEN,
+                "WARROOM_TRACKER_API_URL": "http://10.1.2.3:8080",
+            },
+            "must be https",
+        ),
+        (
+            {
+                "WARROOM_TRACKER_KIND": "github",
+                "WARROOM_TRACKER_REPO": "acme/x",
+                "WARROOM_TRACKER_TOKEN": GITHUB_TOKEN,
+                "WARROOM_TRACKER_API_URL": "https://me:hunter2secret@ghe.example/api/v3",
+            },
+            "user or password",
+        ),
     ],
 )
 def test_bad_tracker_settings_are_one_line_exit_2(run_cli, tmp_path: Path, env, says):
@@ -177,7 +205,7 @@ def test_bad_tracker_settings_are_one_line_exit_2(run_cli, tmp_path: Path, env, 
     code, _, err = run_cli("followups", "1", "--push", "--db", db, env=env)
     assert code == 2
     assert len(err.splitlines()) == 1 and says in err, err
-    assert GITHUB_TOKEN not in err and JIRA_TOKEN not in err
+    assert GITHUB_TOKEN not in err and JIRA_TOKEN not in err and "hunter2" not in err
 
 
 def test_tracker_settings_from_the_config_file(run_cli, tmp_path: Path, tracker: FakeTracker):
@@ -311,6 +339,7 @@ def test_the_lookup_reads_past_a_page_of_other_peoples_issues(
 
             self.inner = tracker_client(config)
             self.where = self.inner.where
+            self.settle = self.inner.settle
 
         async def create(self, issue):
             return await self.inner.create(issue)
@@ -580,3 +609,217 @@ def test_each_issue_links_back_to_the_incident_document_when_the_playbook_names_
         incident_title="t", marker="warroom-fu-1",
     )  # fmt: skip
     assert "`warroom export INC-1 --format md`" in github_body(plain)
+
+
+@pytest.mark.parametrize(
+    ("kind", "made"),
+    [
+        ("github", {"number": 1, "html_url": "javascript:alert(1)"}),
+        ("github", {"number": 1, "html_url": "https://x/\x1b[2J\u202eevil"}),
+        ("github", {"number": 1, "html_url": "https://x/" + "a" * 100_000}),
+        ("jira", {"key": "../../admin"}),
+        ("jira", {"key": "OPS-1\x1b[31m"}),
+    ],
+)
+def test_a_ticket_that_is_not_an_address_or_key_is_never_stored(
+    store: Store, clock: FrozenClock, three: Incident, tracker: FakeTracker, kind, made
+):
+    """What the tracker names is stored, exported and shown: a script URL, a
+    terminal escape or a megabyte there is an answer not to be trusted."""
+    import httpx
+
+    from warroom.comms.tracker import tracker_client
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            return httpx.Response(201, json=made)
+        return httpx.Response(200, json=[] if kind == "github" else {"issues": []})
+
+    env = tracker.github_env() if kind == "github" else tracker.jira_env()
+    config = _config(env)
+
+    async def push():
+        client = tracker_client(config, transport=httpx.MockTransport(answer))
+        try:
+            return await push_followups(store, config, three, clock, client=client, sleep=_no_wait)
+        finally:
+            await client.aclose()
+
+    report = asyncio.run(push())
+    assert not report.complete
+    assert "unexpected" in report.lines[0].line
+    assert [f.ticket for f in store.followups(three.id)] == [None, None, None]
+
+
+def _push_through(store, config, incident, clock, handler):
+    import httpx
+
+    from warroom.comms.tracker import tracker_client
+
+    async def push():
+        client = tracker_client(config, transport=httpx.MockTransport(handler))
+        try:
+            return await push_followups(
+                store, config, incident, clock, client=client, sleep=_no_wait
+            )
+        finally:
+            await client.aclose()
+
+    return asyncio.run(push())
+
+
+def test_a_tracker_that_drips_its_answer_does_not_hold_the_push_for_ever(
+    store: Store, clock: FrozenClock, three: Incident, tracker: FakeTracker
+):
+    """httpx's timeout bounds each read: a byte every 50 ms never trips it."""
+    import httpx
+
+    class Drip(httpx.AsyncByteStream):
+        async def __aiter__(self):
+            while True:
+                await asyncio.sleep(0.05)
+                yield b" "
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(201, stream=Drip())
+
+    report = _push_through(store, _config(tracker.github_env(), 0.2), three, clock, answer)
+    assert "did not finish answering in time" in report.lines[0].line
+    assert [f.ticket for f in store.followups(three.id)] == [None, None, None]
+
+
+def test_a_tracker_answering_a_huge_body_is_not_read_whole(
+    store: Store, clock: FrozenClock, three: Incident, tracker: FakeTracker
+):
+    import httpx
+
+    from warroom.comms.tracker import MAX_ANSWER_BYTES
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(201, content=b" " * (MAX_ANSWER_BYTES + 1))
+
+    report = _push_through(store, _config(tracker.github_env()), three, clock, answer)
+    assert "answered more than we read" in report.lines[0].line
+
+
+def test_two_pushes_started_together_create_each_once_and_both_succeed(
+    tmp_path: Path, cli_env: dict[str, str], run_cli, tracker: FakeTracker
+):
+    """A CLI push and a console's p at the same instant: each follow-up is sent
+    by one of them; the other waits for its ticket instead of saying "failed,
+    run it again"."""
+    db = tmp_path / "w.db"
+    _declare_with_followups(run_cli, db, "One @bob", "Two @bob", "Three @bob")
+    tracker.script(*[slow(0.6)] * 3)  # each answered after 0.6 s: the pushes overlap
+    env = {**cli_env, **tracker.github_env()}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "warroom", "followups", "1", "--push", "--db", str(db)],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    results = [(proc.wait(60), *proc.communicate()) for proc in procs]
+    assert len(tracker.issues) == 3
+    assert len(tracker.creates()) == 3
+    for code, out, err in results:
+        assert code == 0, (out, err)
+        assert len(out.splitlines()) == 3 and "being pushed" not in out
+
+
+def test_a_followup_ticked_done_while_the_push_runs_is_not_a_failure(
+    store: Store, clock: FrozenClock, three: Incident, tracker: FakeTracker
+):
+    """The push read the list, then someone ticked the last one done."""
+    ops = Service(store, clock, default_playbook())
+    last = store.followups(three.id)[2]
+
+    def heard(line) -> None:
+        if line.number == 1:
+            ops.set_followup_done(three.id, "carol", last.id, True)
+
+    report = asyncio.run(
+        push_followups(
+            store, _config(tracker.github_env()), three, clock, sleep=_no_wait, on_line=heard
+        )
+    )
+    assert [line.outcome for line in report.lines] == ["created", "created", "done"]
+    assert report.complete and "ticked done meanwhile" in report.lines[2].line
+    assert len(tracker.issues) == 2
+
+
+def test_a_killed_pusher_not_yet_reaped_holds_no_claim(
+    store: Store, clock: FrozenClock, three: Incident, tracker: FakeTracker
+):
+    """kill -9 leaves a zombie until its parent reaps it: /proc still lists it,
+    but it will never finish the push (nor keep a console present)."""
+    import time
+
+    from warroom.db.people import alive, process_started
+
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    started = process_started(other.pid)
+    assert started is not None
+    os.kill(other.pid, signal.SIGKILL)
+    try:
+        for _ in range(200):  # until the kernel has made it a zombie
+            if not alive(other.pid, started):
+                break
+            time.sleep(0.01)
+        assert not alive(other.pid, started)
+        assert os.path.exists(f"/proc/{other.pid}")  # not reaped: still listed
+    finally:
+        other.wait()
+
+
+def test_githubs_secondary_rate_limit_waits_and_is_not_called_a_refused_token(
+    store: Store, clock: FrozenClock, three: Incident, tracker: FakeTracker
+):
+    """GitHub's secondary rate limit is a 403 with Retry-After (and no
+    x-ratelimit-remaining: 0): wait, then create; not "the token may not"."""
+    import httpx
+
+    answers = iter([httpx.Response(403, headers={"retry-after": "1"}, json={"message": "abuse"})])
+    number = iter(range(1, 10))
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        made = next(answers, None)
+        if made is not None:
+            return made
+        n = next(number)
+        return httpx.Response(
+            201, json={"number": n, "html_url": f"https://github.com/acme/backlog/issues/{n}"}
+        )
+
+    report = _push_through(store, _config(tracker.github_env()), three, clock, answer)
+    assert report.complete, [line.line for line in report.lines]
+    assert [line.outcome for line in report.lines] == ["created"] * 3
+
+
+def test_jira_timeout_then_a_lookup_the_index_has_not_caught_up_with_creates_nothing_twice(
+    store: Store, clock: FrozenClock, three: Incident, tracker: FakeTracker
+):
+    """Jira's search trails a new issue: a lookup one second after an unanswered
+    create misses it, and a second issue was created. The flow waits for the
+    index (JIRA_SETTLE) before it looks."""
+    from warroom.comms.tracker import JIRA_SETTLE
+
+    tracker.index_lag = True
+    tracker.script(slow(2.0))  # created at once, answered after the client gave up
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        if seconds >= JIRA_SETTLE:
+            tracker.index()  # that long, and the index has caught up
+
+    report = asyncio.run(
+        push_followups(store, _config(tracker.jira_env(), timeout=0.3), three, clock, sleep=sleep)
+    )
+    assert report.complete
+    assert len(tracker.issues) == 3
+    assert [line.outcome for line in report.lines] == ["found", "created", "created"]

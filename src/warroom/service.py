@@ -367,7 +367,12 @@ class Service:
         goes to that incident and nothing new is declared. A crash can leave
         neither an incident without its alerts nor alerts without their
         incident, so sending the group again is always safe.
+
+        A group with no alerts is refused: nothing would ever tie a re-send to
+        the incident it declared, so each one would declare another.
         """
+        if not group.alerts:
+            raise CommandError("the payload holds no alerts: nothing to declare from")
         with self._transaction(None) as change:
             fingerprints = [alert.fingerprint for alert in group.alerts]
             holder = alerts_repo.incident_holding(change.tx, fingerprints)

@@ -140,7 +140,27 @@ def _http_url_or_none(value: str | None, example: str) -> str | None:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(f"must be an http(s) URL such as {example}")
+    if parts.username is not None or parts.password is not None:
+        # Credentials there would travel (and be printed) outside the token's care.
+        raise ValueError("must not hold a user or password (the token goes in token)")
+    if parts.query or parts.fragment:
+        raise ValueError(f"must be a plain URL, no ?query or #fragment, such as {example}")
+    if parts.scheme == "http" and not _loopback(parts.hostname or ""):
+        # The token rides in every request's Authorization header.
+        raise ValueError("must be https: over http:// the token would cross the network in clear")
     return value
+
+
+def _loopback(host: str) -> bool:
+    """This machine: the only place a plain-http tracker (a test's fake) may be."""
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class TrackerSettings(_Model):

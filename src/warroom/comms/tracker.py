@@ -39,12 +39,13 @@ here goes through :func:`warroom.comms.config.redact`.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from warroom.clock import format_time, parse_time
 from warroom.comms.config import CommsConfig, redact
@@ -63,6 +64,16 @@ TRUNCATED = "\n… [cut here: the whole text is in warroom's record]"
 MAX_LOOKUP_PAGES = 10
 #: GitHub's lookup reads back to the intent, minus this (clock skew).
 LOOKUP_SLACK = timedelta(days=1)
+#: Seconds a Jira lookup waits after an unanswered create (see JiraTracker.settle).
+JIRA_SETTLE = 15.0
+#: A whole request (connect, send, every read) may take this many ``timeout``s.
+REQUEST_DEADLINE = 3
+#: An answer is read up to this size (a page of 100 issues with long bodies fits).
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
+
+
+class _TooLarge(Exception):
+    """An answer past :data:`MAX_ANSWER_BYTES`."""
 
 
 class TrackerProblem(Exception):
@@ -119,6 +130,8 @@ class TrackerClient(Protocol):
     """What the push flow needs from a tracker (a fake in the flow's tests)."""
 
     where: str
+    #: Seconds a new issue may take to show in :meth:`find` (a search index).
+    settle: float
 
     async def create(self, issue: NewIssue) -> Ticket: ...
 
@@ -269,12 +282,25 @@ class _Answer(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
+#: What a tracker may name as the ticket: it is stored, exported and shown, so
+#: a web address (GitHub) or an issue key (Jira), nothing else.
+_TICKET_URL = re.compile(r"https?://[\x21-\x7e]{1,2000}")
+_JIRA_ISSUE_KEY = re.compile(r"[A-Z][A-Z0-9_]{0,254}-[0-9]{1,18}")
+
+
 class GithubIssueOut(_Answer):
     number: int
     html_url: str
     body: str | None = None
     created_at: str | None = None
     pull_request: dict[str, Any] | None = None
+
+    @field_validator("html_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        if not _TICKET_URL.fullmatch(value):
+            raise ValueError("not an http(s) address")
+        return value
 
 
 _AnswerT = TypeVar("_AnswerT", bound=_Answer)
@@ -303,6 +329,13 @@ class JiraIssueIn(_Payload):
 class JiraCreated(_Answer):
     key: str
 
+    @field_validator("key")
+    @classmethod
+    def _issue_key(cls, value: str) -> str:
+        if not _JIRA_ISSUE_KEY.fullmatch(value):
+            raise ValueError("not a Jira issue key")
+        return value
+
 
 class JiraSearch(_Answer):
     issues: list[JiraCreated] = []
@@ -328,6 +361,8 @@ class _Http:
     """One httpx.AsyncClient, and what its failures mean."""
 
     name = "tracker"
+    #: GitHub's issue list is read from its database: a new issue is there at once.
+    settle = 0.0
 
     def __init__(self, config: CommsConfig, *, transport: Any = None) -> None:
         import httpx
@@ -361,7 +396,16 @@ class _Http:
         import httpx
 
         try:
-            response = await self._client.request(method, url, **kwargs)
+            # httpx's timeout bounds each read, not the whole answer: a server
+            # that drips a byte a second would hold the push (and its claim)
+            # for ever. The whole request gets a deadline, and the answer a size.
+            response = await asyncio.wait_for(
+                self._fetch(method, url, **kwargs), self.settings.timeout * REQUEST_DEADLINE
+            )
+        except TimeoutError:
+            raise Unsure(self._say(f"{self.name} did not finish answering in time")) from None
+        except _TooLarge:
+            raise Unsure(self._say(f"{self.name} answered more than we read")) from None
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             # Never reached the tracker: nothing was created, but try again later.
             raise Later(self._say(f"{self.name} unreachable ({type(exc).__name__})")) from None
@@ -380,7 +424,13 @@ class _Http:
             return response
         detail = self._detail(response)
         if status == 429 or (
-            status == 403 and response.headers.get("x-ratelimit-remaining") == "0"
+            # GitHub's primary limit (remaining 0) and its secondary one (a 403
+            # with Retry-After): not now, rather than "the token may not do this".
+            status == 403
+            and (
+                response.headers.get("x-ratelimit-remaining") == "0"
+                or "retry-after" in response.headers
+            )
         ):
             raise Later(
                 self._say(f"{self.name} rate limit (HTTP {status})"),
@@ -397,6 +447,29 @@ class _Http:
             self._say(f"{self.name} refused it: HTTP {status}{hint}{detail}"),
             everything=status in (401, 403, 404, 410),
             status=status,
+        )
+
+    async def _fetch(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """The response, its body read whole, at most :data:`MAX_ANSWER_BYTES`."""
+        import httpx
+
+        request = self._client.build_request(method, url, **kwargs)
+        response = await self._client.send(request, stream=True)
+        try:
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > MAX_ANSWER_BYTES:
+                    raise _TooLarge
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        # The body is decoded already: it no longer has the encoding or length it came with.
+        gone = ("content-encoding", "content-length")
+        headers = [(k, v) for k, v in response.headers.items() if k.lower() not in gone]
+        return httpx.Response(
+            response.status_code, headers=headers, content=b"".join(chunks), request=request
         )
 
     @staticmethod
@@ -492,6 +565,10 @@ class GithubTracker(_Http):
 
 class JiraTracker(_Http):
     name = "Jira"
+    #: Jira's search is an index that trails a new issue ("near real-time"): a
+    #: lookup sooner than this after an unanswered create may miss the issue
+    #: it made, and a second one would be created.
+    settle = JIRA_SETTLE
 
     def _headers(self) -> dict[str, str]:
         import base64

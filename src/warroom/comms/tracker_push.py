@@ -62,9 +62,15 @@ MARKER_PREFIX = "warroom-fu-"
 #: Follow-ups this process is pushing right now (by id).
 _IN_FLIGHT: set[int] = set()
 
-Outcome = Literal["created", "found", "already", "failed", "busy"]
+Outcome = Literal["created", "found", "already", "failed", "busy", "done"]
 #: Outcomes after which the follow-up has its ticket.
 HAS_TICKET = frozenset({"created", "found", "already"})
+#: Outcomes that leave nothing to do ("done": ticked off while the push ran).
+SETTLED = HAS_TICKET | {"done"}
+#: A follow-up another process is pushing: look again this often, this long at
+#: most, for its ticket (or to take it over if that push gave up).
+OTHER_POLL = 0.5
+OTHER_WAIT = 60.0
 
 NOT_CONFIGURED = (
     "no tracker configured: set [tracker] kind = github (repo, token) or jira"
@@ -82,6 +88,8 @@ class PushLine:
     outcome: Outcome
     ticket: str | None = None
     problem: str | None = None
+    #: "busy" within this process (f3 reopened mid-push), not another's claim.
+    here: bool = False
 
     @property
     def line(self) -> str:
@@ -95,6 +103,8 @@ class PushLine:
             return f"{head}: already there: {self.ticket}"
         if self.outcome == "busy":
             return f"{head}: being pushed right now (by another console or push)"
+        if self.outcome == "done":
+            return f"{head}: ticked done meanwhile, not pushed"
         return f"{head}: failed: {self.problem}"
 
 
@@ -105,11 +115,11 @@ class PushReport:
     @property
     def complete(self) -> bool:
         """Every open follow-up has its ticket."""
-        return all(line.outcome in HAS_TICKET for line in self.lines)
+        return all(line.outcome in SETTLED for line in self.lines)
 
     @property
     def failed(self) -> int:
-        return sum(line.outcome not in HAS_TICKET for line in self.lines)
+        return sum(line.outcome not in SETTLED for line in self.lines)
 
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -139,6 +149,8 @@ async def push_followups(
     tracker = client if client is not None else tracker_client(config)
     pusher = _Pusher(store, config, incident, clock, tracker, sleep, review_url)
     lines: list[PushLine] = []
+    #: Follow-ups another process was pushing: waited for once the rest are done.
+    others: list[PushLine] = []
     try:
         for number, followup in enumerate(store.followups(incident.id), start=1):
             if followup.done:
@@ -150,9 +162,34 @@ async def push_followups(
                 line = PushLine(followup.id, number, followup.text, "failed", problem=problem)
             else:
                 line = await pusher.push(followup.id, number, followup.text)
+                if line.outcome == "busy" and not line.here:
+                    others.append(line)
+                    continue
             lines.append(line)
             if on_line is not None:
                 on_line(line)
+        # Two pushes at once (a console's p and a CLI): each follow-up is sent by
+        # one of them; the other waits for that ticket instead of calling it a
+        # failure, and takes the follow-up over if that push gives up.
+        waited = 0.0
+        while others and waited < OTHER_WAIT and pusher.stopped is None:
+            await sleep(OTHER_POLL)
+            waited += OTHER_POLL
+            still: list[PushLine] = []
+            for busy in others:
+                line = await pusher.push(busy.followup_id, busy.number, busy.text)
+                if line.outcome == "busy":
+                    still.append(busy)
+                    continue
+                lines.append(line)
+                if on_line is not None:
+                    on_line(line)
+            others = still
+        for busy in others:
+            lines.append(busy)
+            if on_line is not None:
+                on_line(busy)
+        lines.sort(key=lambda line: line.number)
     finally:
         if own:
             await tracker.aclose()
@@ -189,14 +226,16 @@ class _Pusher:
     def _now(self) -> str:
         return format_time(self.clock.now())
 
-    def _begin(self, followup_id: int) -> tickets.Pending | Literal["busy"] | str:
-        """Record the intent (once) and claim it: the row to push, "busy", or the
-        ticket another console stored meanwhile."""
+    def _begin(self, followup_id: int) -> tickets.Pending | Literal["busy", "done"] | str:
+        """Record the intent (once) and claim it: the row to push, "busy", "done"
+        (ticked off meanwhile), or the ticket another console stored meanwhile."""
         with self.store.write() as tx:
             row = tickets.pending_one(tx, followup_id)
             if row is None:
                 found = tickets.ticket_of(tx, followup_id)
-                return found or "busy"
+                if found:
+                    return found
+                return "done" if tickets.is_done(tx, followup_id) else "busy"
             if row.marker is None or row.tracker != self.client.where:
                 tickets.record_intent(
                     tx,
@@ -215,12 +254,14 @@ class _Pusher:
         # The database claim is per process; within one (a console whose f3 was
         # closed and opened again mid-push), this set keeps it to one at a time.
         if followup_id in _IN_FLIGHT:
-            return PushLine(followup_id, number, text, "busy")
+            return PushLine(followup_id, number, text, "busy", here=True)
         _IN_FLIGHT.add(followup_id)
         try:
             begun = self._begin(followup_id)
             if begun == "busy":
                 return PushLine(followup_id, number, text, "busy")
+            if begun == "done":
+                return PushLine(followup_id, number, text, "done")
             if isinstance(begun, str):
                 return PushLine(followup_id, number, text, "already", begun)
             try:
@@ -257,9 +298,11 @@ class _Pusher:
         assert row.marker is not None and row.intent_at is not None
         look = row.uncertain
         problem = "not tried"
-        wait = 0.0
+        # A search-index lookup (Jira) trails a new issue: an earlier push that
+        # got no answer may have created one seconds ago (killed, then run again).
+        wait = self.client.settle if look else 0.0
         for attempt in range(ATTEMPTS):
-            if attempt:
+            if attempt or wait:
                 await self.sleep(wait)
             try:
                 if look:
@@ -286,7 +329,7 @@ class _Pusher:
                 problem = self._say(exc)
                 look = True
                 self._failed(row, problem, uncertain=True)
-                wait = BACKOFF[min(attempt, len(BACKOFF) - 1)]
+                wait = max(BACKOFF[min(attempt, len(BACKOFF) - 1)], self.client.settle)
         # The tracker is down or overloaded: the others would only wait as long.
         self.stopped = f"the tracker is not answering ({problem})"
         if look:

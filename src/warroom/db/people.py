@@ -294,6 +294,10 @@ def process_started(pid: int) -> str | None:
     if stat:
         # The command name may hold spaces and ')': the fields follow the last ')'.
         fields = stat.rsplit(")", 1)[1].split()
+        if fields[0] in ("Z", "X"):
+            # Killed, not yet reaped by its parent: it will never write again
+            # (a kill -9'd console whose claim or presence must not outlive it).
+            return None
         return f"{_boot_id()}:{fields[19]}"
     try:
         os.kill(pid, 0)

@@ -67,6 +67,12 @@ def _pending(row: tuple[object, ...]) -> Pending:
     )
 
 
+def is_done(tx: sqlite3.Connection, followup_id: int) -> bool:
+    """Follow-up ``followup_id`` is ticked done (or gone): nothing to push."""
+    row = tx.execute("SELECT done FROM followups WHERE id = ?", (followup_id,)).fetchone()
+    return row is None or bool(row[0])
+
+
 def ticket_of(tx: sqlite3.Connection, followup_id: int) -> str | None:
     row = tx.execute(
         "SELECT ticket FROM tracker_pushes WHERE followup_id = ?", (followup_id,)

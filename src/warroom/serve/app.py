@@ -387,7 +387,14 @@ def make_app(config: ServeConfig, store: Store | None = None) -> web.Application
             response = _html("<h1>Too many attempts</h1><p>Try again in a minute.</p>", 429)
             response.headers["Retry-After"] = str(int(wait) + 1)
             return response
-        form = await request.post()
+        try:
+            form = await request.post()
+        except (ValueError, LookupError, UnicodeDecodeError) as exc:
+            # A body the page never sends (a broken multipart, an unknown charset):
+            # one line in the log and a 400, not a 500 with a traceback.
+            log.warning("sign-in refused from %s: unreadable form (%s)", who, type(exc).__name__)
+            limiter.record(who)
+            return _html("<h1>Refused</h1><p>That is not a sign-in form.</p>", status=400)
         token = str(form.get("token", ""))
         try:
             spent = db_people.spend_token(store, token, now=now())

@@ -175,7 +175,7 @@ class FollowupsScreen(ModalScreen[None]):
         )
 
     async def _push(self) -> None:
-        from warroom.comms.tracker_push import HAS_TICKET, PushLine, push_followups
+        from warroom.comms.tracker_push import SETTLED, PushLine, push_followups
 
         app = self.warroom
         incident = app.store.incident(self.incident_id)
@@ -211,7 +211,7 @@ class FollowupsScreen(ModalScreen[None]):
         elif report.complete:
             summary = f"{len(report.lines)} follow-up(s) in the tracker"
         else:
-            first = next(line for line in report.lines if line.outcome not in HAS_TICKET)
+            first = next(line for line in report.lines if line.outcome not in SETTLED)
             summary = f"{report.failed} not in the tracker: {first.line}"
         self._status(summary)
         if self.is_attached:

@@ -172,3 +172,40 @@ def test_nothing_configured_is_known_without_loading_settings(tmp_path, monkeypa
     (tmp_path / "warroom").mkdir()
     (tmp_path / "warroom" / "config.toml").write_text("")
     assert comms_may_be_configured({})
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        (
+            {
+                "WARROOM_SLACK_API_URL": "http://10.0.0.1/api",
+                "WARROOM_SLACK_BOT_TOKEN": TOKEN,
+                "WARROOM_SLACK_CHANNEL": "C1",
+            },
+            "the token would cross the network in clear",
+        ),
+        (
+            {"WARROOM_SLACK_WEBHOOK_URL": "http://hooks.example.com/services/T0/B0/secretpart"},
+            "the webhook URL would cross the network in clear",
+        ),
+    ],
+)
+def test_slack_over_plain_http_off_this_machine_is_refused(tmp_path, env, says):
+    with pytest.raises(WarroomError) as refused:
+        load_comms_config(env, path=tmp_path / "none.toml")
+    message = str(refused.value)
+    assert says in message and len(message.splitlines()) == 1
+    assert TOKEN not in message and "secretpart" not in message
+
+
+def test_slack_over_plain_http_on_this_machine_is_a_test_server(tmp_path):
+    config = load_comms_config(
+        {
+            "WARROOM_SLACK_API_URL": "http://127.0.0.1:9/api",
+            "WARROOM_SLACK_BOT_TOKEN": TOKEN,
+            "WARROOM_SLACK_CHANNEL": "C1",
+        },
+        path=tmp_path / "none.toml",
+    )
+    assert config.slack_mode == "bot" and config.slack.api_url == "http://127.0.0.1:9/api"

@@ -92,10 +92,23 @@ class SlackSettings(_Model):
     @field_validator("api_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        value = value.strip().rstrip("/") or DEFAULT_API_URL
-        parts = urlsplit(value)
+        # The bot token rides in every request: https off this machine, as for
+        # the tracker.
+        return _http_url_or_none(value, "https://slack.com/api") or DEFAULT_API_URL
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_https(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        parts = urlsplit(value.get_secret_value().strip())
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError("must be an http(s) URL such as https://slack.com/api")
+            raise ValueError("must be an http(s) URL such as https://hooks.slack.com/services/…")
+        if parts.scheme == "http" and not _loopback(parts.hostname or ""):
+            # The webhook URL is the secret itself: never in clear over a network.
+            raise ValueError(
+                "must be https: over http:// the webhook URL would cross the network in clear"
+            )
         return value
 
 

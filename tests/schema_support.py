@@ -7,7 +7,9 @@ import sqlite3
 
 def undo_schemas_6_and_7(conn: sqlite3.Connection) -> None:
     """Drop what schemas 6 and 7 added (the caller sets ``user_version``), and what
-    later ones added (8: alerts_seen; 9: Slack capture), so the upgrade runs them again."""
+    later ones added (8: alerts_seen; 9: Slack capture), so the upgrade runs them again.
+    (10, the outbox rebuilt with a nullable incident_id, runs again as it is: it
+    copies whatever columns the earlier steps have put back.)"""
     conn.execute("DROP TABLE IF EXISTS alerts_seen")  # 8: alerts into the timeline
     # 9: Slack into the timeline
     for table in ("slack_seen", "slack_cursor", "slack_users"):

@@ -196,3 +196,123 @@ def compute_figures(
         late_by_seconds_max=max(seconds, default=0),
         late=tuple(late),
     )
+
+
+# -- update punctuality (the operations report, issue 13) ---------------------
+
+#: What became of an update that fell due (see :func:`update_punctuality`).
+ON_TIME = "on_time"
+LATE = "late"
+MISSED = "missed"
+OVERDUE = "overdue"
+
+#: The definitions the report prints beside the counts.
+PUNCTUALITY_DEFINITION = (
+    "An update falls due at each deadline the console counted down to: the declaration"
+    " plus the severity's cadence, then each update plus the cadence; a severity change"
+    " can bring it closer, a /snooze pushes it back, resolving stops it, reopening"
+    " restarts it. On time: an update was recorded by the deadline. Late: after the"
+    " deadline, but before the next one fell due (one cadence later) and before the"
+    " incident was resolved. Missed: none before the next one fell due or the incident"
+    " was resolved; the next one is then due one cadence after the missed deadline."
+    " Overdue: past its deadline at the report's time, on an open incident, not yet missed."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateDue:
+    """One update that fell due, and what became of it."""
+
+    #: The deadline (ISO 8601 UTC).
+    due: str
+    #: :data:`ON_TIME`, :data:`LATE`, :data:`MISSED` or :data:`OVERDUE`.
+    outcome: str
+    #: When the update that answered it was recorded (None: missed or overdue).
+    sent_at: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TimingEvent:
+    """An entry of :data:`TIMING_KINDS`: when it was logged, its kind, its data."""
+
+    at: str
+    kind: str
+    data: str | None
+
+
+def _iso(when: datetime) -> str:
+    return f"{when:%Y-%m-%dT%H:%M:%S}Z"
+
+
+def update_punctuality(
+    *,
+    severity: int,
+    declared_at: str,
+    status: str,
+    events: Iterable[TimingEvent | Entry],
+    playbook: Any,
+    now: datetime,
+) -> tuple[UpdateDue, ...]:
+    """Each stakeholder update that fell due, replayed from the timing entries.
+
+    The deadline moves with the same functions the console uses live
+    (:mod:`warroom.domain.rules`), in the same order as :func:`compute_figures`
+    replays it; see :data:`PUNCTUALITY_DEFINITION` for what on time, late,
+    missed and overdue mean. ``severity`` is the incident's (the declaration's
+    own, when its data has it, comes first); ``now`` ends an open incident.
+    An update recorded while the incident was resolved answers no deadline.
+    """
+    cadence = rules.cadence(playbook, severity)
+    deadline: datetime | None = rules.deadline_on_declare(parse_time(declared_at), cadence)
+    out: list[UpdateDue] = []
+    first = True
+
+    def close_missed(until: datetime) -> None:
+        """Deadlines whose next one fell due by ``until`` with no update: missed."""
+        nonlocal deadline
+        while (
+            deadline is not None and (after := rules.deadline_on_miss(deadline, cadence)) <= until
+        ):
+            out.append(UpdateDue(_iso(deadline), MISSED))
+            deadline = after
+
+    for event in events:
+        kind = event.kind
+        if kind not in TIMING_KINDS:
+            continue
+        at = parse_time(event.at)
+        if kind == "declared":
+            if first:
+                level = load_data(event.data).get("severity")
+                if isinstance(level, int) and level != severity:
+                    cadence = rules.cadence(playbook, level)
+                    deadline = rules.deadline_on_declare(parse_time(declared_at), cadence)
+            first = False
+            continue
+        first = False
+        close_missed(at)
+        if kind == "update":
+            if deadline is not None:
+                outcome = ON_TIME if at <= deadline else LATE
+                out.append(UpdateDue(_iso(deadline), outcome, event.at))
+                deadline = rules.deadline_on_update(at, cadence)
+        elif kind == "severity":
+            new = _severity_cadence(load_data(event.data), playbook)
+            if new is not None:
+                cadence = new
+                deadline = rules.deadline_on_severity(deadline, at, new)
+        elif kind == "snooze":
+            minutes = load_data(event.data).get("minutes")
+            if deadline is not None and isinstance(minutes, int):
+                deadline = rules.deadline_on_snooze(deadline, at, minutes)
+        elif kind == "resolve":
+            if deadline is not None and at > deadline:
+                out.append(UpdateDue(_iso(deadline), MISSED))
+            deadline = None
+        elif kind == "reopen":
+            deadline = rules.deadline_on_reopen(at, cadence)
+    if status == "open" and deadline is not None:
+        close_missed(now)
+        if deadline is not None and deadline < now:
+            out.append(UpdateDue(_iso(deadline), OVERDUE))
+    return tuple(out)

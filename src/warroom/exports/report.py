@@ -1,0 +1,465 @@
+"""The operations report written out: Markdown (the CLI's output), JSON
+(``warroom.report/1``, through pydantic models, as the contract in DESIGN.md
+says), and the compact Slack version ``report --post`` queues.
+
+Stakeholder updates come first everywhere: no other tool reports whether the
+people waiting on an incident heard from us when they were told they would.
+Every figure is printed with its definition. Titles and owners are user
+text: literal in Markdown (:func:`warroom.markdown.md_inline`), and in Slack
+escaped when the message is sent (:func:`warroom.comms.slack.render_mrkdwn`),
+so a title never becomes a mention, a link or a table column.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Final, Literal
+
+from pydantic import BaseModel
+
+from warroom.clock import parse_time
+from warroom.db.store import Store
+from warroom.domain import figures
+from warroom.domain.report import (
+    FOLLOWUPS_DEFINITION,
+    MISSING_DEFINITION,
+    PERCENTILE_METHOD,
+    REVIEW_DEFINITION,
+    IncidentLine,
+    Metric,
+    Report,
+    build_report,
+)
+from warroom.markdown import md_inline
+from warroom.playbook import Playbook
+from warroom.textsafe import printable
+
+SCHEMA: Final = "warroom.report/1"
+NO_INCIDENTS = "No incidents"
+LABELS = {
+    "time_to_detect": "Time to detect",
+    "time_to_mitigate": "Time to mitigate",
+    "time_to_resolve": "Time to resolve",
+}
+
+
+# -- small pieces ---------------------------------------------------------------
+
+
+def duration(seconds: int | None) -> str:
+    """``35s``, ``42m 10s``, ``3h 05m``, ``2d 04h``; ``—`` for none."""
+    if seconds is None:
+        return "—"
+    seconds = max(0, seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, secs = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m {secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h {minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours:02d}h"
+
+
+def _when(iso: str) -> str:
+    """``2026-11-24 10:30`` (UTC), as a person reads a deadline."""
+    return f"{iso[:10]} {iso[11:16]}"
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "—"
+
+
+def _severities(report: Report) -> str:
+    return " · ".join(f"{name}: {count}" for name, count in report.by_severity.items())
+
+
+def _headline(report: Report) -> str:
+    u = report.updates
+    if not report.incidents:
+        return "no incidents, no updates due"
+    if not u.due:
+        return "none fell due"
+    return f"{u.on_time} of {u.due} on time ({_share(u.on_time, u.due)})"
+
+
+def _late_line(line: IncidentLine, due: figures.UpdateDue) -> str:
+    """One late, missed or overdue update, for the list under the headline."""
+    head = f"due {_when(due.due)}"
+    if due.outcome == figures.LATE and due.sent_at:
+        late = int((parse_time(due.sent_at) - parse_time(due.due)).total_seconds())
+        return f"{head}: sent {_when(due.sent_at)}, {duration(late)} late"
+    if due.outcome == figures.OVERDUE:
+        return f"{head}: overdue now, not sent yet"
+    return f"{head}: missed"
+
+
+def _not_on_time(report: Report) -> list[tuple[IncidentLine, figures.UpdateDue]]:
+    return [
+        (line, due)
+        for line in report.incidents
+        for due in line.updates
+        if due.outcome != figures.ON_TIME
+    ]
+
+
+# -- Markdown -------------------------------------------------------------------
+
+
+def render_markdown(report: Report) -> str:
+    """The full report, for people: headline first, definitions beside the figures."""
+    start, end = report.start, report.end
+    out = [
+        f"# Operations report: {_when(start)} → {_when(end)} UTC",
+        "",
+        f"Incidents declared from {_when(start)} up to {_when(end)} UTC, each counted whole"
+        f" as of {_when(report.now)} UTC.",
+        "",
+    ]
+    u = report.updates
+    out += [f"## Stakeholder updates: {_headline(report)}", ""]
+    if report.incidents:
+        out += [
+            "| due | on time | late | missed | overdue now |",
+            "| ---: | ---: | ---: | ---: | ---: |",
+            f"| {u.due} | {u.on_time} | {u.late} | {u.missed} | {u.overdue} |",
+            "",
+        ]
+        behind = _not_on_time(report)
+        if behind:
+            out += ["Not on time:", ""]
+            out += [
+                f"- {line.ref} (SEV-{line.severity}) update {_late_line(line, due)}"
+                for line, due in behind
+            ]
+            out.append("")
+    out += [f"_How counted:_ {figures.PUNCTUALITY_DEFINITION}", ""]
+
+    out += [f"## Incidents: {len(report.incidents)}", ""]
+    if not report.incidents:
+        out += [f"{NO_INCIDENTS} were declared in this period.", ""]
+    else:
+        out += [_severities(report), ""]
+        out += ["| figure | median | p90 | incidents |", "| --- | ---: | ---: | ---: |"]
+        out += [_metric_row(metric) for metric in report.mttx]
+        out.append("")
+        out += [f"- _{LABELS[m.key]}:_ {m.definition}." for m in report.mttx]
+        out += [f"- _Median and p90:_ {PERCENTILE_METHOD}.", ""]
+
+    out += _followups_md(report)
+    out += _missing_md(report)
+    if report.incidents:
+        out += [
+            "## Every incident",
+            "",
+            "| ref | severity | title | status | detect | mitigate | resolve"
+            " | updates on time / due | review |",
+            "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | --- |",
+        ]
+        out += [_incident_row(line) for line in report.incidents]
+        out += ["", f"_Review:_ {REVIEW_DEFINITION}.", ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _metric_row(metric: Metric) -> str:
+    return (
+        f"| {LABELS[metric.key]} | {duration(metric.median_seconds)}"
+        f" | {duration(metric.p90_seconds)} | {metric.count} |"
+    )
+
+
+def _followups_md(report: Report) -> list[str]:
+    count, overdue = len(report.followups), len(report.overdue_followups)
+    out = [f"## Follow-ups: {count} open, {overdue} overdue", ""]
+    if report.followups:
+        today = report.now[:10]
+        out += ["| owner | follow-up | incident | due |", "| --- | --- | --- | --- |"]
+        for item in sorted(report.followups, key=lambda f: (f.due >= today, f.owner, f.due)):
+            due = f"**{item.due} (overdue)**" if item.due < today else item.due
+            out.append(f"| {md_inline(item.owner)} | {md_inline(item.text)} | {item.ref} | {due} |")
+        out.append("")
+    out += [f"_Counted:_ {FOLLOWUPS_DEFINITION}.", ""]
+    return out
+
+
+def _missing_md(report: Report) -> list[str]:
+    missing = report.missing
+    out = [f"## Missing milestones: {len(missing)} incident{'s' if len(missing) != 1 else ''}", ""]
+    out += [f"- {line.ref}: {', '.join(line.missing)}" for line in missing]
+    if missing:
+        out.append("")
+    out += [f"_Missing:_ {MISSING_DEFINITION}.", ""]
+    return out
+
+
+def _incident_row(line: IncidentLine) -> str:
+    due = len(line.updates)
+    return (
+        f"| {line.ref} | SEV-{line.severity} | {md_inline(line.title)} | {line.status}"
+        f" | {duration(line.time_to_detect)} | {duration(line.time_to_mitigate)}"
+        f" | {duration(line.time_to_resolve)} | {line.count(figures.ON_TIME)} / {due}"
+        f" | {line.review} |"
+    )
+
+
+# -- JSON -----------------------------------------------------------------------
+
+
+class MetricOut(BaseModel):
+    median_seconds: int | None
+    p90_seconds: int | None
+    count: int
+    definition: str
+
+
+class MttxOut(BaseModel):
+    time_to_detect: MetricOut
+    time_to_mitigate: MetricOut
+    time_to_resolve: MetricOut
+    percentile_method: str
+
+
+class UpdatesOut(BaseModel):
+    due: int
+    on_time: int
+    late: int
+    missed: int
+    overdue: int
+    definition: str
+
+
+class FollowUpOut(BaseModel):
+    incident: str
+    text: str
+    owner: str
+    due: str
+    overdue: bool
+
+
+class FollowUpsOut(BaseModel):
+    open: int
+    overdue: int
+    definition: str
+    items: list[FollowUpOut]
+
+
+class UpdateDueOut(BaseModel):
+    due: str
+    outcome: Literal["on_time", "late", "missed", "overdue"]
+    sent_at: str | None
+
+
+class RowOut(BaseModel):
+    ref: str
+    severity: str
+    title: str
+    status: str
+    declared_at: str
+    time_to_detect_seconds: int | None
+    time_to_mitigate_seconds: int | None
+    time_to_resolve_seconds: int | None
+    updates_due: int
+    updates_on_time: int
+    updates: list[UpdateDueOut]
+    review: str
+    missing_milestones: list[str]
+
+
+class ReportOut(BaseModel):
+    schema_: Literal["warroom.report/1"] = SCHEMA
+    from_: str
+    to: str
+    now: str
+    incidents: int
+    by_severity: dict[str, int]
+    mttx: MttxOut
+    updates: UpdatesOut
+    followups: FollowUpsOut
+    missing_milestones: list[str]
+    list: list[RowOut]
+
+    def to_json(self) -> str:
+        data = self.model_dump()
+        data = {"schema": data.pop("schema_"), "from": data.pop("from_"), **data}
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def _metric_out(metric: Metric) -> MetricOut:
+    return MetricOut(
+        median_seconds=metric.median_seconds,
+        p90_seconds=metric.p90_seconds,
+        count=metric.count,
+        definition=metric.definition,
+    )
+
+
+def build_json(report: Report) -> ReportOut:
+    u = report.updates
+    metrics = {metric.key: _metric_out(metric) for metric in report.mttx}
+    today = report.now[:10]
+    return ReportOut(
+        from_=report.start,
+        to=report.end,
+        now=report.now,
+        incidents=len(report.incidents),
+        by_severity=report.by_severity,
+        mttx=MttxOut(**metrics, percentile_method=PERCENTILE_METHOD),
+        updates=UpdatesOut(
+            due=u.due,
+            on_time=u.on_time,
+            late=u.late,
+            missed=u.missed,
+            overdue=u.overdue,
+            definition=figures.PUNCTUALITY_DEFINITION,
+        ),
+        followups=FollowUpsOut(
+            open=len(report.followups),
+            overdue=len(report.overdue_followups),
+            definition=FOLLOWUPS_DEFINITION,
+            items=[
+                FollowUpOut(
+                    incident=f.ref, text=f.text, owner=f.owner, due=f.due, overdue=f.due < today
+                )
+                for f in report.followups
+            ],
+        ),
+        missing_milestones=[line.ref for line in report.missing],
+        list=[_row_out(line) for line in report.incidents],
+    )
+
+
+def _row_out(line: IncidentLine) -> RowOut:
+    return RowOut(
+        ref=line.ref,
+        severity=f"SEV-{line.severity}",
+        title=line.title,
+        status=line.status,
+        declared_at=line.declared_at,
+        time_to_detect_seconds=line.time_to_detect,
+        time_to_mitigate_seconds=line.time_to_mitigate,
+        time_to_resolve_seconds=line.time_to_resolve,
+        updates_due=len(line.updates),
+        updates_on_time=line.count(figures.ON_TIME),
+        updates=[
+            UpdateDueOut(due=u.due, outcome=u.outcome, sent_at=u.sent_at)  # type: ignore[arg-type]
+            for u in line.updates
+        ],
+        review=line.review,
+        missing_milestones=list(line.missing),
+    )
+
+
+def render_json(report: Report) -> str:
+    return build_json(report).to_json()
+
+
+# -- Slack ----------------------------------------------------------------------
+
+#: The compact version stays well inside one message (Slack: 4,000 characters of
+#: text, 3,000 a section; comms.slack cuts at 3,900 with a visible mark): lists
+#: stop early and say how many more there are.
+SLACK_BUDGET = 3000
+TITLE_WIDTH = 60
+
+
+def render_slack(report: Report, *, full_command: str = "warroom report") -> str:
+    """The compact report for Slack: plain text with warroom's own *bold*.
+
+    Not escaped here: the outbox keeps what a person would see, and
+    :func:`warroom.comms.slack.render_mrkdwn` escapes ``&``, ``<`` and ``>`` and
+    makes control characters visible when it is sent, so a title such as
+    ``<!channel>`` is shown, never obeyed.
+    """
+    u = report.updates
+    head = [
+        f"*Operations report* {_when(report.start)} → {_when(report.end)} UTC",
+        f"*Stakeholder updates: {_headline(report)}*"
+        + (
+            f" · due {u.due}, on time {u.on_time}, late {u.late}, missed {u.missed}"
+            + (f", overdue now {u.overdue}" if u.overdue else "")
+            if u.due
+            else ""
+        ),
+    ]
+    if not report.incidents:
+        head.append(f"{NO_INCIDENTS} declared in this period.")
+    else:
+        head.append(f"Incidents: {len(report.incidents)} ({_severities(report)})")
+        for metric in report.mttx:
+            head.append(
+                f"{LABELS[metric.key]}: median {duration(metric.median_seconds)},"
+                f" p90 {duration(metric.p90_seconds)} ({metric.count} incidents)"
+            )
+    owners: dict[str, int] = {}
+    for followup in report.overdue_followups:
+        owners[followup.owner] = owners.get(followup.owner, 0) + 1
+    chase = f"Follow-ups: {len(report.followups)} open, {len(report.overdue_followups)} overdue"
+    if owners:
+        chase += " (" + ", ".join(f"{_one_line(o)} {n}" for o, n in owners.items()) + ")"
+    head.append(chase)
+    missing = report.missing
+    if missing:
+        head.append(
+            "Missing milestones: "
+            + ", ".join(f"{m.ref} ({', '.join(m.missing)})" for m in missing[:10])
+            + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+        )
+    lists: list[str] = []
+    behind = _not_on_time(report)
+    if behind:
+        lists.append("*Not on time*")
+        lists += [f"• {line.ref} update {_late_line(line, due)}" for line, due in behind]
+    if report.incidents:
+        lists.append("*Incidents*")
+        lists += [_slack_row(line) for line in report.incidents]
+    text = "\n".join(head)
+    tail = f"Definitions and every row: `{full_command}`"
+    size = _sent_len(text) + _sent_len(tail) + 40
+    for index, item in enumerate(lists):
+        more = len(lists) - index
+        size += _sent_len(item) + 1
+        if size > SLACK_BUDGET:
+            text += f"\n… {more} more line{'s' if more != 1 else ''}"
+            break
+        text += "\n" + item
+    return text + "\n" + tail
+
+
+def _sent_len(text: str) -> int:
+    """Length as Slack counts it once escaped (``<`` goes as ``&lt;``)."""
+    from warroom.comms.slack import escape, slack_len
+
+    return slack_len(escape(text))
+
+
+def _one_line(text: str) -> str:
+    flat = printable(" ".join(text.split()))
+    return flat if len(flat) <= TITLE_WIDTH else flat[: TITLE_WIDTH - 1] + "…"
+
+
+def _slack_row(line: IncidentLine) -> str:
+    due = len(line.updates)
+    return (
+        f"• {line.ref} SEV-{line.severity} {line.status}: {_one_line(line.title)}"
+        f" · resolve {duration(line.time_to_resolve)}"
+        f" · updates {line.count(figures.ON_TIME)}/{due} on time · review {line.review}"
+    )
+
+
+def make_report(
+    store: Store, playbook: Playbook, start: datetime, end: datetime, now: datetime
+) -> Report:
+    """The report for incidents declared in [start, end), read in three queries."""
+    from warroom.db import reports
+
+    return build_report(
+        start=start,
+        end=end,
+        now=now,
+        incidents=reports.incidents_in(store, start, end),
+        followups=reports.open_followups(store, end),
+        playbook=playbook,
+    )

@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from fake_slack import FakeSlack, TOKEN, error
+from fake_slack import TOKEN, FakeSlack, error
 from warroom.clock import FrozenClock
 from warroom.commands import run_line
-from warroom.db import outbox
 from warroom.db.store import Store
 from warroom.domain import figures
 from warroom.domain.figures import TimingEvent

@@ -345,7 +345,7 @@ def test_percentile_is_nearest_rank():
 
 def _due(events, *, severity=2, status="resolved", now="2026-11-25T12:00:00Z"):
     return [
-        (u.due[11:16], u.outcome, u.sent_at and u.sent_at[11:16])
+        (f"{u.due:%H:%M}", u.outcome, u.sent_at and u.sent_at[11:16])
         for u in figures.update_punctuality(
             severity=severity,
             declared_at="2026-11-25T09:00:00Z",

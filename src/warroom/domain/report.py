@@ -23,9 +23,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from warroom.clock import parse_time
 from warroom.domain import figures
-from warroom.domain.figures import TimingEvent, UpdateDue
+from warroom.domain.figures import UpdateDue
 from warroom.errors import CommandError
 
 TIME_TO_DETECT = "time_to_detect"
@@ -87,8 +86,9 @@ class IncidentFacts:
     review_written: bool = False
     #: The review meeting's date, once set.
     review_at: str | None = None
-    #: The entries of :data:`figures.TIMING_KINDS`, in logged order.
-    timing: tuple[TimingEvent, ...] = ()
+    #: ``(at, kind, data)`` of the entries of :data:`figures.TIMING_KINDS`, in
+    #: logged order (:class:`~warroom.domain.figures.TimingEvent` or plain tuples).
+    timing: Sequence[tuple[str, str, str | None]] = ()
 
     @property
     def ref(self) -> str:
@@ -133,16 +133,17 @@ class IncidentLine:
     time_to_detect: int | None
     time_to_mitigate: int | None
     time_to_resolve: int | None
-    updates: tuple[UpdateDue, ...]
+    updates: Sequence[UpdateDue]
     review: str
     missing: tuple[str, ...]
+    on_time: int = 0
+    late: int = 0
+    missed: int = 0
+    overdue: int = 0
 
     @property
     def ref(self) -> str:
         return f"INC-{self.id}"
-
-    def count(self, outcome: str) -> int:
-        return sum(1 for u in self.updates if u.outcome == outcome)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,9 +187,10 @@ def percentile(values: Sequence[int], p: float) -> int | None:
 
 
 def _seconds(start: str | None, end: str | None) -> int | None:
+    """Whole seconds between two stored times (ISO 8601 with ``Z``, read as they are)."""
     if not start or not end:
         return None
-    return int((parse_time(end) - parse_time(start)).total_seconds())
+    return int((datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds())
 
 
 def review_status(facts: IncidentFacts) -> str:
@@ -226,6 +228,7 @@ def incident_line(facts: IncidentFacts, playbook: Any, now: datetime) -> Inciden
         playbook=playbook,
         now=now,
     )
+    outcomes = [u.outcome for u in updates]
     return IncidentLine(
         id=facts.id,
         title=facts.title,
@@ -238,6 +241,10 @@ def incident_line(facts: IncidentFacts, playbook: Any, now: datetime) -> Inciden
         updates=updates,
         review=review_status(facts),
         missing=missing_milestones(facts),
+        on_time=outcomes.count(figures.ON_TIME),
+        late=outcomes.count(figures.LATE),
+        missed=outcomes.count(figures.MISSED),
+        overdue=outcomes.count(figures.OVERDUE),
     )
 
 
@@ -264,13 +271,12 @@ def build_report(
         _metric(key, [v for line in lines if (v := getattr(line, key)) is not None])
         for key in (TIME_TO_DETECT, TIME_TO_MITIGATE, TIME_TO_RESOLVE)
     )
-    outcomes = Counter(u.outcome for line in lines for u in line.updates)
     counts = UpdateCounts(
-        due=sum(outcomes.values()),
-        on_time=outcomes[figures.ON_TIME],
-        late=outcomes[figures.LATE],
-        missed=outcomes[figures.MISSED],
-        overdue=outcomes[figures.OVERDUE],
+        due=sum(len(line.updates) for line in lines),
+        on_time=sum(line.on_time for line in lines),
+        late=sum(line.late for line in lines),
+        missed=sum(line.missed for line in lines),
+        overdue=sum(line.overdue for line in lines),
     )
     today = f"{now:%Y-%m-%d}"
     open_followups = tuple(followups)

@@ -1,0 +1,284 @@
+"""``warroom report`` over a year of history, vs the plain SQL that reads what it needs.
+
+Target: the whole year's report (2,000 incidents, 1,000,000 timeline entries)
+within **2x** the time plain ``sqlite3`` takes to read the rows and columns
+the report needs.
+
+- **report**: what ``warroom report --from … --to …`` does once its options are
+  read: :func:`warroom.exports.report.make_report` (three queries through the
+  read-only :class:`~warroom.db.store.Store`, the update replay and the
+  figures) and :func:`~warroom.exports.report.render_markdown`; the JSON too,
+  for information.
+- **plain SQL**: the same three SELECTs (``db/reports.py``: the incidents'
+  milestone columns, each timing entry's time and kind with the event data
+  of the three kinds whose data the replay reads, the open follow-ups) on a
+  plain ``sqlite3`` connection, ``fetchall``. Nothing in Python.
+
+The history is built once with direct SQL inserts (about 20 s) into
+``$TMPDIR/warroom-bench/report-year-*.db`` and cached: the schema is the real
+one (a :class:`Store` makes the file), the entries' data is what the events
+of :mod:`warroom.domain.events` write, and the mix is a year of a busy
+team's incidents (severities 1-4, impact starts recorded for most, severity
+changes, snoozes, updates on time, late and missed, alerts, Slack captures,
+follow-ups). Runs alternate between the two; medians of ``--runs``.
+
+    python benchmarks/bench_report.py [--runs 7]
+
+It prints figures and a PASS/FAIL line, and exits 0 either way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import random
+import sqlite3
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from warroom.clock import format_time
+from warroom.db.store import SCHEMA_VERSION, Store
+from warroom.domain import events as ev
+
+TARGET = 2.0
+INCIDENTS = 2000
+ENTRIES = 1_000_000
+FIXTURE_VERSION = 1
+CACHE_DIR = Path(tempfile.gettempdir()) / "warroom-bench"
+YEAR_START = datetime(2025, 12, 1, tzinfo=UTC)
+YEAR_END = datetime(2026, 12, 1, tzinfo=UTC)
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+CADENCE = {1: 10, 2: 15, 3: 15, 4: 15}
+PEOPLE = ["alice", "bob", "carol", "dan", "erin", "frank", "grace", "heidi"]
+NOTES = [
+    "restarted worker-{n}",
+    "p99 latency on billing-api at {n} ms",
+    "error rate {n}% on qb-sync (us-east-1)",
+    "queue depth {n}k, draining",
+    "rolled back ledger to v4.{n}.1",
+    "customer report from Acme Corp: sync stuck since 09:{n:02d} UTC",
+    "no errors in the logs since the restart",
+    "[bold]literal brackets[/bold] pasted from a runbook, <!channel> stays text",
+]
+TITLES = [
+    "QuickBooks sync halted",
+    "Checkout errors | EU",
+    "Login slow for SSO tenants",
+    "Invoices delayed",
+    "Search index stale",
+    "Webhooks dropped",
+]
+
+
+def _t(when: datetime) -> str:
+    return format_time(when)
+
+
+def _incident(rng: random.Random, incident_id: int, declared: datetime, n_entries: int):
+    """One incident's row, its entries and follow-ups, as a busy team leaves them."""
+    severity = rng.choices([1, 2, 3, 4], weights=[1, 3, 4, 2])[0]
+    cadence = CADENCE[severity]
+    length = timedelta(minutes=rng.randint(20, 6 * 60))
+    recorded = rng.random() < 0.75
+    impact = declared - timedelta(minutes=rng.randint(3, 45)) if recorded else declared
+    resolved = declared + length
+    mitigated = declared + length * rng.uniform(0.4, 0.9)
+    is_open = declared > NOW - timedelta(hours=8)
+    status = "open" if is_open else rng.choices(["resolved", "closed"], weights=[3, 7])[0]
+    entries: list[tuple] = []
+    seq = 0
+
+    def add(at: datetime, kind: str, text: str, data: str | None, author: str = "alice") -> None:
+        nonlocal seq
+        seq += 1
+        entries.append((incident_id, seq, _t(at), author, kind, text, data))
+
+    def event(at: datetime, e: ev.Event, author: str = "alice") -> None:
+        add(at, e.kind, e.text(), e.data_json(), author)
+
+    title = rng.choice(TITLES)
+    event(declared, ev.Declared(severity, f"SEV-{severity}", title, "", cadence, _t(declared)))
+    # The timing story: updates around the cadence (mostly on time, some late,
+    # a few windows missed), a severity change in one of five, a snooze in one of ten.
+    at = declared
+    end = NOW if is_open else resolved
+    while True:
+        at += timedelta(minutes=cadence * rng.choice([0.7, 0.8, 0.9, 0.95, 1.1, 1.3, 2.2]))
+        if at >= end:
+            break
+        if rng.random() < 0.1:
+            event(at - timedelta(minutes=2), ev.Snoozed(10, _t(at), "waiting on the vendor"))
+        if rng.random() < 0.05 and severity > 1:
+            cadence = CADENCE[severity - 1]
+            event(
+                at - timedelta(minutes=1),
+                ev.SeverityChanged(
+                    severity,
+                    severity - 1,
+                    f"SEV-{severity}",
+                    f"SEV-{severity - 1}",
+                    cadence,
+                    _t(at),
+                ),
+            )
+            severity -= 1
+        message = "Investigating; next update soon. " * rng.randint(1, 8)
+        event(at, ev.UpdateRecorded("internal", message, None, None, _t(at)), "bob")
+    for position in range(1, 9):
+        event(declared + timedelta(minutes=position), ev.CheckToggled(position, "item", True))
+    event(declared + timedelta(minutes=2), ev.StageMoved("detect", "triage", False))
+    event(mitigated, ev.StageMoved("mitigate", "restore", True))
+    # The bulk: notes, alerts, Slack captures, spread over the incident.
+    room = max(0, n_entries - len(entries) - 3)
+    span = (end - declared).total_seconds()
+    for index in range(room):
+        when = declared + timedelta(seconds=span * index / max(room, 1))
+        kind = rng.choices(["note", "alert", "slack", "action"], weights=[6, 2, 2, 1])[0]
+        text = rng.choice(NOTES).format(n=rng.randint(1, 59))
+        data = None
+        if kind == "alert":
+            alert = ev.AlertReceived(
+                "alertmanager", f"fp{index}", "firing", "HighErrorRate", text, _t(when), None, "", 0
+            )
+            text, data = alert.text(), alert.data_json()
+        elif kind == "slack":
+            data = ev.SlackCaptured(f"{when.timestamp():.6f}", "U024BE7LH", "thread", text)
+            text, data = text, data.data_json()
+        add(when, kind, text, data, rng.choice(PEOPLE))
+    followups = []
+    for number in range(rng.randint(1, 3)):
+        due = (end + timedelta(days=rng.randint(3, 30))).date().isoformat()
+        done = rng.random() < 0.7
+        event(end, ev.FollowUpAdded(f"follow-up {number}", rng.choice(PEOPLE), due))
+        followups.append((incident_id, f"follow-up {number}", rng.choice(PEOPLE), due, int(done)))
+    if not is_open:
+        event(resolved, ev.Resolved("restore", "review"))
+    if status == "closed":
+        event(resolved + timedelta(days=2), ev.Closed())
+    entries.sort(key=lambda row: (row[2], row[1]))
+    entries = [(i, n, at, a, k, t, d) for n, (i, _, at, a, k, t, d) in enumerate(entries, 1)]
+    row = (
+        incident_id,
+        title,
+        severity,
+        status,
+        "review" if not is_open else "mitigate",
+        "",
+        _t(declared),
+        None if is_open else _t(resolved),
+        len(entries),
+        _t(impact),
+        _t(declared),
+        _t(mitigated) if mitigated < end else None,
+        "The retry loop had no backoff." if status == "closed" else None,
+        None,
+    )
+    return row, entries, followups
+
+
+def build(path: Path) -> None:
+    """The year, into ``path`` (made by :class:`Store`: the real schema)."""
+    Store(path).close()
+    rng = random.Random(13)
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA synchronous = OFF")
+    span = (YEAR_END - YEAR_START).total_seconds()
+    starts = sorted(YEAR_START + timedelta(seconds=rng.uniform(0, span)) for _ in range(INCIDENTS))
+    sizes = [rng.randint(50, 950) for _ in range(INCIDENTS)]
+    scale = ENTRIES / sum(sizes)
+    sizes = [max(40, round(size * scale)) for size in sizes]
+    sizes[-1] += ENTRIES - sum(sizes)
+    with conn:
+        for number, (declared, size) in enumerate(zip(starts, sizes, strict=True), start=1):
+            row, entries, followups = _incident(rng, number, declared, size)
+            conn.execute(
+                "INSERT INTO incidents (id, title, severity, status, stage, impact, declared_at,"
+                " resolved_at, last_seq, impact_started_at, detected_at, mitigated_at,"
+                " root_cause, review_at, frozen) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)",
+                row,
+            )
+            conn.executemany(
+                "INSERT INTO entries (incident_id, seq, at, author, kind, text, data)"
+                " VALUES (?,?,?,?,?,?,?)",
+                entries,
+            )
+            conn.executemany(
+                "INSERT INTO followups (incident_id, text, owner, due, done) VALUES (?,?,?,?,?)",
+                followups,
+            )
+    conn.execute("ANALYZE")
+    conn.close()
+
+
+def year_db() -> Path:
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    path = CACHE_DIR / f"report-year-v{FIXTURE_VERSION}-schema{SCHEMA_VERSION}.db"
+    if not path.exists():
+        partial = CACHE_DIR / f".building-{os.getpid()}-{path.name}"
+        started = time.perf_counter()
+        build(partial)
+        for suffix in ("-wal", "-shm"):
+            Path(str(partial) + suffix).unlink(missing_ok=True)
+        partial.rename(path)
+        print(f"built {path} in {time.perf_counter() - started:.1f} s")
+    return path
+
+
+def main() -> None:
+    from warroom.db import reports
+    from warroom.exports.report import make_report, render_json, render_markdown
+    from warroom.playbook import default_playbook
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    path = year_db()
+    playbook = default_playbook()
+    store = Store(path, read_only=True)
+    plain = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    bounds = (format_time(YEAR_START), format_time(YEAR_END))
+    (total,) = plain.execute("SELECT count(*) FROM entries").fetchone()
+    print(
+        f"{path.name}: {INCIDENTS} incidents, {total:,} entries; report {bounds[0]} → {bounds[1]}"
+    )
+
+    def run_report() -> str:
+        report = make_report(store, playbook, YEAR_START, YEAR_END, NOW)
+        return render_markdown(report)
+
+    def run_json() -> str:
+        return render_json(make_report(store, playbook, YEAR_START, YEAR_END, NOW))
+
+    def run_plain() -> int:
+        rows = plain.execute(reports.INCIDENTS_SQL, bounds).fetchall()
+        timing = plain.execute(reports.TIMING_SQL, bounds).fetchall()
+        open_ = plain.execute(reports.FOLLOWUPS_SQL, (bounds[1],)).fetchall()
+        return len(rows) + len(timing) + len(open_)
+
+    rows = run_plain()
+    print(f"rows read: {rows:,} (of which timing entries: {rows - INCIDENTS:,} at most)")
+    times: dict[str, list[float]] = {"report": [], "json": [], "plain": []}
+    for _ in range(args.runs):
+        for label, func in (("plain", run_plain), ("report", run_report), ("json", run_json)):
+            gc.collect()
+            started = time.perf_counter()
+            func()
+            times[label].append(time.perf_counter() - started)
+    medians = {label: statistics.median(values) for label, values in times.items()}
+    ratio = medians["report"] / medians["plain"]
+    for label in ("plain", "report", "json"):
+        print(f"{label:>7}: median {medians[label] * 1000:7.1f} ms  ({len(times[label])} runs)")
+    json_ratio = medians["json"] / medians["plain"]
+    print(f"RATIO report (md) / plain SQL: {ratio:.2f}x (json: {json_ratio:.2f}x)")
+    verdict = "PASS" if ratio <= TARGET else "FAIL"
+    print(f"{verdict}: report of a year {ratio:.2f}x the plain SQL (target <= {TARGET}x)")
+    store.close()
+    plain.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -33,7 +33,11 @@ INCIDENTS_SQL = (
 )
 TIMING_SQL = (
     "SELECT e.incident_id, e.at, e.kind,"
-    f" CASE WHEN e.kind IN ({_DATA_KINDS}) THEN e.data END"
+    # The data of the kinds the replay reads; the declaration's only where its
+    # severity is not the incident's now (the replay then starts from it).
+    " CASE WHEN e.kind = 'declared' AND json_valid(e.data)"
+    " AND json_extract(e.data, '$.severity') IS i.severity THEN NULL"
+    f" WHEN e.kind IN ({_DATA_KINDS}) THEN e.data END"
     # CROSS JOIN: incidents outside, so each one's timing entries are found
     # through the (incident_id, kind, seq) index. Left to itself SQLite walks
     # every entry of the file in (incident_id, seq) order to skip the sort.

@@ -69,9 +69,12 @@ REVIEW_DEFINITION = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class IncidentFacts:
-    """What the report needs of one incident (one row of ``db.reports``)."""
+    """What the report needs of one incident (one row of ``db.reports``).
+
+    Not frozen, like :class:`IncidentLine`: a year's report makes thousands,
+    and a frozen dataclass's ``__init__`` costs several times as much."""
 
     id: int
     title: str
@@ -121,7 +124,7 @@ class Metric:
     definition: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class IncidentLine:
     """One row of the report's incident table."""
 

@@ -102,7 +102,7 @@ def _behind(line: IncidentLine) -> str:
     """The incident's updates that were not on time, on one line, in order:
     ``due 2026-11-25 09:15 sent 5m 00s late · 09:35 missed`` (the date is
     given again only when it changes)."""
-    parts = []
+    parts: list[str] = []
     append = parts.append
     day = None
     on_time, late, overdue = figures.ON_TIME, figures.LATE, figures.OVERDUE

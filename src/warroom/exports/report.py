@@ -158,16 +158,16 @@ def _markdown(report: Report) -> str:
             f"| {u.due} | {u.on_time} | {u.late} | {u.missed} | {u.overdue} |",
             "",
         ]
-        behind = _behind_lines(report)
-        if behind:
-            out += ["Not on time:", ""]
-            out += [
-                f"- {line.ref} (SEV-{line.severity}, {line.on_time} of {len(line.updates)}"
-                f" on time): {_behind(line)}"
-                for line in behind
-            ]
-            out.append("")
     out += [f"_How counted:_ {figures.PUNCTUALITY_DEFINITION}", ""]
+    behind = _behind_lines(report)
+    if behind:
+        out += ["Not on time, by incident:", ""]
+        out += [
+            f"- {line.ref} (SEV-{line.severity}, {line.on_time} of {len(line.updates)}"
+            f" on time): {_behind(line)}"
+            for line in behind
+        ]
+        out.append("")
 
     out += [f"## Incidents: {len(report.incidents)}", ""]
     if not report.incidents:
@@ -207,6 +207,7 @@ def _followups_md(report: Report) -> list[str]:
     out = [f"## Follow-ups: {count} open, {overdue} overdue", ""]
     if report.followups:
         today = report.now[:10]
+        out += ["By owner (overdue first): " + _by_owner(report), ""]
         out += ["| owner | follow-up | incident | due |", "| --- | --- | --- | --- |"]
         for item in sorted(report.followups, key=lambda f: (f.due >= today, f.owner, f.due)):
             due = f"**{item.due} (overdue)**" if item.due < today else item.due
@@ -214,6 +215,24 @@ def _followups_md(report: Report) -> list[str]:
         out.append("")
     out += [f"_Counted:_ {FOLLOWUPS_DEFINITION}.", ""]
     return out
+
+
+def _owners(report: Report) -> list[tuple[str, int, int]]:
+    """(owner, open, overdue), most overdue first, then most open, then by name."""
+    counts: dict[str, list[int]] = {}
+    for item in report.followups:
+        counts.setdefault(item.owner, [0, 0])[0] += 1
+    for item in report.overdue_followups:
+        counts[item.owner][1] += 1
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1][1], -kv[1][0], kv[0]))
+    return [(owner, total, late) for owner, (total, late) in ranked]
+
+
+def _by_owner(report: Report) -> str:
+    return ", ".join(
+        f"{md_inline(owner)} {total} ({late} overdue)" if late else f"{md_inline(owner)} {total}"
+        for owner, total, late in _owners(report)
+    )
 
 
 def _missing_md(report: Report) -> list[str]:
@@ -425,12 +444,12 @@ def render_slack(report: Report, *, full_command: str = "warroom report") -> str
                 f"{LABELS[metric.key]}: median {duration(metric.median_seconds)},"
                 f" p90 {duration(metric.p90_seconds)} ({metric.count} incidents)"
             )
-    owners: dict[str, int] = {}
-    for followup in report.overdue_followups:
-        owners[followup.owner] = owners.get(followup.owner, 0) + 1
     chase = f"Follow-ups: {len(report.followups)} open, {len(report.overdue_followups)} overdue"
-    if owners:
-        chase += " (" + ", ".join(f"{_one_line(o)} {n}" for o, n in owners.items()) + ")"
+    overdue_by = [(owner, late) for owner, _total, late in _owners(report) if late]
+    if overdue_by:
+        shown = ", ".join(f"{_one_line(owner)} {late}" for owner, late in overdue_by[:10])
+        more = f" and {len(overdue_by) - 10} more" if len(overdue_by) > 10 else ""
+        chase += f" (overdue: {shown}{more})"
     head.append(chase)
     missing = report.missing
     if missing:
@@ -451,10 +470,10 @@ def render_slack(report: Report, *, full_command: str = "warroom report") -> str
     tail = f"Definitions and every row: `{full_command}`"
     size = _sent_len(text) + _sent_len(tail) + 40
     for index, item in enumerate(lists):
-        more = len(lists) - index
+        left = len(lists) - index
         size += _sent_len(item) + 1
         if size > SLACK_BUDGET:
-            text += f"\n… {more} more line{'s' if more != 1 else ''}"
+            text += f"\n… {left} more line{'s' if left != 1 else ''}"
             break
         text += "\n" + item
     return text + "\n" + tail

@@ -312,7 +312,8 @@ def test_post_delivers_the_compact_report_once_with_no_mentions(run_cli, scripte
         # The title is shown, never obeyed: no <!channel>, no <http…|x> link.
         assert "<!" not in text and "<http" not in text
         assert "&lt;!channel&gt;" in text
-        assert body["metadata"]["event_payload"]["incident"] == "report"
+        payload = body["metadata"]["event_payload"]
+        assert (payload["incident"], payload["kind"]) == ("channel", "report")
     rows = _outbox_rows(scripted)
     assert [(r[1], r[2], r[3]) for r in rows if r[2] == "report"] == [(None, "report", "delivered")]
 

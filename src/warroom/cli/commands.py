@@ -441,7 +441,10 @@ def _post_report(app_ctx: Context, result, now) -> None:
     from warroom.db import outbox
     from warroom.exports.report import render_slack
 
-    message_id = queue_channel_message(app_ctx.store, "report", render_slack(result), now)
+    again = f"warroom report --from {result.start} --to {result.end}"
+    message_id = queue_channel_message(
+        app_ctx.store, "report", render_slack(result, full_command=again), now
+    )
     deliver_pending(app_ctx.store, app_ctx.comms, playbook=app_ctx.playbook)
     sent = outbox.get(app_ctx.store, message_id)
     status = sent.status if sent is not None else "pending"

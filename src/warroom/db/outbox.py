@@ -63,8 +63,9 @@ CHANNEL_KINDS = ("report",)
 
 
 def ref_of(incident_id: int | None, kind: str) -> str:
-    """``INC-7``, or for a channel message (no incident) its kind: ``report``."""
-    return f"INC-{incident_id}" if incident_id is not None else kind
+    """``INC-7``, or ``channel`` for a message of no incident (f4 lists it as
+    ``channel report (slack): queued``)."""
+    return f"INC-{incident_id}" if incident_id is not None else "channel"
 
 
 CHANNELS = ("slack", "email")

@@ -462,7 +462,7 @@ def render_slack(report: Report, *, full_command: str = "warroom report") -> str
     behind = _behind_lines(report)
     if behind:
         lists.append("*Not on time*")
-        lists += [f"• {line.ref}: {_behind(line)}" for line in behind]
+        lists += [_slack_behind(line) for line in behind]
     if report.incidents:
         lists.append("*Incidents*")
         lists += [_slack_row(line) for line in report.incidents]
@@ -489,6 +489,19 @@ def _sent_len(text: str) -> int:
 def _one_line(text: str) -> str:
     flat = printable(" ".join(text.split()))
     return flat if len(flat) <= TITLE_WIDTH else flat[: TITLE_WIDTH - 1] + "…"
+
+
+def _slack_behind(line: IncidentLine) -> str:
+    """``• INC-7 SEV-2: 2 of 5 on time (2 late, 1 missed)``: the Markdown has each deadline."""
+    counts = [
+        f"{n} {word}"
+        for n, word in ((line.late, "late"), (line.missed, "missed"), (line.overdue, "overdue now"))
+        if n
+    ]
+    return (
+        f"• {line.ref} SEV-{line.severity}: {line.on_time} of {len(line.updates)} on time"
+        f" ({', '.join(counts)})"
+    )
 
 
 def _slack_row(line: IncidentLine) -> str:

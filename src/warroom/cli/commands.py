@@ -459,9 +459,10 @@ def _post_report(app_ctx: Context, result, now) -> None:
         )
         sys.exit(1)
     else:
+        why = f" ({sent.last_error})" if sent is not None and sent.last_error else ""
         _complain(
-            "the report is queued for Slack but not delivered yet; the next console or"
-            " command sends it"
+            f"the report is queued for Slack but not delivered yet{why}; it stays in the"
+            " outbox and the next console or command sends it"
         )
 
 

@@ -63,8 +63,9 @@ def incidents_in(store: Store, start: datetime, end: datetime) -> list[IncidentF
     bounds = _bounds(start, end)
     # Rows come ordered by incident: one list per incident, each row's
     # (at, kind, data) a slice of it (no object per row).
+    event = itemgetter(1, 2, 3)
     timing: dict[int, Sequence[tuple[str, str, str | None]]] = {
-        incident_id: [row[1:] for row in rows]
+        incident_id: list(map(event, rows))
         for incident_id, rows in groupby(store.read_rows(TIMING_SQL, bounds), itemgetter(0))
     }
     return [_facts(row, timing) for row in store.read_rows(INCIDENTS_SQL, bounds)]

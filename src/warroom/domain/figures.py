@@ -244,9 +244,6 @@ class TimingEvent(NamedTuple):
     data: str | None
 
 
-_TIMING = frozenset(TIMING_KINDS)
-
-
 def update_punctuality(
     *,
     severity: int,
@@ -279,11 +276,13 @@ def update_punctuality(
     out: list[UpdateDue] = []
     append = out.append
     new_due = tuple.__new__  # a named tuple without its Python-level __new__
+    parse = datetime.fromisoformat
+    miss, on_update = rules.deadline_on_miss, rules.deadline_on_update
     first = True
     for at_text, kind, data in events:
-        if kind not in _TIMING:
-            continue
-        at = datetime.fromisoformat(at_text)
+        # Any other kind only closes missed windows up to its time, as the next
+        # timing entry would: the same result, and no lookup per entry.
+        at = parse(at_text)
         if first:
             first = False
             if kind == "declared":
@@ -296,7 +295,7 @@ def update_punctuality(
         # Deadlines whose next one fell due before this entry, none sent: missed.
         while deadline is not None and lapse <= at:
             append(new_due(UpdateDue, (deadline, MISSED, None, None)))
-            deadline, lapse = lapse, rules.deadline_on_miss(lapse, cadence)
+            deadline, lapse = lapse, miss(lapse, cadence)
         if kind == "update":
             if deadline is not None:
                 if at <= deadline:
@@ -304,7 +303,7 @@ def update_punctuality(
                 else:
                     late = int((at - deadline).total_seconds())
                     append(new_due(UpdateDue, (deadline, LATE, at_text, late)))
-                deadline = rules.deadline_on_update(at, cadence)
+                deadline = on_update(at, cadence)
         elif kind == "severity":
             new = _severity_cadence(load_data(data), playbook)
             if new is not None:
@@ -324,7 +323,7 @@ def update_punctuality(
         else:
             continue
         if deadline is not None:
-            lapse = rules.deadline_on_miss(deadline, cadence)
+            lapse = miss(deadline, cadence)
     if status == "open" and deadline is not None:
         while lapse <= now:
             append(new_due(UpdateDue, (deadline, MISSED, None, None)))

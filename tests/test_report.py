@@ -397,6 +397,16 @@ def test_punctuality_on_time_late_missed_overdue():
             ("09:31", "resolve", None),
         ]
     ) == [("09:12", "late", "09:13"), ("09:23", "late", "09:30")]
+    # Other kinds of entry (a whole timeline may be given) change nothing.
+    story = [
+        declared,
+        ("09:10", "snooze", '{"minutes":20}'),
+        ("09:33", "update", None),
+        ("09:58", "update", None),
+        ("10:40", "resolve", None),
+    ]
+    noisy = [story[0], ("09:01", "note", None), *story[1:3], ("09:50", "alert", "{}"), *story[3:]]
+    assert _due(noisy) == _due(story) != []
     # Time resolved owes nothing; reopening restarts the count.
     assert _due(
         [

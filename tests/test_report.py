@@ -335,6 +335,17 @@ def test_post_that_slack_refuses_says_so_and_the_report_waits(run_cli, scripted)
 # -- the pieces -------------------------------------------------------------------
 
 
+def test_the_headline_share_never_rounds_a_miss_away():
+    from warroom.exports.report import _share
+
+    assert (_share(199, 200), _share(1, 200), _share(7, 15), _share(0, 0)) == (
+        "99%",
+        "1%",
+        "47%",
+        "—",
+    )
+
+
 def test_percentile_is_nearest_rank():
     assert percentile([], 50) is None
     assert percentile([7], 90) == 7

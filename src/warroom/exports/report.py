@@ -71,18 +71,21 @@ def _when(iso: str) -> str:
     return f"{iso[:10]} {iso[11:16]}"
 
 
-def _minute(when: datetime) -> str:
-    """A deadline as :func:`_when` shows a stored time."""
-    return when.isoformat(" ", "minutes")[:16]
-
-
 def _stamp(when: datetime) -> str:
     """A deadline as stored times read (ISO 8601, ``Z``)."""
     return when.isoformat().replace("+00:00", "Z")
 
 
 def _share(part: int, whole: int) -> str:
-    return f"{round(100 * part / whole)}%" if whole else "—"
+    """A percentage that never reads 100% while one is missing (nor 0% with one there)."""
+    if not whole:
+        return "—"
+    percent = round(100 * part / whole)
+    if part < whole:
+        percent = min(percent, 99)
+    if part:
+        percent = max(percent, 1)
+    return f"{percent}%"
 
 
 def _severities(report: Report) -> str:

@@ -269,10 +269,7 @@ def update_punctuality(
     """
     cadence = rules.cadence(playbook, severity)
     declared = datetime.fromisoformat(declared_at)
-    first_due = rules.deadline_on_declare(declared, cadence)
-    deadline: datetime | None = first_due
-    # When the deadline's update counts as missed: the next one falls due.
-    lapse = rules.deadline_on_miss(first_due, cadence)
+    deadline: datetime | None = rules.deadline_on_declare(declared, cadence)
     out: list[UpdateDue] = []
     append = out.append
     new_due = tuple.__new__  # a named tuple without its Python-level __new__
@@ -289,13 +286,16 @@ def update_punctuality(
                 level = load_data(data).get("severity")
                 if isinstance(level, int) and level != severity:
                     cadence = rules.cadence(playbook, level)
-                    first_due = rules.deadline_on_declare(declared, cadence)
-                    deadline, lapse = first_due, rules.deadline_on_miss(first_due, cadence)
+                    deadline = rules.deadline_on_declare(declared, cadence)
                 continue
-        # Deadlines whose next one fell due before this entry, none sent: missed.
-        while deadline is not None and lapse <= at:
+        # Deadlines whose next one fell due by this entry, none sent: missed.
+        # (Most entries come before their deadline: one comparison.)
+        while deadline is not None and at > deadline:
+            after = miss(deadline, cadence)
+            if after > at:
+                break
             append(new_due(UpdateDue, (deadline, MISSED, None, None)))
-            deadline, lapse = lapse, miss(lapse, cadence)
+            deadline = after
         if kind == "update":
             if deadline is not None:
                 if at <= deadline:
@@ -317,17 +317,12 @@ def update_punctuality(
             if deadline is not None and at > deadline:
                 append(new_due(UpdateDue, (deadline, MISSED, None, None)))
             deadline = None
-            continue
         elif kind == "reopen":
             deadline = rules.deadline_on_reopen(at, cadence)
-        else:
-            continue
-        if deadline is not None:
-            lapse = miss(deadline, cadence)
     if status == "open" and deadline is not None:
-        while lapse <= now:
+        while (after := miss(deadline, cadence)) <= now:
             append(new_due(UpdateDue, (deadline, MISSED, None, None)))
-            deadline, lapse = lapse, rules.deadline_on_miss(lapse, cadence)
+            deadline = after
         if deadline < now:
             append(new_due(UpdateDue, (deadline, OVERDUE, None, None)))
     return out

@@ -210,6 +210,34 @@ def test_report_json_matches_the_golden_file(run_cli, scripted):
     assert data["list"][2]["title"] == HOSTILE_TITLE
 
 
+def test_report_json_is_written_as_json_dumps_writes_it(run_cli, tmp_path):
+    """pydantic writes the JSON (Rust, fast on a year); the bytes stay those of
+    ``json.dumps(indent=2, ensure_ascii=False)``, whatever a title holds."""
+    title = 'tab\there "quoted" back\\slash \u2028 ünïcode 😀 中文 </script> \x7f'
+    db = tmp_path / "odd.db"
+    clock = FrozenClock("2026-11-24T10:00:00Z")
+    store = Store(db)
+    try:
+        ops = Service(store, clock, default_playbook())
+        incident = ops.declare(severity=2, title=title, author="alice", impact="")
+        clock.set("2026-11-24T10:20:00Z")
+        ops.record_update(incident.id, "bob", "late")
+    finally:
+        store.close()
+    code, out, err = run_cli(
+        "--db", db, "report", *WEEK, "--format", "json", env={"WARROOM_NOW": MONDAY}
+    )
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert data["list"][0]["title"] == title
+    assert data["list"][0]["updates"][0] == {
+        "due": "2026-11-24T10:15:00Z",
+        "outcome": "late",
+        "sent_at": "2026-11-24T10:20:00Z",
+    }
+    assert out == json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
 def test_titles_are_literal_in_the_markdown_table(run_cli, scripted):
     _, out, _ = run_cli("--db", scripted, "report", *WEEK, env={"WARROOM_NOW": MONDAY})
     row = next(line for line in out.splitlines() if line.startswith("| INC-4 "))

@@ -1,6 +1,6 @@
 """The operations report written out: Markdown (the CLI's output), JSON
-(``warroom.report/1``, through pydantic models, as the contract in DESIGN.md
-says), and the compact Slack version ``report --post`` queues.
+(``warroom.report/1``, the contract in DESIGN.md, written by pydantic), and
+the compact Slack version ``report --post`` queues.
 
 Stakeholder updates come first everywhere: no other tool reports whether the
 people waiting on an incident heard from us when they were told they would.
@@ -13,13 +13,14 @@ so a title never becomes a mention, a link or a table column.
 from __future__ import annotations
 
 import gc
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import cache
 from typing import Final, Literal
 
-from pydantic import BaseModel
+from pydantic import TypeAdapter
+from typing_extensions import TypedDict  # pydantic reads typing's only from 3.12
 
 from warroom.db.store import Store
 from warroom.domain import figures
@@ -69,11 +70,6 @@ def duration(seconds: int | None) -> str:
 def _when(iso: str) -> str:
     """``2026-11-24 10:30`` (UTC), as a person reads a deadline."""
     return f"{iso[:10]} {iso[11:16]}"
-
-
-def _stamp(when: datetime) -> str:
-    """A deadline as stored times read (ISO 8601, ``Z``)."""
-    return when.isoformat().replace("+00:00", "Z")
 
 
 def _share(part: int, whole: int) -> str:
@@ -261,21 +257,29 @@ def _incident_row(line: IncidentLine) -> str:
 # -- JSON -----------------------------------------------------------------------
 
 
-class MetricOut(BaseModel):
+# The JSON's shape, as pydantic serializes it: typed dicts, not models. The
+# report is built here from data this module made (nothing to validate), and a
+# year's report holds ~28,000 deadlines: validating them into models and
+# writing them with json.dumps(indent=2) (the pure-Python encoder) took 4x the
+# SQL (benchmarks/bench_report.py); pydantic-core writes the dicts in Rust,
+# and the deadlines' datetimes as ISO 8601 with a ``Z``.
+
+
+class MetricOut(TypedDict):
     median_seconds: int | None
     p90_seconds: int | None
     count: int
     definition: str
 
 
-class MttxOut(BaseModel):
+class MttxOut(TypedDict):
     time_to_detect: MetricOut
     time_to_mitigate: MetricOut
     time_to_resolve: MetricOut
     percentile_method: str
 
 
-class UpdatesOut(BaseModel):
+class UpdatesOut(TypedDict):
     due: int
     on_time: int
     late: int
@@ -284,7 +288,7 @@ class UpdatesOut(BaseModel):
     definition: str
 
 
-class FollowUpOut(BaseModel):
+class FollowUpOut(TypedDict):
     incident: str
     text: str
     owner: str
@@ -292,20 +296,21 @@ class FollowUpOut(BaseModel):
     overdue: bool
 
 
-class FollowUpsOut(BaseModel):
+class FollowUpsOut(TypedDict):
     open: int
     overdue: int
     definition: str
     items: list[FollowUpOut]
 
 
-class UpdateDueOut(BaseModel):
-    due: str
+class UpdateDueOut(TypedDict):
+    #: The deadline, written ``2026-11-24T10:30:00Z`` by pydantic.
+    due: datetime
     outcome: Literal["on_time", "late", "missed", "overdue"]
     sent_at: str | None
 
 
-class RowOut(BaseModel):
+class RowOut(TypedDict):
     ref: str
     severity: str
     title: str
@@ -321,93 +326,112 @@ class RowOut(BaseModel):
     missing_milestones: list[str]
 
 
-class ReportOut(BaseModel):
-    schema_: Literal["warroom.report/1"] = SCHEMA
-    from_: str
-    to: str
-    now: str
-    incidents: int
-    by_severity: dict[str, int]
-    mttx: MttxOut
-    updates: UpdatesOut
-    followups: FollowUpsOut
-    missing_milestones: list[str]
-    list: list[RowOut]
+#: ``schema`` and ``from`` are not names a class body may use.
+ReportOut = TypedDict(
+    "ReportOut",
+    {
+        "schema": Literal["warroom.report/1"],
+        "from": str,
+        "to": str,
+        "now": str,
+        "incidents": int,
+        "by_severity": dict[str, int],
+        "mttx": MttxOut,
+        "updates": UpdatesOut,
+        "followups": FollowUpsOut,
+        "missing_milestones": list[str],
+        "list": list[RowOut],
+    },
+)
 
-    def to_json(self) -> str:
-        data = self.model_dump()
-        data = {"schema": data.pop("schema_"), "from": data.pop("from_"), **data}
-        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+@cache
+def report_adapter() -> TypeAdapter[ReportOut]:
+    """Built once, when JSON is first asked for (the Markdown never needs it)."""
+    return TypeAdapter(ReportOut)
 
 
 def _metric_out(metric: Metric) -> MetricOut:
-    return MetricOut(
-        median_seconds=metric.median_seconds,
-        p90_seconds=metric.p90_seconds,
-        count=metric.count,
-        definition=metric.definition,
-    )
+    return {
+        "median_seconds": metric.median_seconds,
+        "p90_seconds": metric.p90_seconds,
+        "count": metric.count,
+        "definition": metric.definition,
+    }
 
 
 def build_json(report: Report) -> ReportOut:
     u = report.updates
     metrics = {metric.key: _metric_out(metric) for metric in report.mttx}
     today = report.now[:10]
-    return ReportOut(
-        from_=report.start,
-        to=report.end,
-        now=report.now,
-        incidents=len(report.incidents),
-        by_severity=report.by_severity,
-        mttx=MttxOut(**metrics, percentile_method=PERCENTILE_METHOD),
-        updates=UpdatesOut(
-            due=u.due,
-            on_time=u.on_time,
-            late=u.late,
-            missed=u.missed,
-            overdue=u.overdue,
-            definition=figures.PUNCTUALITY_DEFINITION,
-        ),
-        followups=FollowUpsOut(
-            open=len(report.followups),
-            overdue=len(report.overdue_followups),
-            definition=FOLLOWUPS_DEFINITION,
-            items=[
-                FollowUpOut(
-                    incident=f.ref, text=f.text, owner=f.owner, due=f.due, overdue=f.due < today
-                )
+    return {
+        "schema": SCHEMA,
+        "from": report.start,
+        "to": report.end,
+        "now": report.now,
+        "incidents": len(report.incidents),
+        "by_severity": report.by_severity,
+        "mttx": {
+            "time_to_detect": metrics["time_to_detect"],
+            "time_to_mitigate": metrics["time_to_mitigate"],
+            "time_to_resolve": metrics["time_to_resolve"],
+            "percentile_method": PERCENTILE_METHOD,
+        },
+        "updates": {
+            "due": u.due,
+            "on_time": u.on_time,
+            "late": u.late,
+            "missed": u.missed,
+            "overdue": u.overdue,
+            "definition": figures.PUNCTUALITY_DEFINITION,
+        },
+        "followups": {
+            "open": len(report.followups),
+            "overdue": len(report.overdue_followups),
+            "definition": FOLLOWUPS_DEFINITION,
+            "items": [
+                {
+                    "incident": f.ref,
+                    "text": f.text,
+                    "owner": f.owner,
+                    "due": f.due,
+                    "overdue": f.due < today,
+                }
                 for f in report.followups
             ],
-        ),
-        missing_milestones=[line.ref for line in report.missing],
-        list=[_row_out(line) for line in report.incidents],
-    )
+        },
+        "missing_milestones": [line.ref for line in report.missing],
+        "list": [_row_out(line) for line in report.incidents],
+    }
 
 
 def _row_out(line: IncidentLine) -> RowOut:
-    return RowOut(
-        ref=line.ref,
-        severity=f"SEV-{line.severity}",
-        title=line.title,
-        status=line.status,
-        declared_at=line.declared_at,
-        time_to_detect_seconds=line.time_to_detect,
-        time_to_mitigate_seconds=line.time_to_mitigate,
-        time_to_resolve_seconds=line.time_to_resolve,
-        updates_due=len(line.updates),
-        updates_on_time=line.on_time,
-        updates=[
-            UpdateDueOut(due=_stamp(u.due), outcome=u.outcome, sent_at=u.sent_at)  # type: ignore[arg-type]
-            for u in line.updates
+    return {
+        "ref": line.ref,
+        "severity": f"SEV-{line.severity}",
+        "title": line.title,
+        "status": line.status,
+        "declared_at": line.declared_at,
+        "time_to_detect_seconds": line.time_to_detect,
+        "time_to_mitigate_seconds": line.time_to_mitigate,
+        "time_to_resolve_seconds": line.time_to_resolve,
+        "updates_due": len(line.updates),
+        "updates_on_time": line.on_time,
+        "updates": [
+            {"due": due, "outcome": outcome, "sent_at": sent_at}  # type: ignore[typeddict-item]
+            for due, outcome, sent_at, _late in line.updates
         ],
-        review=line.review,
-        missing_milestones=list(line.missing),
-    )
+        "review": line.review,
+        "missing_milestones": list(line.missing),
+    }
 
 
 def render_json(report: Report) -> str:
+    """``warroom.report/1``, indented by two, non-ASCII as it is (as ``json.dumps``
+    with ``indent=2, ensure_ascii=False`` writes it, byte for byte)."""
     with gc_paused():
-        return build_json(report).to_json()
+        data = build_json(report)
+        return report_adapter().dump_json(data, indent=2).decode() + "\n"
 
 
 # -- Slack ----------------------------------------------------------------------

@@ -446,6 +446,15 @@ def test_punctuality_on_time_late_missed_overdue():
     ]
     noisy = [story[0], ("09:01", "note", None), *story[1:3], ("09:50", "alert", "{}"), *story[3:]]
     assert _due(noisy) == _due(story) != []
+    # The numbers db/reports.py has SQLite read out of the data (a snooze's
+    # minutes, a declaration's severity) give what the JSON gives.
+    assert _due([("09:00", "declared", 2), *story[1:]]) == _due(story)
+    assert _due([declared, ("09:10", "snooze", 20), *story[2:]]) == _due(story)
+    assert (
+        _due([("09:00", "declared", 1), *story[1:]])
+        == _due([("09:00", "declared", '{"severity":1}'), *story[1:]])
+        != _due(story)
+    )
     # Time resolved owes nothing; reopening restarts the count.
     assert _due(
         [

@@ -237,11 +237,25 @@ class UpdateDue(NamedTuple):
 
 class TimingEvent(NamedTuple):
     """An entry of :data:`TIMING_KINDS`: when it was logged (as stored), its
-    kind, its data. Any ``(at, kind, data)`` tuple will do."""
+    kind, its data. Any ``(at, kind, data)`` tuple will do.
+
+    ``data`` is the entry's event data (JSON), or for a declaration or a
+    snooze, the one number the replay reads of it (its ``severity``, its
+    ``minutes``) as ``db/reports.py`` has SQLite take it out."""
 
     at: str
     kind: str
-    data: str | None
+    data: str | int | None
+
+
+#: ``(at, kind, data)``, as :class:`TimingEvent`.
+TimingRow = tuple[str, str, str | int | None]
+
+
+def _number(data: str | int | None, key: str) -> object:
+    """The number the replay reads of a declaration or a snooze: as given, or
+    read out of the event data."""
+    return load_data(data).get(key) if isinstance(data, str) else data
 
 
 def update_punctuality(
@@ -249,7 +263,7 @@ def update_punctuality(
     severity: int,
     declared_at: str,
     status: str,
-    events: Iterable[tuple[str, str, str | None]],
+    events: Iterable[TimingRow],
     playbook: Any,
     now: datetime,
 ) -> list[UpdateDue]:
@@ -283,7 +297,7 @@ def update_punctuality(
         if first:
             first = False
             if kind == "declared":
-                level = load_data(data).get("severity")
+                level = _number(data, "severity")
                 if isinstance(level, int) and level != severity:
                     cadence = rules.cadence(playbook, level)
                     deadline = rules.deadline_on_declare(declared, cadence)
@@ -305,12 +319,12 @@ def update_punctuality(
                     append(new_due(UpdateDue, (deadline, LATE, at_text, late)))
                 deadline = on_update(at, cadence)
         elif kind == "severity":
-            new = _severity_cadence(load_data(data), playbook)
+            new = _severity_cadence(load_data(data) if isinstance(data, str) else {}, playbook)
             if new is not None:
                 cadence = new
                 deadline = rules.deadline_on_severity(deadline, at, new)
         elif kind == "snooze":
-            minutes = load_data(data).get("minutes")
+            minutes = _number(data, "minutes")
             if deadline is not None and isinstance(minutes, int):
                 deadline = rules.deadline_on_snooze(deadline, at, minutes)
         elif kind == "resolve":

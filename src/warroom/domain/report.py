@@ -91,7 +91,7 @@ class IncidentFacts:
     review_at: str | None = None
     #: ``(at, kind, data)`` of the entries of :data:`figures.TIMING_KINDS`, in
     #: logged order (:class:`~warroom.domain.figures.TimingEvent` or plain tuples).
-    timing: Sequence[tuple[str, str, str | None]] = ()
+    timing: Sequence[figures.TimingRow] = ()
 
     @property
     def ref(self) -> str:

@@ -289,20 +289,29 @@ def main() -> None:
     rows = run_plain()
     print(f"rows read: {rows:,} (of which timing entries: {rows - INCIDENTS:,} at most)")
     times: dict[str, list[float]] = {"report": [], "json": [], "plain": []}
+    cpu: dict[str, list[float]] = {"report": [], "json": [], "plain": []}
     for _ in range(args.runs):
         for label, func in (("plain", run_plain), ("report", run_report), ("json", run_json)):
             gc.collect()
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             func()
             times[label].append(time.perf_counter() - started)
+            cpu[label].append(time.process_time() - started_cpu)
     medians = {label: statistics.median(values) for label, values in times.items()}
+    cpu_medians = {label: statistics.median(values) for label, values in cpu.items()}
     ratio = medians["report"] / medians["plain"]
     for label in ("plain", "report", "json"):
         values = times[label]
         print(
             f"{label:>7}: median {medians[label] * 1000:7.1f} ms, best {min(values) * 1000:7.1f} ms"
-            f"  ({len(values)} runs)"
+            f", cpu median {cpu_medians[label] * 1000:7.1f} ms  ({len(values)} runs)"
         )
+    # CPU time leaves out the moments another process had the core: all of
+    # this is CPU work on a file in the page cache, and it moves far less.
+    print(
+        f"cpu: report (md) / plain {cpu_medians['report'] / cpu_medians['plain']:.2f}x,"
+        f" json / plain {cpu_medians['json'] / cpu_medians['plain']:.2f}x"
+    )
     # On a shared machine the load moves between runs: each report run beside
     # the plain run just before it says more than medians taken apart.
     paired = statistics.median(r / p for r, p in zip(times["report"], times["plain"], strict=True))
@@ -312,8 +321,11 @@ def main() -> None:
     )
     json_ratio = medians["json"] / medians["plain"]
     print(f"RATIO report (md) / plain SQL: {ratio:.2f}x (json: {json_ratio:.2f}x)")
-    verdict = "PASS" if ratio <= TARGET else "FAIL"
-    print(f"{verdict}: report of a year {ratio:.2f}x the plain SQL (target <= {TARGET}x)")
+    verdict = "PASS" if max(ratio, json_ratio) <= TARGET else "FAIL"
+    print(
+        f"{verdict}: report of a year {ratio:.2f}x the plain SQL, json {json_ratio:.2f}x"
+        f" (target <= {TARGET}x, both)"
+    )
     store.close()
     plain.close()
 

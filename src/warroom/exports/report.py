@@ -13,7 +13,7 @@ so a title never becomes a mention, a link or a table column.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
@@ -24,6 +24,7 @@ from typing_extensions import TypedDict  # pydantic reads typing's only from 3.1
 
 from warroom.db.store import Store
 from warroom.domain import figures
+from warroom.domain.figures import UpdateDue
 from warroom.domain.report import (
     FOLLOWUPS_DEFINITION,
     MISSING_DEFINITION,
@@ -270,8 +271,7 @@ def _incident_row(line: IncidentLine) -> str:
 # report is built here from data this module made (nothing to validate), and a
 # year's report holds ~28,000 deadlines: validating them into models and
 # writing them with json.dumps(indent=2) (the pure-Python encoder) took 4x the
-# SQL (benchmarks/bench_report.py); pydantic-core writes the dicts in Rust,
-# and the deadlines' datetimes as ISO 8601 with a ``Z``.
+# SQL (benchmarks/bench_report.py); pydantic-core writes the dicts in Rust.
 
 
 class MetricOut(TypedDict):
@@ -313,8 +313,8 @@ class FollowUpsOut(TypedDict):
 
 
 class UpdateDueOut(TypedDict):
-    #: The deadline, written ``2026-11-24T10:30:00Z`` by pydantic.
-    due: datetime
+    #: The deadline, ``2026-11-24T10:30:00Z`` (:func:`_deadline_stamps`).
+    due: str
     outcome: Literal["on_time", "late", "missed", "overdue"]
     sent_at: str | None
 
@@ -373,6 +373,7 @@ def build_json(report: Report) -> ReportOut:
     u = report.updates
     metrics = {metric.key: _metric_out(metric) for metric in report.mttx}
     today = report.now[:10]
+    days: dict[int, str] = {}
     return {
         "schema": SCHEMA,
         "from": report.start,
@@ -410,11 +411,35 @@ def build_json(report: Report) -> ReportOut:
             ],
         },
         "missing_milestones": [line.ref for line in report.missing],
-        "list": [_row_out(line) for line in report.incidents],
+        "list": [_row_out(line, days) for line in report.incidents],
     }
 
 
-def _row_out(line: IncidentLine) -> RowOut:
+_SECONDS = [":%02dZ" % second for second in range(60)]  # noqa: UP031
+
+
+def _updates_out(updates: Sequence[UpdateDue], days: dict[int, str]) -> list[UpdateDueOut]:
+    """Each deadline that fell due, its time as stored times read (ISO 8601, ``Z``).
+
+    A year's JSON writes ~28,000: each day's date once per report (``days``),
+    the clock from tables (``isoformat()`` costs a few times as much, and
+    pydantic writing the datetimes itself twice as much as writing strings)."""
+    out: list[UpdateDueOut] = []
+    append = out.append
+    clock, seconds = _CLOCK, _SECONDS
+    for due, outcome, sent_at, _late in updates:
+        if due.microsecond:
+            stamp = due.isoformat().replace("+00:00", "Z")
+        else:
+            day = days.get(ordinal := due.toordinal())
+            if day is None:
+                day = days[ordinal] = f"{due.date().isoformat()}T"
+            stamp = day + clock[due.hour * 60 + due.minute] + seconds[due.second]
+        append({"due": stamp, "outcome": outcome, "sent_at": sent_at})  # type: ignore[typeddict-item]
+    return out
+
+
+def _row_out(line: IncidentLine, days: dict[int, str]) -> RowOut:
     return {
         "ref": line.ref,
         "severity": f"SEV-{line.severity}",
@@ -426,10 +451,7 @@ def _row_out(line: IncidentLine) -> RowOut:
         "time_to_resolve_seconds": line.time_to_resolve,
         "updates_due": len(line.updates),
         "updates_on_time": line.on_time,
-        "updates": [
-            {"due": due, "outcome": outcome, "sent_at": sent_at}  # type: ignore[typeddict-item]
-            for due, outcome, sent_at, _late in line.updates
-        ],
+        "updates": _updates_out(line.updates, days),
         "review": line.review,
         "missing_milestones": list(line.missing),
     }

@@ -5,10 +5,11 @@ within **2x** the time plain ``sqlite3`` takes to read the rows and columns
 the report needs.
 
 - **report**: what ``warroom report --from … --to …`` does once its options are
-  read: :func:`warroom.exports.report.make_report` (three queries through the
+  read: :func:`warroom.exports.report.report_text` (three queries through the
   read-only :class:`~warroom.db.store.Store`, the update replay and the
-  figures) and :func:`~warroom.exports.report.render_markdown`; the JSON too,
-  for information.
+  figures, then :func:`~warroom.exports.report.render_markdown`); and
+  ``--format json`` (the same with :func:`~warroom.exports.report.render_json`).
+  Both are held to the target.
 - **plain SQL**: three SELECTs that read the rows and columns the report
   needs (:data:`PLAIN_INCIDENTS`, :data:`PLAIN_TIMING`, :data:`PLAIN_FOLLOWUPS`:
   the incidents' milestone columns, each timing entry's time and kind with
@@ -257,7 +258,7 @@ def year_db() -> Path:
 
 
 def main() -> None:
-    from warroom.exports.report import make_report, render_json, render_markdown
+    from warroom.exports.report import report_text
     from warroom.playbook import default_playbook
 
     parser = argparse.ArgumentParser()
@@ -274,11 +275,10 @@ def main() -> None:
     )
 
     def run_report() -> str:
-        report = make_report(store, playbook, YEAR_START, YEAR_END, NOW)
-        return render_markdown(report)
+        return report_text(store, playbook, YEAR_START, YEAR_END, NOW, fmt="md")
 
     def run_json() -> str:
-        return render_json(make_report(store, playbook, YEAR_START, YEAR_END, NOW))
+        return report_text(store, playbook, YEAR_START, YEAR_END, NOW, fmt="json")
 
     def run_plain() -> int:
         rows = plain.execute(PLAIN_INCIDENTS, bounds).fetchall()

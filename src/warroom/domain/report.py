@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from warroom.domain import figures
@@ -189,13 +190,6 @@ def percentile(values: Sequence[int], p: float) -> int | None:
     return ordered[rank - 1]
 
 
-def _seconds(start: str | None, end: str | None) -> int | None:
-    """Whole seconds between two stored times (ISO 8601 with ``Z``, read as they are)."""
-    if not start or not end:
-        return None
-    return int((datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds())
-
-
 def review_status(facts: IncidentFacts) -> str:
     """What is true of the incident's review (see :data:`REVIEW_DEFINITION`)."""
     if facts.status == "closed":
@@ -221,8 +215,17 @@ def missing_milestones(facts: IncidentFacts) -> tuple[str, ...]:
     return tuple(missing)
 
 
+def _since(start: datetime, end: str | None) -> int | None:
+    """Whole seconds from ``start`` to a stored time (None: not yet)."""
+    if not end:
+        return None
+    return int((datetime.fromisoformat(end) - start).total_seconds())
+
+
+_OUTCOME = itemgetter(1)
+
+
 def incident_line(facts: IncidentFacts, playbook: Any, now: datetime) -> IncidentLine:
-    start = facts.impact_started_at or facts.declared_at
     updates = figures.update_punctuality(
         severity=facts.severity,
         declared_at=facts.declared_at,
@@ -231,23 +234,26 @@ def incident_line(facts: IncidentFacts, playbook: Any, now: datetime) -> Inciden
         playbook=playbook,
         now=now,
     )
-    outcomes = [u.outcome for u in updates]
+    # Counted in one pass in C, and impact start read once: a year's report
+    # makes 2,000 of these lines.
+    outcomes = Counter(map(_OUTCOME, updates))
+    start = datetime.fromisoformat(facts.impact_started_at or facts.declared_at)
     return IncidentLine(
         id=facts.id,
         title=facts.title,
         severity=facts.severity,
         status=facts.status,
         declared_at=facts.declared_at,
-        time_to_detect=_seconds(start, facts.detected_at) if facts.impact_recorded else None,
-        time_to_mitigate=_seconds(start, facts.mitigated_at),
-        time_to_resolve=_seconds(start, facts.resolved_at),
+        time_to_detect=_since(start, facts.detected_at) if facts.impact_recorded else None,
+        time_to_mitigate=_since(start, facts.mitigated_at),
+        time_to_resolve=_since(start, facts.resolved_at),
         updates=updates,
         review=review_status(facts),
         missing=missing_milestones(facts),
-        on_time=outcomes.count(figures.ON_TIME),
-        late=outcomes.count(figures.LATE),
-        missed=outcomes.count(figures.MISSED),
-        overdue=outcomes.count(figures.OVERDUE),
+        on_time=outcomes[figures.ON_TIME],
+        late=outcomes[figures.LATE],
+        missed=outcomes[figures.MISSED],
+        overdue=outcomes[figures.OVERDUE],
     )
 
 

@@ -29,7 +29,7 @@ INCIDENTS_SQL = (
     " FROM incidents WHERE declared_at >= ? AND declared_at < ? ORDER BY id"
 )
 TIMING_SQL = (
-    "SELECT e.incident_id, e.at, e.kind,"
+    "SELECT e.at, e.kind,"
     # What the replay reads of the event data, taken out by SQLite (a json.loads
     # per row cost a year's report ~18 ms): a snooze's minutes; the declaration's
     # severity only where it is not the incident's now (the replay then starts
@@ -40,7 +40,7 @@ TIMING_SQL = (
     " THEN json_extract(e.data, '$.minutes') END"
     " WHEN 'declared' THEN CASE WHEN json_valid(e.data)"
     " THEN nullif(json_extract(e.data, '$.severity'), i.severity) END"
-    " WHEN 'severity' THEN e.data END"
+    " WHEN 'severity' THEN e.data END, e.incident_id"
     # CROSS JOIN: incidents outside, so each one's timing entries are found
     # through the (incident_id, kind, seq) index. Left to itself SQLite walks
     # every entry of the file in (incident_id, seq) order to skip the sort.
@@ -64,12 +64,11 @@ def _bounds(start: datetime, end: datetime) -> tuple[str, str]:
 def incidents_in(store: Store, start: datetime, end: datetime) -> list[IncidentFacts]:
     """The incidents declared in [start, end), each with its timing entries."""
     bounds = _bounds(start, end)
-    # Rows come ordered by incident: one list per incident, each row's
-    # (at, kind, data) a slice of it (no object per row).
-    event = itemgetter(1, 2, 3)
+    # Rows come ordered by incident: one list per incident of the rows as they
+    # are ((at, kind, data, incident_id): no object made per row).
     timing: dict[int, Sequence[TimingRow]] = {
-        incident_id: list(map(event, rows))
-        for incident_id, rows in groupby(store.read_rows(TIMING_SQL, bounds), itemgetter(0))
+        incident_id: list(rows)
+        for incident_id, rows in groupby(store.read_rows(TIMING_SQL, bounds), itemgetter(3))
     }
     return [_facts(row, timing) for row in store.read_rows(INCIDENTS_SQL, bounds)]
 

@@ -90,7 +90,7 @@ class IncidentFacts:
     review_written: bool = False
     #: The review meeting's date, once set.
     review_at: str | None = None
-    #: ``(at, kind, data)`` of the entries of :data:`figures.TIMING_KINDS`, in
+    #: ``(at, kind, data, incident_id)`` of the entries of :data:`figures.TIMING_KINDS`, in
     #: logged order (:class:`~warroom.domain.figures.TimingEvent` or plain tuples).
     timing: Sequence[figures.TimingRow] = ()
 

@@ -385,8 +385,8 @@ def test_percentile_is_nearest_rank():
 
 def _due(events, *, severity=2, status="resolved", now="2026-11-25T12:00:00Z"):
     return [
-        (f"{u.due:%H:%M}", u.outcome, u.sent_at and u.sent_at[11:16])
-        for u in figures.update_punctuality(
+        (f"{due:%H:%M}", outcome, sent_at and sent_at[11:16])
+        for due, outcome, sent_at, _late in figures.update_punctuality(
             severity=severity,
             declared_at="2026-11-25T09:00:00Z",
             status=status,

@@ -404,7 +404,7 @@ def report(
     """
     from warroom.db.store import database_state
     from warroom.domain.report import Report, build_report, period
-    from warroom.exports.report import make_report, render_json, render_markdown, report_text
+    from warroom.exports.report import make_report, render_json, render_markdown, report_bytes
 
     now = system_clock().now()
     begin, finish = period(now, since=since, start=start, end=end)
@@ -421,8 +421,8 @@ def report(
     exists = database_state(app_ctx.db_path) == "file"
     if post and not exists:
         raise WarroomError(f"--post: no database at {app_ctx.db_path}; nothing was sent")
-    if exists and not post:  # the common case, in one go (see report_text)
-        click.echo(report_text(app_ctx.store, playbook, begin, finish, now, fmt=fmt), nl=False)
+    if exists and not post:  # the common case, in one go, as UTF-8 (see report_bytes)
+        click.echo(report_bytes(app_ctx.store, playbook, begin, finish, now, fmt=fmt), nl=False)
         sys.stdout.flush()
         return
     result: Report

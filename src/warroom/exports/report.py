@@ -427,13 +427,14 @@ def _updates_out(updates: Sequence[UpdateDue], days: dict[int, str]) -> list[Upd
     out: list[UpdateDueOut] = []
     append = out.append
     clock, seconds = _CLOCK, _SECONDS
+    current, day = 0, ""  # an incident's deadlines mostly fall on one day
     for due, outcome, sent_at, _late in updates:
         if due.microsecond:
             stamp = due.isoformat().replace("+00:00", "Z")
         else:
-            day = days.get(ordinal := due.toordinal())
-            if day is None:
-                day = days[ordinal] = f"{due.date().isoformat()}T"
+            if (ordinal := due.toordinal()) != current:
+                current = ordinal
+                day = days.get(ordinal) or days.setdefault(ordinal, f"{due.date().isoformat()}T")
             stamp = day + clock[due.hour * 60 + due.minute] + seconds[due.second]
         append({"due": stamp, "outcome": outcome, "sent_at": sent_at})  # type: ignore[typeddict-item]
     return out

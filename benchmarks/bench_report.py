@@ -7,15 +7,17 @@ the report needs.
 - **report**: what ``warroom report --from … --to …`` does once its options are
   read: :func:`warroom.exports.report.report_bytes` (three queries through the
   read-only :class:`~warroom.db.store.Store`, the update replay and the
-  figures, then :func:`~warroom.exports.report.render_markdown`); and
-  ``--format json`` (the same with :func:`~warroom.exports.report.render_json`).
-  Both are held to the target.
+  figures, then :func:`~warroom.exports.report.render_markdown`, as the UTF-8
+  it prints); and ``--format json`` (the same with
+  :func:`~warroom.exports.report.render_json_bytes`). Both are held to the
+  target. Opening the store (with its integrity check) is outside it.
 - **plain SQL**: three SELECTs that read the rows and columns the report
   needs (:data:`PLAIN_INCIDENTS`, :data:`PLAIN_TIMING`, :data:`PLAIN_FOLLOWUPS`:
   the incidents' milestone columns, each timing entry's time and kind with
   the event data of the three kinds whose data the replay reads, the open
-  follow-ups) on a plain ``sqlite3`` connection, ``fetchall``. Nothing in
-  Python. They are written out here, not taken from ``db/reports.py``: the
+  follow-ups) on a plain ``sqlite3`` connection, ``fetchall``, with the
+  collector paused as the report pauses it. Nothing in Python. They are
+  written out here, not taken from ``db/reports.py``: the
   report's own queries may hand SQLite more of the work (such as reading a
   number out of the event data), and the baseline must not get that work
   counted on its side.
@@ -26,7 +28,7 @@ one (a :class:`Store` makes the file), the entries' data is what the events
 of :mod:`warroom.domain.events` write, and the mix is a year of a busy
 team's incidents (severities 1-4, impact starts recorded for most, severity
 changes, snoozes, updates on time, late and missed, alerts, Slack captures,
-follow-ups). Runs alternate between the two; medians of ``--runs``.
+follow-ups). Runs alternate between the three; medians of ``--runs``.
 
     python benchmarks/bench_report.py [--runs 7]
 

@@ -289,8 +289,8 @@ def main() -> None:
         return len(rows) + len(timing) + len(open_)
 
     rows = run_plain()
-    # Warm, as the plain read is: the lazy imports and the JSON's TypeAdapter
-    # are made on the first call, not in a timed one.
+    # Warm, as the plain read is: the lazy imports are made on the first call,
+    # not in a timed one.
     run_report()
     run_json()
     print(f"rows read: {rows:,} (of which timing entries: {rows - INCIDENTS:,} at most)")

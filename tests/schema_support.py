@@ -8,7 +8,9 @@ import sqlite3
 def undo_schemas_6_and_7(conn: sqlite3.Connection) -> None:
     """Drop what schemas 6 and 7 added (the caller sets ``user_version``), and what
     later ones added (8: alerts_seen; 9: Slack capture; 10: tracker pushes), so the
-    upgrade runs them again."""
+    upgrade runs them again. (11, the outbox rebuilt with a nullable incident_id,
+    runs again as it is: it copies whatever columns the earlier steps have put
+    back.)"""
     conn.execute("DROP TABLE IF EXISTS tracker_pushes")  # 10: follow-ups into the tracker
     conn.execute("DROP TABLE IF EXISTS alerts_seen")  # 8: alerts into the timeline
     # 9: Slack into the timeline

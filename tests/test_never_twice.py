@@ -372,5 +372,5 @@ def test_a_schema_3_database_upgrades_with_a_database_id(tmp_path: Path):
     conn.close()
     upgraded = Store(path)
     assert len(upgraded.setting("database_id") or "") == 16
-    assert upgraded.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 10
+    assert upgraded.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 11
     upgraded.close()

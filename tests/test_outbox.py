@@ -572,3 +572,87 @@ def test_a_429_pause_of_an_older_database_is_kept_as_paused_until(
         assert claimed is not None and claimed.id == message.id
     finally:
         upgraded.close()
+
+
+# -- a channel message of no incident (warroom report --post, schema 11) -----------------
+
+
+def test_a_channel_message_goes_to_the_channel_never_a_thread(
+    store, db_path, clock, playbook, slack
+):
+    """A console's worker delivers a queued report like any message: to the channel
+    itself (no thread even with threads on), escaped, tagged for a later lookup,
+    after and beside the incident's own queue, once."""
+    from warroom.comms.queueing import queue_channel_message
+
+    ops = comms_ops(store, clock, playbook, bot_config(slack))
+    incident = declare(ops)
+    ops.record_update(incident.id, "bob", "Investigating.")
+    report_id = queue_channel_message(store, "report", "*Weekly* <!channel> & co", clock.now())
+    assert outbox.get(store, report_id).incident_id is None
+    assert [w.describe() for w in outbox.waiting(store)][-1] == "channel report (slack): queued"
+    # One incident's view of the outbox does not count the channel's message.
+    assert outbox.pending_count(store, incident.id) == outbox.pending_count(store) - 1
+
+    drain(db_path, bot_config(slack), clock)
+
+    posts = [r for r in slack.posted if r.method == "chat.postMessage"]
+    report = [r for r in posts if "Weekly" in r.text]
+    assert len(report) == 1 and len(posts) == 3
+    assert "thread_ts" not in report[0].body
+    assert report[0].text == "*Weekly* &lt;!channel&gt; &amp; co"
+    assert report[0].body["metadata"]["event_payload"]["outbox_id"] == report_id
+    assert outbox.get(store, report_id).status == "delivered"
+    # The incident's thread still threads under its root.
+    assert posts[1].body.get("thread_ts") == posts[0].ts
+
+
+def test_an_outbox_row_names_an_incident_unless_it_is_a_channel_message(store, clock):
+    with pytest.raises(ValueError), store.write() as tx:
+        outbox.enqueue(tx, None, None, "slack", "update", "x", created_at=clock.now())
+    with pytest.raises(ValueError), store.write() as tx:
+        outbox.enqueue(tx, 1, None, "slack", "report", "x", created_at=clock.now())
+
+
+def test_a_schema_10_outbox_upgrades_with_every_row_kept(db_path, clock, playbook, slack):
+    """Migration 10 rebuilds the outbox (incident_id nullable): ids, texts, statuses,
+    look_first and paused_until all kept; the index is back."""
+    import sqlite3
+
+    store = Store(db_path)
+    ops = comms_ops(store, clock, playbook, bot_config(slack))
+    incident = declare(ops)
+    ops.record_update(incident.id, "bob", "Investigating.")
+    before = [(m.id, m.incident_id, m.kind, m.text, m.status) for m in outbox.messages(store)]
+    store.close()
+    conn = sqlite3.connect(db_path)
+    (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'outbox'").fetchone()
+    conn.execute("UPDATE outbox SET look_first = 1, paused_until = 'x' WHERE id = 1")
+    # Back to schema 10's table (before 11): incident_id NOT NULL.
+    conn.execute("ALTER TABLE outbox RENAME TO outbox_11")
+    conn.execute(
+        sql.replace("incident_id INTEGER REFERENCES", "incident_id INTEGER NOT NULL REFERENCES")
+    )
+    conn.execute("INSERT INTO outbox SELECT * FROM outbox_11")
+    conn.execute("DROP TABLE outbox_11")
+    conn.execute("PRAGMA user_version = 10")
+    conn.commit()
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute(
+            "INSERT INTO outbox (channel, kind, text, created_at)"
+            " VALUES ('slack', 'report', 'x', 'y')"
+        )
+    conn.close()
+
+    upgraded = Store(db_path)
+    try:
+        after = [(m.id, m.incident_id, m.kind, m.text, m.status) for m in outbox.messages(upgraded)]
+        assert after == before
+        assert outbox.get(upgraded, 1).look_first == 1
+        indexes = {row[1] for row in upgraded.conn.execute("PRAGMA index_list(outbox)")}
+        assert "idx_outbox_status_incident_id_id" in indexes
+        from warroom.comms.queueing import queue_channel_message
+
+        assert outbox.get(upgraded, queue_channel_message(upgraded, "report", "x", clock.now()))
+    finally:
+        upgraded.close()

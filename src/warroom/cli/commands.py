@@ -442,6 +442,97 @@ def _push_followups(ctx: click.Context, incident: str) -> None:
         sys.exit(1)
 
 
+@cli.command()
+@click.option("--since", default=None, metavar="SPAN", help="The last 7d, 24h, 2w … [default: 7d].")
+@click.option("--from", "start", default=None, metavar="DATE", help="From this day (UTC).")
+@click.option("--to", "end", default=None, metavar="DATE", help="To this day, included.")
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@click.option("--post", is_flag=True, help="Also send a compact version to Slack.")
+@global_options
+@click.pass_context
+def report(
+    ctx: click.Context,
+    since: str | None,
+    start: str | None,
+    end: str | None,
+    fmt: str,
+    post: bool,
+) -> None:
+    """The operations health summary for a period: incidents declared in it.
+
+    Stakeholder updates on time, late and missed; time to detect, mitigate
+    and resolve (median, p90); follow-ups open and overdue; missing
+    milestones; every incident with its review status. Definitions are
+    printed beside the figures. Only reads, unless --post.
+    """
+    from warroom.db.store import database_state
+    from warroom.domain.report import Report, build_report, period
+    from warroom.exports.report import make_report, render_json, render_markdown, report_bytes
+
+    now = system_clock().now()
+    begin, finish = period(now, since=since, start=start, end=end)
+    app_ctx = Context(ctx, read_only=not post)
+    playbook = app_ctx.playbook
+    if post:
+        from warroom.comms.delivery import channels_for
+
+        if "slack" not in channels_for(app_ctx.comms):
+            raise WarroomError(
+                "--post: Slack is not configured (WARROOM_SLACK_WEBHOOK_URL, or"
+                " WARROOM_SLACK_BOT_TOKEN and WARROOM_SLACK_CHANNEL); nothing was sent"
+            )
+    exists = database_state(app_ctx.db_path) == "file"
+    if post and not exists:
+        raise WarroomError(f"--post: no database at {app_ctx.db_path}; nothing was sent")
+    if exists and not post:  # the common case, in one go, as UTF-8 (see report_bytes)
+        click.echo(report_bytes(app_ctx.store, playbook, begin, finish, now, fmt=fmt), nl=False)
+        sys.stdout.flush()
+        return
+    result: Report
+    if exists:
+        result = make_report(app_ctx.store, playbook, begin, finish, now)
+    else:  # nothing to read, and nothing is created
+        result = build_report(
+            start=begin, end=finish, now=now, incidents=(), followups=(), playbook=playbook
+        )
+    click.echo(render_json(result) if fmt == "json" else render_markdown(result), nl=False)
+    sys.stdout.flush()
+    if post:
+        _post_report(app_ctx, result, now)
+
+
+def _post_report(app_ctx: Context, result, now) -> None:
+    """Queue the compact report in the outbox, then deliver it now (one line says how)."""
+    from warroom.comms.delivery import deliver_pending
+    from warroom.comms.queueing import queue_channel_message
+    from warroom.db import outbox
+    from warroom.exports.report import render_slack
+
+    again = f"warroom report --from {result.start} --to {result.end}"
+    message_id = queue_channel_message(
+        app_ctx.store, "report", render_slack(result, full_command=again), now
+    )
+    deliver_pending(app_ctx.store, app_ctx.comms, playbook=app_ctx.playbook)
+    sent = outbox.get(app_ctx.store, message_id)
+    status = sent.status if sent is not None else "pending"
+    if status == "delivered":
+        click.echo("report posted to Slack", err=True)
+    elif status == "failed":
+        _complain(f"the report was not posted to Slack: {sent.last_error if sent else ''}")
+        sys.exit(1)
+    elif status == "unsure":
+        _complain(
+            "the report may not have arrived in Slack (no answer); f4 in a console resends it"
+        )
+        sys.exit(1)
+    else:
+        why = f" ({sent.last_error})" if sent is not None and sent.last_error else ""
+        _complain(
+            f"the report is queued for Slack but not delivered yet{why}; it stays in the"
+            " outbox and the next console or command sends it"
+        )
+
+
 @cli.group()
 def playbook() -> None:
     """The playbook: severities, cadences, roles, checklist, templates, holidays."""

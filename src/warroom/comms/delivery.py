@@ -105,6 +105,14 @@ def prepare(
     None means there is nothing to send: a root edit with no root message (a
     webhook cannot edit; or the declaration has not been delivered by a bot).
     """
+    if message.incident_id is None:
+        # A channel message of no incident (``report --post``): to the channel
+        # itself, never a thread, tagged like every other post.
+        metadata = None
+        if config.slack_mode == "bot":
+            metadata = metadata_for(message.id, database_id(store), message.ref, message.kind)
+        mrkdwn = render_mrkdwn(message.kind, message.text, message.ref)
+        return message_request(config, mrkdwn, thread_ts=None, metadata=metadata)
     if message.channel == "email":
         return build_email(
             subject=message.subject or "Incident update",
@@ -211,7 +219,11 @@ def plan(
             return Attempt(outcome=Unsure(reason))
         return Attempt(request)
     thread_ts = request.payload.get("thread_ts")
-    where = store.slack_root(message.incident_id)[0] if thread_ts else channel_id(store, config)
+    where = (
+        store.slack_root(message.incident_id)[0]
+        if thread_ts and message.incident_id is not None
+        else channel_id(store, config)
+    )
     if not where:
         why = "cannot look in Slack for it: set the channel by its ID (C…), not its name"
         if message.look_first:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from warroom.db import incidents as repo
 from warroom.db.outbox import enqueue
-from warroom.db.store import Transaction
+from warroom.db.store import Store, Transaction
 from warroom.domain import events as ev
 from warroom.domain.models import Entry, Incident
 from warroom.errors import WarroomError
@@ -184,3 +184,15 @@ class OutboxQueue:
                 raise WarroomError(f"the update is recorded as #{entry.seq}, but {exc}") from None
 
         return outbox_id, write
+
+
+def queue_channel_message(store: Store, kind: str, text: str, now: datetime) -> int:
+    """Queue a Slack message to the channel itself, of no incident (``report --post``).
+
+    Committed on its own (``BEGIN IMMEDIATE``); delivered like every other row
+    by whichever driver runs next (``deliver_pending`` right after, or any
+    console's worker), paced and retried the same way. ``text`` is what a
+    person would read; it is escaped when sent. Its id.
+    """
+    with store.write() as tx:
+        return enqueue(tx, None, None, "slack", kind, text, created_at=now)

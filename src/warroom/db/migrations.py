@@ -460,6 +460,39 @@ def _migrate_to_10(conn: sqlite3.Connection) -> None:
     )
 
 
+def _migrate_to_11(conn: sqlite3.Connection) -> None:
+    """Channel messages that belong to no incident (``warroom report --post``).
+
+    ``outbox.incident_id`` becomes nullable: NULL is a message to the configured
+    channel itself (never a thread), delivered by the same flow as every other
+    row. SQLite cannot drop a NOT NULL in place, so the table is rebuilt as
+    sqlite.org's "12 steps" describe (nothing references ``outbox``), with
+    every column, row and id kept, and its index made again.
+    """
+    conn.execute(
+        "CREATE TABLE outbox_new ("
+        " id INTEGER PRIMARY KEY,"
+        " incident_id INTEGER REFERENCES incidents (id),"
+        " entry_id INTEGER REFERENCES entries (id),"
+        " channel TEXT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL, subject TEXT,"
+        " status TEXT NOT NULL DEFAULT 'pending', attempts INTEGER DEFAULT 0,"
+        " created_at TEXT NOT NULL, first_attempt_at TEXT, not_before TEXT,"
+        " claimed_by TEXT, claimed_until TEXT, last_error TEXT, delivered_at TEXT,"
+        " remote_id TEXT, look_first INTEGER NOT NULL DEFAULT 0, paused_until TEXT)"
+    )
+    columns = (
+        "id, incident_id, entry_id, channel, kind, text, subject, status, attempts,"
+        " created_at, first_attempt_at, not_before, claimed_by, claimed_until, last_error,"
+        " delivered_at, remote_id, look_first, paused_until"
+    )
+    conn.execute(f"INSERT INTO outbox_new ({columns}) SELECT {columns} FROM outbox")
+    conn.execute("DROP TABLE outbox")
+    conn.execute("ALTER TABLE outbox_new RENAME TO outbox")
+    conn.execute(
+        'CREATE INDEX "idx_outbox_status_incident_id_id" ON outbox (status, incident_id, id)'
+    )
+
+
 #: Migration N brings a database from schema N-1 to N. Append, never edit.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_to_1,
@@ -472,5 +505,6 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_to_8,
     _migrate_to_9,
     _migrate_to_10,
+    _migrate_to_11,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

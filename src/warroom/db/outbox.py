@@ -46,7 +46,28 @@ RATE_LIMITED = "rate limited"
 #: How an "unsure" message's error starts.
 UNSURE = "may not have arrived"
 #: Kinds of row: the messages, and ``root`` (an edit of the Slack root message).
-KINDS = ("declare", "update", "severity", "resolve", "reopen", "root", "test", "reminder")
+KINDS = (
+    "declare",
+    "update",
+    "severity",
+    "resolve",
+    "reopen",
+    "root",
+    "test",
+    "reminder",
+    "report",
+)
+#: Kinds of row that belong to no incident (``incident_id`` NULL, schema 11): a
+#: message to the channel itself, never a thread.
+CHANNEL_KINDS = ("report",)
+
+
+def ref_of(incident_id: int | None, kind: str) -> str:
+    """``INC-7``, or ``channel`` for a message of no incident (f4 lists it as
+    ``channel report (slack): queued``)."""
+    return f"INC-{incident_id}" if incident_id is not None else "channel"
+
+
 CHANNELS = ("slack", "email")
 
 _COLUMNS = (
@@ -66,7 +87,8 @@ def stamp(when: datetime) -> str:
 @dataclass(frozen=True, slots=True)
 class OutboxMessage:
     id: int
-    incident_id: int
+    #: None: a channel message of no incident (``report``).
+    incident_id: int | None
     entry_id: int | None
     channel: str
     kind: str
@@ -87,12 +109,12 @@ class OutboxMessage:
 
     @property
     def ref(self) -> str:
-        return f"INC-{self.incident_id}"
+        return ref_of(self.incident_id, self.kind)
 
 
 def enqueue(
     tx: sqlite3.Connection,
-    incident_id: int,
+    incident_id: int | None,
     entry_id: int | None,
     channel: str,
     kind: str,
@@ -112,6 +134,10 @@ def enqueue(
         raise ValueError(f"unknown outbox channel {channel!r}")
     if kind not in KINDS:
         raise ValueError(f"unknown outbox kind {kind!r}")
+    if (incident_id is None) != (kind in CHANNEL_KINDS):
+        raise ValueError(
+            f"an outbox {kind!r} message {'needs' if incident_id is None else 'has'} no incident"
+        )
     if kind in ("root", "declare"):
         tx.execute(
             "DELETE FROM outbox WHERE incident_id = ? AND channel = ? AND kind = 'root'"
@@ -178,7 +204,7 @@ def claim_next(
             f" WHERE o.channel IN ({marks})"
             " AND (o.status = 'pending' OR (o.status = 'sending' AND o.claimed_until <= ?))"
             " AND (o.not_before IS NULL OR o.not_before <= ?)"
-            " AND NOT EXISTS (SELECT 1 FROM outbox AS p WHERE p.incident_id = o.incident_id"
+            " AND NOT EXISTS (SELECT 1 FROM outbox AS p WHERE p.incident_id IS o.incident_id"
             "   AND p.channel = o.channel AND p.status IN ('pending', 'sending') AND p.id < o.id)"
             " AND NOT EXISTS (SELECT 1 FROM outbox AS r WHERE r.channel = o.channel"
             "   AND r.claimed_until > ?)"
@@ -338,7 +364,7 @@ class Waiting:
     """A message not delivered yet, as a person sees it in f4's list."""
 
     id: int
-    incident_id: int
+    incident_id: int | None
     channel: str
     kind: str
     #: pending, sending, failed or unsure
@@ -348,7 +374,7 @@ class Waiting:
 
     @property
     def ref(self) -> str:
-        return f"INC-{self.incident_id}"
+        return ref_of(self.incident_id, self.kind)
 
     @property
     def rate_limited(self) -> bool:
@@ -428,7 +454,7 @@ def next_due(
         heads = store._read(
             "SELECT o.status, o.not_before, o.claimed_until FROM outbox AS o"
             " WHERE o.channel = ? AND o.status IN ('pending', 'sending')"
-            " AND NOT EXISTS (SELECT 1 FROM outbox AS p WHERE p.incident_id = o.incident_id"
+            " AND NOT EXISTS (SELECT 1 FROM outbox AS p WHERE p.incident_id IS o.incident_id"
             "   AND p.channel = o.channel AND p.status IN ('pending', 'sending')"
             "   AND p.id < o.id)",
             (channel,),
@@ -482,7 +508,7 @@ class FailedMessage:
     until someone retries it."""
 
     id: int
-    incident_id: int
+    incident_id: int | None
     channel: str
     kind: str
     text: str
@@ -492,7 +518,7 @@ class FailedMessage:
 
     @property
     def ref(self) -> str:
-        return f"INC-{self.incident_id}"
+        return ref_of(self.incident_id, self.kind)
 
 
 @dataclass(frozen=True, slots=True)

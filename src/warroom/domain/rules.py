@@ -206,3 +206,13 @@ def deadline_on_snooze(due: datetime, at: datetime, minutes: int) -> datetime:
 
 def deadline_on_reopen(at: datetime, every: timedelta) -> datetime:
     return at + every
+
+
+def deadline_on_miss(due: datetime, every: timedelta) -> datetime:
+    """The next deadline after ``due`` passed with no update at all: one cadence on.
+
+    The console keeps showing the missed deadline (OVERDUE counting up); the
+    report counts that update as missed once this next one has fallen due,
+    and judges what follows against it (:func:`warroom.domain.figures.update_punctuality`).
+    """
+    return due + every

@@ -58,16 +58,12 @@ def _drain(fd: int) -> None:
         pass
 
 
-def test_sigkill_mid_typing_loses_no_acknowledged_entry(tmp_path):
-    path = tmp_path / "w.db"
-    store = Store(path)
-    Service(store, SystemClock(), default_playbook()).declare(
-        severity=1, title="crash drill", author="alice"
-    )
-    store.close()
-
+@contextlib.contextmanager
+def _console_in_pty(path, rows: int, cols: int, title: str):
+    """``warroom --db PATH`` in a pseudo-terminal of that size, as a person runs
+    it; yields (process, the terminal's master side) once ``title`` is drawn."""
     master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     os.set_blocking(master, False)
     env = {**os.environ, "TERM": "xterm-256color", "WARROOM_USER": "carol"}
     env.pop("WARROOM_DB", None)
@@ -81,17 +77,34 @@ def test_sigkill_mid_typing_loses_no_acknowledged_entry(tmp_path):
     )
     os.close(slave)
     try:
-        # The console is up once it has drawn the incident.
         seen = b""
 
         def drawn() -> bool:
             nonlocal seen
             with contextlib.suppress(BlockingIOError):
                 seen += os.read(master, 65536)
-            return b"crash drill" in seen
+            return title.encode() in seen
 
         assert _wait_for(drawn, 30), "console never drew the incident"
+        yield proc, master
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
 
+
+def _declared(path, title: str) -> None:
+    store = Store(path)
+    Service(store, SystemClock(), default_playbook()).declare(
+        severity=1, title=title, author="alice"
+    )
+    store.close()
+
+
+def test_sigkill_mid_typing_loses_no_acknowledged_entry(tmp_path):
+    path = tmp_path / "w.db"
+    _declared(path, "crash drill")
+    with _console_in_pty(path, 40, 120, "crash drill") as (proc, master):
         acknowledged: list[str] = []
         for n in range(15):
             line = f"entry {n} [b]x[/b]"
@@ -105,10 +118,6 @@ def test_sigkill_mid_typing_loses_no_acknowledged_entry(tmp_path):
         time.sleep(0.05)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(master)
 
     texts = _texts(path)
     assert texts[: len(acknowledged)] == acknowledged
@@ -120,36 +129,8 @@ def test_quitting_leaves_everything_in_the_database_file_itself(tmp_path):
     """ctrl+q folds the -wal into the .db: a person who copies only warroom.db
     (a backup, an attachment to the review) has every entry."""
     path = tmp_path / "w.db"
-    store = Store(path)
-    Service(store, SystemClock(), default_playbook()).declare(
-        severity=1, title="copy drill", author="alice"
-    )
-    store.close()
-
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-    os.set_blocking(master, False)
-    env = {**os.environ, "TERM": "xterm-256color", "WARROOM_USER": "carol"}
-    env.pop("WARROOM_DB", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "warroom", "--db", str(path)],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=env,
-        start_new_session=True,
-    )
-    os.close(slave)
-    try:
-        seen = b""
-
-        def drawn() -> bool:
-            nonlocal seen
-            with contextlib.suppress(BlockingIOError):
-                seen += os.read(master, 65536)
-            return b"copy drill" in seen
-
-        assert _wait_for(drawn, 30), "console never drew the incident"
+    _declared(path, "copy drill")
+    with _console_in_pty(path, 24, 80, "copy drill") as (proc, master):
         os.write(master, b"the last thing typed\r")
         assert _wait_for(lambda: "the last thing typed" in _texts(path), 10)
         # Settled as after a while on a call: the start-up's objects are frozen
@@ -159,10 +140,6 @@ def test_quitting_leaves_everything_in_the_database_file_itself(tmp_path):
         _drain(master)
         os.write(master, b"\x11")  # ctrl+q
         assert _wait_for(lambda: proc.poll() is not None, 20), "ctrl+q did not quit"
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(master)
 
     assert proc.returncode == 0
     assert not (tmp_path / "w.db-wal").exists()

@@ -98,6 +98,20 @@ def test_a_label_cannot_make_a_second_line():
 # -- the service --------------------------------------------------------------
 
 
+def close(ops, incident_id: int) -> None:
+    """Resolve, write the review (closing needs one) and close."""
+    ops.resolve(incident_id, "alice")
+    ops.set_review(
+        incident_id,
+        "alice",
+        root_cause="x",
+        contributing_factors="",
+        resolution_steps="",
+        review_at=None,
+    )
+    ops.close(incident_id, "alice")
+
+
 def test_resent_groups_add_nothing_and_a_resolution_adds_one_entry(ops, incident, db_path):
     first = ops.ingest_alerts(incident.id, parse_payload("alertmanager", FIRING))
     assert [e.occurred_at for e in first] == ["2026-11-23T21:52:26Z", "2026-11-23T21:55:01Z"]
@@ -136,16 +150,7 @@ def test_the_entry_data_holds_the_alert(ops, incident):
 
 
 def test_a_closed_incident_takes_no_alerts(ops, incident, db_path):
-    ops.resolve(incident.id, "alice")
-    ops.set_review(
-        incident.id,
-        "alice",
-        root_cause="x",
-        contributing_factors="",
-        resolution_steps="",
-        review_at=None,
-    )
-    ops.close(incident.id, "alice")
+    close(ops, incident.id)
     with pytest.raises(CommandError):
         ops.ingest_alerts(incident.id, parse_payload("alertmanager", FIRING))
     assert alert_rows(db_path) == []
@@ -180,16 +185,7 @@ def test_a_group_whose_incident_is_closed_declares_a_new_one(ops, db_path):
     first = ops.declare_from_alerts(
         parse_payload("alertmanager", FIRING), severity=2, author="alertmanager"
     ).incident
-    ops.resolve(first.id, "alice")
-    ops.set_review(
-        first.id,
-        "alice",
-        root_cause="x",
-        contributing_factors="",
-        resolution_steps="",
-        review_at=None,
-    )
-    ops.close(first.id, "alice")
+    close(ops, first.id)
     later = ops.declare_from_alerts(
         parse_payload("alertmanager", FIRING), severity=2, author="alertmanager"
     )
